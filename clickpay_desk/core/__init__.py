@@ -1,0 +1,1 @@
+"""The domain: money, invoices, agreements, payouts. Pure Python: no I/O, no Qt."""

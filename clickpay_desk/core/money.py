@@ -1,0 +1,216 @@
+"""Money: Decimal amounts tied to an ISO 4217 currency and its minor units.
+
+Minor units come from the ``iso4217`` package (ISO's own table): Babel/CLDR says IQD has 0
+decimals, ISO says 3, and the gateways follow ISO.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import iso4217
+
+from .rules import ValidationError
+
+#: Currencies the PT2 platform accepts for ``cart_currency`` (reference 002).
+GATEWAY_CURRENCIES: frozenset[str] = frozenset(
+    "AED BHD EGP EUR GBP HKD IDR INR IQD JOD JPY KWD MAD OMR PKR QAR SAR USD".split()
+)
+
+#: Amount range of ``cart_amount`` (reference 002); merchant limits may narrow it further.
+MIN_AMOUNT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999999999.99")
+
+# Arabic-Indic (U+0660..) and Eastern Arabic-Indic / Persian (U+06F0..) digits.
+_DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
+_DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
+_ARABIC_DECIMAL = "\u066b"  # ٫
+_ARABIC_THOUSANDS = "\u066c"  # ٬
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# Spaces people paste between thousands: plain, no-break, narrow no-break, thin.
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+
+
+def minor_units(currency: str) -> int:
+    """ISO 4217 minor units of ``currency`` (SAR 2, KWD 3, JPY 0)."""
+    return _currency(currency).exponent or 0
+
+
+def _currency(code: str) -> iso4217.Currency:
+    try:
+        return iso4217.Currency(code.strip().upper())
+    except (ValueError, AttributeError) as exc:
+        raise ValidationError.single("currency", "must be an ISO 4217 currency code", code) from exc
+
+
+def normalize_currency(code: object, field: str = "currency", gateway_only: bool = True) -> str:
+    """Upper-case ``code`` and check it is ISO 4217 (and, by default, one the gateway accepts)."""
+    if not isinstance(code, str) or not code.strip():
+        raise ValidationError.single(field, "is required: a 3-letter currency code", code)
+    upper = code.strip().upper()
+    try:
+        iso4217.Currency(upper)
+    except ValueError as exc:
+        raise ValidationError.single(field, "must be an ISO 4217 currency code", code) from exc
+    if gateway_only and upper not in GATEWAY_CURRENCIES:
+        raise ValidationError.single(
+            field, "is not a currency the gateway accepts (" + ", ".join(sorted(GATEWAY_CURRENCIES)) + ")", code
+        )
+    return upper
+
+
+def quantum(currency: str) -> Decimal:
+    """The smallest amount of ``currency``: Decimal('0.01') for SAR, Decimal('1') for JPY."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """Round ``amount`` half-up to the currency's minor unit."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def parse_decimal(value: object, field: str = "amount") -> Decimal:
+    """Read a number from what users type or gateways send, without ever going through float.
+
+    Accepts ``Decimal``, ``int``, ``float`` (by its shortest repr, so 9.5 is exactly 9.5),
+    and text such as "9.5", "1,250.00", "1 250.00", "٩٫٥" or "١٬٢٥٠٫٠٠". Rejects booleans,
+    NaN/infinity, exponents and anything ambiguous, naming ``field``.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValidationError.single(field, "must be a number", value)
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        result = _parse_text(value, field)
+    else:
+        raise ValidationError.single(field, "must be a number", value)
+    if not result.is_finite():
+        raise ValidationError.single(field, "must be a finite number", value)
+    return result
+
+
+def _parse_text(text: str, field: str) -> Decimal:
+    s = text.strip().translate(_DIGITS).translate(_SPACES)
+    s = s.replace(_ARABIC_THOUSANDS, ",").replace(_ARABIC_DECIMAL, ".")
+    if _GROUPED.match(s):
+        s = s.replace(",", "")
+    elif not _PLAIN.match(s):
+        raise ValidationError.single(field, "must be a number such as 1250.00", text)
+    try:
+        return Decimal(s)
+    except InvalidOperation as exc:  # pragma: no cover - the patterns above exclude it
+        raise ValidationError.single(field, "must be a number", text) from exc
+
+
+def decimals_of(amount: Decimal) -> int:
+    """How many digits ``amount`` carries after the point (trailing zeros count: 9.50 -> 2)."""
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(0, -exponent)
+
+
+def significant_decimals(amount: Decimal) -> int:
+    """Digits after the point once trailing zeros are dropped (9.50 -> 1, 10 -> 0)."""
+    if amount == 0:
+        return 0
+    return decimals_of(amount.normalize()) if amount != amount.to_integral_value() else 0
+
+
+def parse_amount(
+    value: object,
+    currency: str,
+    field: str = "amount",
+    *,
+    minimum: Decimal | None = MIN_AMOUNT,
+    maximum: Decimal | None = MAX_AMOUNT,
+) -> Decimal:
+    """Parse an amount and check it against the currency's decimals and the gateway range.
+
+    Returns the amount quantized to the currency's minor unit. More decimals than the currency
+    has is an error, not a silent rounding: "9.555 SAR" is refused.
+    """
+    amount = parse_decimal(value, field)
+    units = minor_units(currency)
+    if significant_decimals(amount) > units:
+        raise ValidationError.single(
+            field, f"{currency.upper()} allows at most {units} decimal places", value
+        )
+    if minimum is not None and amount < minimum:
+        raise ValidationError.single(field, f"must be at least {format_amount(minimum, currency)}", value)
+    if maximum is not None and amount > maximum:
+        raise ValidationError.single(field, f"must be at most {format_amount(maximum, currency)}", value)
+    return quantize(amount, currency)
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """Wire format: plain digits with exactly the currency's decimals ("9.50", "1.250", "100")."""
+    return f"{quantize(amount, currency):f}"
+
+
+def format_display(amount: Decimal, currency: str, locale: str = "en") -> str:
+    """Locale-aware display with exactly the currency's ISO decimals ("SAR 1,250.00", Arabic digits for ar_*)."""
+    from babel.numbers import format_currency
+
+    units = minor_units(currency)
+    pattern = "¤ #,##0" + ("." + "0" * units if units else "")
+    return format_currency(
+        quantize(amount, currency), currency.upper(), format=pattern, locale=locale, currency_digits=False
+    )
+
+
+@dataclass(frozen=True, order=False)
+class Money:
+    """An amount in a currency, always held at the currency's minor unit."""
+
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, float | bool) or not isinstance(self.amount, Decimal | int):
+            raise TypeError("Money.amount must be Decimal or int, never float")
+        code = self.currency.strip().upper()
+        object.__setattr__(self, "currency", code)
+        object.__setattr__(self, "amount", quantize(Decimal(self.amount), code))
+
+    @classmethod
+    def parse(cls, value: object, currency: str, field: str = "amount") -> Money:
+        return cls(parse_amount(value, currency, field, minimum=None, maximum=None), currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
+
+    def _same(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def wire(self) -> str:
+        return format_amount(self.amount, self.currency)
+
+    def display(self, locale: str = "en") -> str:
+        return format_display(self.amount, self.currency, locale)
+
+    def __str__(self) -> str:
+        return f"{self.wire()} {self.currency}"

@@ -1,0 +1,7 @@
+"""The demo merchant the sandbox accepts by default (documented in README.md)."""
+
+SERVER_KEY = "SANDBOX-SERVER-KEY"
+PROFILE_ID = 44537
+ACCOUNT_ID = 654
+GEIDEA_PUBLIC_KEY = "a087f4ca-9890-407b-9c2f-7630836cc020"
+GEIDEA_API_PASSWORD = "SANDBOX-GEIDEA-PASSWORD"
