@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 import iso4217
 
@@ -16,7 +16,10 @@ from .rules import ValidationError
 
 #: Currencies the PT2 platform accepts for ``cart_currency`` (reference 002).
 GATEWAY_CURRENCIES: frozenset[str] = frozenset(
-    "AED BHD EGP EUR GBP HKD IDR INR IQD JOD JPY KWD MAD OMR PKR QAR SAR USD".split()
+    {
+        *("AED", "BHD", "EGP", "EUR", "GBP", "HKD", "IDR", "INR", "IQD"),
+        *("JOD", "JPY", "KWD", "MAD", "OMR", "PKR", "QAR", "SAR", "USD"),
+    }
 )
 
 #: Amount range of ``cart_amount`` (reference 002); merchant limits may narrow it further.
@@ -32,6 +35,14 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # Spaces people paste between thousands: plain, no-break, narrow no-break, thin.
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+# Rounding to the minor unit must never fail or lose digits on the integer side: the default
+# context (28 digits) raises InvalidOperation when quantizing 10**30 to cents.
+_WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
+# Native digits of CLDR numbering systems Babel leaves in Latin digits.
+_NATIVE_DIGITS = {
+    "arab": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
+    "arabext": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"),
+}
 
 
 def minor_units(currency: str) -> int:
@@ -56,8 +67,9 @@ def normalize_currency(code: object, field: str = "currency", gateway_only: bool
     except ValueError as exc:
         raise ValidationError.single(field, "must be an ISO 4217 currency code", code) from exc
     if gateway_only and upper not in GATEWAY_CURRENCIES:
+        accepted = ", ".join(sorted(GATEWAY_CURRENCIES))
         raise ValidationError.single(
-            field, "is not a currency the gateway accepts (" + ", ".join(sorted(GATEWAY_CURRENCIES)) + ")", code
+            field, f"is not a currency the gateway accepts ({accepted})", code
         )
     return upper
 
@@ -69,7 +81,7 @@ def quantum(currency: str) -> Decimal:
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round ``amount`` half-up to the currency's minor unit."""
-    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def parse_decimal(value: object, field: str = "amount") -> Decimal:
@@ -143,26 +155,48 @@ def parse_amount(
             field, f"{currency.upper()} allows at most {units} decimal places", value
         )
     if minimum is not None and amount < minimum:
-        raise ValidationError.single(field, f"must be at least {format_amount(minimum, currency)}", value)
+        shown = format_amount(minimum, currency)
+        raise ValidationError.single(field, f"must be at least {shown}", value)
     if maximum is not None and amount > maximum:
-        raise ValidationError.single(field, f"must be at most {format_amount(maximum, currency)}", value)
+        shown = format_amount(maximum, currency)
+        raise ValidationError.single(field, f"must be at most {shown}", value)
     return quantize(amount, currency)
 
 
 def format_amount(amount: Decimal, currency: str) -> str:
     """Wire format: plain digits with exactly the currency's decimals ("9.50", "1.250", "100")."""
-    return f"{quantize(amount, currency):f}"
+    rounded = quantize(amount, currency)
+    if rounded.is_zero():
+        rounded = rounded.copy_abs()  # -0.004 rounds to -0.00; the wire wants 0.00
+    return f"{rounded:f}"
 
 
 def format_display(amount: Decimal, currency: str, locale: str = "en") -> str:
-    """Locale-aware display with exactly the currency's ISO decimals ("SAR 1,250.00", Arabic digits for ar_*)."""
+    """Locale-aware display with exactly the currency's ISO decimals.
+
+    "SAR 1,250.00" in ``en``; the locale's own separators and digits where CLDR gives it a native
+    numbering system ("د.ك.‏ ١٬٢٥٠٫٥٠٠" in ``ar_KW``).
+    """
+    from babel import Locale
     from babel.numbers import format_currency
 
     units = minor_units(currency)
     pattern = "¤ #,##0" + ("." + "0" * units if units else "")
-    return format_currency(
-        quantize(amount, currency), currency.upper(), format=pattern, locale=locale, currency_digits=False
+    rounded = quantize(amount, currency)
+    if rounded.is_zero():
+        rounded = rounded.copy_abs()
+    # numbering_system="default" gives the locale's own separators (ar_KW: ٬ and ٫); Babel still
+    # writes Latin digits, so switch them to the locale's native digits ourselves.
+    text = format_currency(
+        rounded,
+        currency.upper(),
+        format=pattern,
+        locale=locale,
+        currency_digits=False,
+        numbering_system="default",
     )
+    digits = _NATIVE_DIGITS.get(Locale.parse(locale).default_numbering_system)
+    return text.translate(digits) if digits else text
 
 
 @dataclass(frozen=True, order=False)

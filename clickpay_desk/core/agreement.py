@@ -1,0 +1,547 @@
+"""Repeat billing (reference 002): the ``agreement`` object of a PT2 payment request and its rules.
+
+This module is the single source of the rules of ``POST /payment/request`` (with or without an
+agreement): the desk's forms, the gateway client and the sandbox all call
+:func:`validate_payment_request`, and violations name the exact wire field
+(``cart_amount``, ``agreement.repeat_every``).
+
+Choices where reference 002 is silent or loose:
+
+* ``final_amount`` is optional. Absent, ``null`` or ``0`` all mean "no final payment"; that is
+  allowed for every agreement, including open-ended ones (``repeat_terms`` = 0). A final amount
+  above 0 on an open-ended agreement is refused ("not applicable to unlimited term agreements").
+  A negative one is always refused. An :class:`Agreement` holds ``None`` for "no final payment".
+* ``first_installment_due_date`` must be strictly after ``today`` ("cannot be on or before today").
+  It travels as ``dd/mm/yyyy`` (the reference's format); ISO ``yyyy-mm-dd`` is refused.
+* An agreement is set up by the customer's first payment on the payment page, so a request that
+  carries one must be ``tran_type`` sale or auth with ``tran_class`` ecom.
+* ``initial_amount``, ``repeat_amount`` and a non-zero ``final_amount`` obey the range and
+  decimals of ``cart_amount`` (0.01 to 9,999,999,999.99, the currency's minor units).
+* Text fields count characters after stripping surrounding white space; blank is empty.
+  ``agreement_description`` is required but has no documented length limit, so none is set.
+* ``profile_id`` and the agreement's integers may be JSON numbers or digit text ("2").
+
+Amounts in the mappings returned by :func:`agreement_to_wire` are ``Decimal`` quantized to the
+currency's minor units (``Decimal("1.01")``, ``Decimal("100")`` for JPY); the JSON writer must emit
+them as numbers with exactly those digits, never through float.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import IntEnum
+
+from .money import (
+    GATEWAY_CURRENCIES,
+    MAX_AMOUNT,
+    MIN_AMOUNT,
+    format_amount,
+    minor_units,
+    parse_decimal,
+    quantize,
+    significant_decimals,
+)
+from .rules import RuleViolation, ValidationError, raise_if
+
+#: Every ``tran_type`` PT2 knows (PayTabs "tran_type" article); compared case-insensitively.
+TRAN_TYPES: frozenset[str] = frozenset(
+    {"sale", "auth", "void", "release", "capture", "refund", "register"}
+)
+#: Every ``tran_class`` PT2 knows; compared case-insensitively.
+TRAN_CLASSES: frozenset[str] = frozenset({"ecom", "moto", "recurring"})
+#: What a request that creates an agreement may be: a charge taken on the payment page.
+AGREEMENT_TRAN_TYPES: frozenset[str] = frozenset({"sale", "auth"})
+AGREEMENT_TRAN_CLASSES: frozenset[str] = frozenset({"ecom"})
+
+CART_ID_MAX = 64
+CART_DESCRIPTION_MAX = 128
+
+#: Wire format of ``first_installment_due_date``.
+WIRE_DATE_FORMAT = "%d/%m/%Y"
+_WIRE_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_INT_TEXT = re.compile(r"^[+-]?\d+$")
+
+
+class RepeatPeriod(IntEnum):
+    """``repeat_period``: the unit of the interval between installments."""
+
+    DAY = 1
+    WEEK = 2
+    MONTH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A repeat-billing agreement, valid by construction (except the "after today" rule).
+
+    Amounts are ``Decimal`` at the currency's minor units; ``final_amount`` is ``None`` when
+    there is no final payment (always so when ``repeat_terms`` is 0, the open-ended case).
+    Construction checks every rule that does not depend on the calendar and raises
+    :class:`ValidationError` with wire names; :meth:`problems` adds the due-date rule.
+    """
+
+    description: str
+    currency: str
+    initial_amount: Decimal
+    repeat_amount: Decimal
+    repeat_terms: int
+    repeat_period: RepeatPeriod
+    repeat_every: int
+    first_installment_due_date: date
+    final_amount: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        found, values = _check_agreement(_as_wire_like(self), "agreement.", today=None)
+        raise_if(found)
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def is_open_ended(self) -> bool:
+        """True when the agreement repeats until cancelled (``repeat_terms`` = 0)."""
+        return self.repeat_terms == 0
+
+    @property
+    def total(self) -> Decimal | None:
+        """initial + repeat_terms × repeat + final, or ``None`` for an open-ended agreement."""
+        if self.is_open_ended:
+            return None
+        final = self.final_amount or Decimal(0)
+        return quantize(
+            self.initial_amount + self.repeat_amount * self.repeat_terms + final, self.currency
+        )
+
+    def problems(self, today: date) -> list[RuleViolation]:
+        """Rules that depend on the calendar: the first installment must fall after ``today``."""
+        return _due_date_rule(self.first_installment_due_date, today, "agreement.")
+
+
+def agreement_to_wire(agreement: Agreement) -> dict[str, object]:
+    """The ``agreement`` object as PT2 takes it: amounts quantized ``Decimal``, date dd/mm/yyyy."""
+    wire: dict[str, object] = {
+        "agreement_description": agreement.description,
+        "agreement_currency": agreement.currency,
+        "initial_amount": _wire_amount(agreement.initial_amount, agreement.currency),
+        "repeat_amount": _wire_amount(agreement.repeat_amount, agreement.currency),
+    }
+    if agreement.final_amount is not None:
+        wire["final_amount"] = _wire_amount(agreement.final_amount, agreement.currency)
+    wire.update(
+        {
+            "repeat_terms": agreement.repeat_terms,
+            "repeat_period": int(agreement.repeat_period),
+            "repeat_every": agreement.repeat_every,
+            "first_installment_due_date": format_wire_date(agreement.first_installment_due_date),
+        }
+    )
+    return wire
+
+
+def agreement_from_wire(mapping: Mapping[str, object], *, today: date | None = None) -> Agreement:
+    """Read an ``agreement`` object, tolerant of the forms real traffic uses.
+
+    Amounts may be text ("1.01"), ``Decimal`` or JSON numbers; integers may be text ("2");
+    the date is dd/mm/yyyy (or a ``date``). Raises :class:`ValidationError` listing every broken
+    rule, each named like ``agreement.repeat_every``. With ``today`` the due date must also be
+    after it.
+    """
+    if not isinstance(mapping, Mapping):
+        raise ValidationError.single("agreement", "must be an object", mapping)
+    found, values = _check_agreement(mapping, "agreement.", today=today)
+    raise_if(found)
+    return Agreement(**values)  # type: ignore[arg-type]
+
+
+def validate_payment_request(payload: Mapping[str, object], today: date) -> list[RuleViolation]:
+    """Every rule of a PT2 ``POST /payment/request`` body, the agreement included when present.
+
+    Checks profile_id, tran_type, tran_class, cart_id (1–64), cart_description (1–128),
+    cart_currency (gateway list, any case), cart_amount (0.01–9,999,999,999.99 with the
+    currency's decimals) and, when ``agreement`` is present and not null, every agreement rule
+    plus agreement_currency = cart_currency and initial_amount = cart_amount. Other fields
+    (customer_details, callback, ...) are not checked here. Returns [] when the body is valid.
+    """
+    if not isinstance(payload, Mapping):
+        return [RuleViolation("body", "must be a JSON object", type(payload).__name__)]
+    found: list[RuleViolation] = []
+    _positive_int(payload, "profile_id", "", found)
+    tran_type = _choice(payload, "tran_type", TRAN_TYPES, found)
+    tran_class = _choice(payload, "tran_class", TRAN_CLASSES, found)
+    _text(payload, "cart_id", "", found, maximum=CART_ID_MAX)
+    _text(payload, "cart_description", "", found, maximum=CART_DESCRIPTION_MAX)
+    currency = _currency(payload, "cart_currency", "", found)
+    cart_amount = _amount(
+        payload, "cart_amount", "", currency, found, minimum=MIN_AMOUNT, required=True
+    )
+
+    raw_agreement = payload.get("agreement")
+    if raw_agreement is None:
+        return found
+    if not isinstance(raw_agreement, Mapping):
+        found.append(RuleViolation("agreement", "must be an object", raw_agreement))
+        return found
+    if tran_type is not None and tran_type not in AGREEMENT_TRAN_TYPES:
+        found.append(
+            RuleViolation(
+                "tran_type",
+                "must be sale or auth for a repeat-billing agreement",
+                payload.get("tran_type"),
+            )
+        )
+    if tran_class is not None and tran_class not in AGREEMENT_TRAN_CLASSES:
+        found.append(
+            RuleViolation(
+                "tran_class",
+                "must be ecom for a repeat-billing agreement",
+                payload.get("tran_class"),
+            )
+        )
+    agreement_found, values = _check_agreement(
+        raw_agreement, "agreement.", today=today, fallback_currency=currency
+    )
+    found.extend(agreement_found)
+    agreement_currency = values.get("currency")
+    if currency is not None and agreement_currency is not None and agreement_currency != currency:
+        found.append(
+            RuleViolation(
+                "agreement.agreement_currency",
+                f"must be the same as cart_currency ({currency})",
+                raw_agreement.get("agreement_currency"),
+            )
+        )
+    initial = values.get("initial_amount")
+    if cart_amount is not None and isinstance(initial, Decimal) and initial != cart_amount:
+        found.append(
+            RuleViolation(
+                "agreement.initial_amount",
+                f"must be the same as cart_amount ({cart_amount})",
+                raw_agreement.get("initial_amount"),
+            )
+        )
+    return found
+
+
+def parse_wire_date(value: object, field: str = "first_installment_due_date") -> date:
+    """Read a dd/mm/yyyy date (a ``date`` passes through); ValidationError names ``field``."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        match = _WIRE_DATE.match(value.strip())
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            try:
+                return date(year, month, day)
+            except ValueError as exc:
+                raise ValidationError.single(field, "is not a real calendar date", value) from exc
+    raise ValidationError.single(field, "must be a date written dd/mm/yyyy", value)
+
+
+def format_wire_date(value: date) -> str:
+    """dd/mm/yyyy, as PT2 takes ``first_installment_due_date``."""
+    return value.strftime(WIRE_DATE_FORMAT)
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+_FIELDS = {
+    "description": "agreement_description",
+    "currency": "agreement_currency",
+    "initial_amount": "initial_amount",
+    "repeat_amount": "repeat_amount",
+    "final_amount": "final_amount",
+    "repeat_terms": "repeat_terms",
+    "repeat_period": "repeat_period",
+    "repeat_every": "repeat_every",
+    "first_installment_due_date": "first_installment_due_date",
+}
+
+
+def _as_wire_like(agreement: Agreement) -> dict[str, object]:
+    return {wire: getattr(agreement, attr) for attr, wire in _FIELDS.items()}
+
+
+def _check_agreement(
+    raw: Mapping[str, object],
+    prefix: str,
+    *,
+    today: date | None,
+    fallback_currency: str | None = None,
+) -> tuple[list[RuleViolation], dict[str, object]]:
+    """Check one agreement mapping; return the violations and the values that parsed."""
+    found: list[RuleViolation] = []
+    values: dict[str, object] = {}
+
+    description = _text(raw, "agreement_description", prefix, found)
+    if description is not None:
+        values["description"] = description
+    currency = _currency(raw, "agreement_currency", prefix, found)
+    if currency is not None:
+        values["currency"] = currency
+    # Decimals follow the agreement's currency; when that is broken, the cart's still tells.
+    money_currency = currency or fallback_currency
+
+    for name in ("initial_amount", "repeat_amount"):
+        amount = _amount(
+            raw, name, prefix, money_currency, found, minimum=MIN_AMOUNT, required=True
+        )
+        if amount is not None:
+            values[name] = amount
+
+    terms = _int(
+        raw, "repeat_terms", prefix, found, minimum=0, rule="must be 0 (open-ended) or more"
+    )
+    if terms is not None:
+        values["repeat_terms"] = terms
+    period = _int(raw, "repeat_period", prefix, found)
+    if period is not None:
+        if period in RepeatPeriod._value2member_map_:
+            values["repeat_period"] = RepeatPeriod(period)
+        else:
+            found.append(
+                RuleViolation(
+                    prefix + "repeat_period",
+                    "must be 1 (day), 2 (week) or 3 (month)",
+                    raw.get("repeat_period"),
+                )
+            )
+    every = _int(raw, "repeat_every", prefix, found, minimum=1, rule="must be 1 or more")
+    if every is not None:
+        values["repeat_every"] = every
+
+    final = _amount(
+        raw, "final_amount", prefix, money_currency, found, minimum=None, required=False
+    )
+    if final is not None:
+        if final < 0:
+            found.append(
+                RuleViolation(
+                    prefix + "final_amount", "must not be negative", raw.get("final_amount")
+                )
+            )
+        elif final == 0:
+            values["final_amount"] = None
+        elif terms == 0:
+            found.append(
+                RuleViolation(
+                    prefix + "final_amount",
+                    "is not allowed when repeat_terms is 0 (open-ended agreement); "
+                    "leave it out or send 0",
+                    raw.get("final_amount"),
+                )
+            )
+        elif final < MIN_AMOUNT:
+            found.append(
+                RuleViolation(
+                    prefix + "final_amount", "must be 0 or at least 0.01", raw.get("final_amount")
+                )
+            )
+        else:
+            values["final_amount"] = final
+    else:
+        values["final_amount"] = None
+
+    due_field = prefix + "first_installment_due_date"
+    if _missing(raw, "first_installment_due_date"):
+        found.append(RuleViolation(due_field, "is required"))
+    else:
+        try:
+            due = parse_wire_date(raw["first_installment_due_date"], due_field)
+        except ValidationError as exc:
+            found.extend(exc.violations)
+        else:
+            values["first_installment_due_date"] = due
+            if today is not None:
+                found.extend(_due_date_rule(due, today, prefix))
+    return found, values
+
+
+def _due_date_rule(due: date, today: date, prefix: str) -> list[RuleViolation]:
+    if due <= today:
+        return [
+            RuleViolation(
+                prefix + "first_installment_due_date",
+                f"must be after today ({format_wire_date(today)})",
+                format_wire_date(due),
+            )
+        ]
+    return []
+
+
+# --- field readers: each appends its violation and returns None when the value is unusable ---
+
+
+def _missing(raw: Mapping[str, object], name: str) -> bool:
+    value = raw.get(name)
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(
+    raw: Mapping[str, object],
+    name: str,
+    prefix: str,
+    found: list[RuleViolation],
+    *,
+    maximum: int | None = None,
+) -> str | None:
+    value = raw.get(name)
+    field = prefix + name
+    if value is None:
+        found.append(RuleViolation(field, "is required"))
+        return None
+    if not isinstance(value, str):
+        found.append(RuleViolation(field, "must be text", value))
+        return None
+    text = value.strip()
+    if not text:
+        found.append(RuleViolation(field, "must not be empty", value))
+        return None
+    if maximum is not None and len(text) > maximum:
+        found.append(
+            RuleViolation(field, f"must be 1 to {maximum} characters (has {len(text)})", value)
+        )
+        return None
+    return text
+
+
+def _choice(
+    raw: Mapping[str, object], name: str, allowed: frozenset[str], found: list[RuleViolation]
+) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        found.append(RuleViolation(name, "is required"))
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in allowed:
+        found.append(RuleViolation(name, "must be one of " + ", ".join(sorted(allowed)), value))
+        return None
+    return value.strip().lower()
+
+
+def _currency(
+    raw: Mapping[str, object], name: str, prefix: str, found: list[RuleViolation]
+) -> str | None:
+    value = raw.get(name)
+    field = prefix + name
+    if value is None:
+        found.append(RuleViolation(field, "is required"))
+        return None
+    if not isinstance(value, str) or value.strip().upper() not in GATEWAY_CURRENCIES:
+        found.append(
+            RuleViolation(field, "must be one of " + ", ".join(sorted(GATEWAY_CURRENCIES)), value)
+        )
+        return None
+    return value.strip().upper()
+
+
+def parse_int(value: object, field: str) -> int:
+    """An integer from an int, digit text ("2") or an integral number (2.0); never a bool."""
+    if isinstance(value, bool):
+        raise ValidationError.single(field, "must be a whole number", value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _INT_TEXT.match(value.strip()):
+        return int(value.strip())
+    if isinstance(value, Decimal | float):
+        number = parse_decimal(value, field)
+        if number == number.to_integral_value():
+            return int(number)
+    raise ValidationError.single(field, "must be a whole number", value)
+
+
+def _int(
+    raw: Mapping[str, object],
+    name: str,
+    prefix: str,
+    found: list[RuleViolation],
+    *,
+    minimum: int | None = None,
+    rule: str = "",
+) -> int | None:
+    field = prefix + name
+    if _missing(raw, name):
+        found.append(RuleViolation(field, "is required"))
+        return None
+    value = raw[name]
+    try:
+        number = parse_int(value, field)
+    except ValidationError as exc:
+        found.extend(exc.violations)
+        return None
+    if minimum is not None and number < minimum:
+        found.append(RuleViolation(field, rule or f"must be at least {minimum}", value))
+        return None
+    return number
+
+
+def _positive_int(
+    raw: Mapping[str, object], name: str, prefix: str, found: list[RuleViolation]
+) -> int | None:
+    return _int(raw, name, prefix, found, minimum=1, rule="must be a positive number")
+
+
+def _amount(
+    raw: Mapping[str, object],
+    name: str,
+    prefix: str,
+    currency: str | None,
+    found: list[RuleViolation],
+    *,
+    minimum: Decimal | None,
+    required: bool,
+) -> Decimal | None:
+    """An amount with the currency's decimals (when the currency is known) and the gateway range."""
+    field = prefix + name
+    value = raw.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            found.append(RuleViolation(field, "is required"))
+        return None
+    try:
+        amount = parse_decimal(value, field)
+    except ValidationError as exc:
+        found.extend(exc.violations)
+        return None
+    if currency is not None:
+        units = minor_units(currency)
+        if significant_decimals(amount) > units:
+            found.append(
+                RuleViolation(field, f"{currency} allows at most {units} decimal places", value)
+            )
+            return None
+    if minimum is not None and amount < minimum:
+        found.append(RuleViolation(field, f"must be at least {minimum}", value))
+        return None
+    if amount > MAX_AMOUNT:
+        found.append(RuleViolation(field, f"must be at most {MAX_AMOUNT}", value))
+        return None
+    return quantize(amount, currency) if currency is not None else amount
+
+
+def _wire_amount(amount: Decimal, currency: str) -> Decimal:
+    return Decimal(format_amount(amount, currency))
+
+
+__all__ = [
+    "AGREEMENT_TRAN_CLASSES",
+    "AGREEMENT_TRAN_TYPES",
+    "CART_DESCRIPTION_MAX",
+    "CART_ID_MAX",
+    "TRAN_CLASSES",
+    "TRAN_TYPES",
+    "WIRE_DATE_FORMAT",
+    "Agreement",
+    "RepeatPeriod",
+    "agreement_from_wire",
+    "agreement_to_wire",
+    "format_wire_date",
+    "parse_int",
+    "parse_wire_date",
+    "validate_payment_request",
+]

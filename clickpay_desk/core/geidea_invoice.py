@@ -1,0 +1,826 @@
+"""Geidea Pay-by-Invoice (eInvoice, reference 003): items, derived totals, the request, signature.
+
+The reference says ``total``, ``subtotal`` and ``grandTotal`` "must be equal to price *
+quantity", which cannot hold once an item has a discount or tax, while it also calls ``total``
+"total price including tax levied" and ``priceWithDiscount`` "price after discount". The model
+used here keeps every field's own description and reduces to "price × quantity" when there is
+no discount and no tax (every sample in the reference):
+
+Per item, all per unit first, each rounded half-up to 0.01 (Geidea amounts carry at most 2
+decimals; a currency with fewer minor units, e.g. JPY, rounds to its own unit):
+
+* unit discount = ``itemDiscount`` when ``itemDiscountType`` is "Amount" (a per-unit amount), or
+  price × itemDiscount % when "Percentage"
+* ``priceWithDiscount`` = price − unit discount
+* ``priceTax`` = ``tax`` when ``taxType`` is "Amount" (per unit), or priceWithDiscount × tax %
+* ``priceTotal`` = priceWithDiscount + priceTax
+* ``totalWithoutTax`` = priceWithDiscount × quantity
+* ``totalTax`` = priceTax × quantity
+* ``total`` = priceTotal × quantity (= totalWithoutTax + totalTax)
+
+Per invoice:
+
+* ``subtotalWithoutTax`` = Σ totalWithoutTax, ``subtotalTax`` = Σ totalTax,
+  ``subtotal`` = Σ total ("subtotal inclusive of tax", as the update table says)
+* invoice discount = ``invoiceDiscount`` ("Amount") or subtotal × invoiceDiscount %
+  ("Percentage"); extra charges likewise from ``extraCharges`` / ``extraChargesType``. Both
+  percentages apply to the subtotal, each rounded to 0.01, so neither depends on the other.
+* ``grandTotal`` = subtotal − invoice discount + extra charges, and ``amount`` must equal it.
+
+Samples: 10 × 2 → total 20, subtotal 20, grandTotal 20 = amount; 100.00 × 10 → 1000.00.
+
+Other choices: ``amount`` must be *greater than* 0.01 as the field table says (0.01 itself is
+refused); quantity is a whole number ≥ 1 (typed integer in the update table); a derived field
+sent in a request must equal the computed value (left out, it is filled in, as Geidea does);
+``expiryDate``/``activationDate`` rules are in ``core.dates``.
+
+Amounts go on the wire as JSON numbers (the reference types them ``double``), held here as
+``Decimal`` with exactly 2 decimals: serialise with ``einvoice_json`` (the standard ``json``
+module cannot write Decimal, and float would drop the "20.00" decimals).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Context, Decimal
+from enum import StrEnum
+from typing import Any
+
+from .dates import geidea_date_violations, parse_geidea_date, require_aware_now
+from .invoice import RATE_DECIMALS, WireReader
+from .money import decimals_of, minor_units, parse_decimal, significant_decimals
+from .rules import RuleViolation, ValidationError
+
+GEIDEA_DECIMALS = 2
+#: ``amount`` and ``subtotal`` "must be greater than 0.01".
+AMOUNT_FLOOR = Decimal("0.01")
+LANGUAGES = ("EN", "AR")
+UPDATE_STATUSES = ("SentToCustomer",)
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+_CTX = Context(prec=60, rounding=ROUND_HALF_UP)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_COUNTRY_CODE = re.compile(r"^\+\d{1,4}$")
+_PHONE = re.compile(r"^\d{4,15}$")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
+
+
+class AmountType(StrEnum):
+    """How a discount, tax or charge is given."""
+
+    AMOUNT = "Amount"
+    PERCENTAGE = "Percentage"
+
+
+def geidea_quantum(currency: str) -> Decimal:
+    """Geidea's rounding unit: 0.01, or the currency's own unit when it has fewer decimals."""
+    return Decimal(1).scaleb(-min(GEIDEA_DECIMALS, minor_units(currency)))
+
+
+def _decimal(value: object, name: str, *, optional: bool = False) -> Decimal | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise TypeError(f"{name} must be Decimal or int, not {type(value).__name__}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EInvoiceItem:
+    """One eInvoice item as entered; discount and tax are per unit (or a percentage)."""
+
+    price: Decimal
+    quantity: int = 1
+    description: str | None = None
+    sku: str | None = None
+    item_id: str | None = None
+    item_discount: Decimal | None = None
+    item_discount_type: AmountType = AmountType.AMOUNT
+    tax: Decimal | None = None
+    tax_type: AmountType = AmountType.AMOUNT
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "price", _decimal(self.price, "price"))
+        for name in ("item_discount", "tax"):
+            object.__setattr__(self, name, _decimal(getattr(self, name), name, optional=True))
+        if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
+            raise TypeError("quantity must be int")
+        object.__setattr__(self, "item_discount_type", AmountType(self.item_discount_type))
+        object.__setattr__(self, "tax_type", AmountType(self.tax_type))
+
+
+@dataclass(frozen=True, slots=True)
+class EInvoiceItemTotals:
+    """The derived fields of one item."""
+
+    price_with_discount: Decimal
+    price_tax: Decimal
+    price_total: Decimal
+    total_without_tax: Decimal
+    total_tax: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class EInvoiceTotals:
+    """The derived fields of a whole eInvoice."""
+
+    items: tuple[EInvoiceItemTotals, ...]
+    subtotal_without_tax: Decimal
+    subtotal_tax: Decimal
+    subtotal: Decimal
+    invoice_discount: Decimal
+    extra_charges: Decimal
+    grand_total: Decimal
+
+
+def _part(base: Decimal, value: Decimal | None, kind: AmountType, q: Decimal) -> Decimal:
+    """An amount given either directly or as a percentage of ``base``."""
+    if not value:
+        return _CTX.quantize(_ZERO, q)
+    if kind is AmountType.PERCENTAGE:
+        return _CTX.quantize(_CTX.divide(_CTX.multiply(base, value), _HUNDRED), q)
+    return _CTX.quantize(value, q)
+
+
+def compute_item_at(item: EInvoiceItem, q: Decimal) -> EInvoiceItemTotals:
+    """Derived fields of one item at rounding unit ``q``."""
+    price = _CTX.quantize(item.price, q)
+    discounted = _CTX.subtract(price, _part(price, item.item_discount, item.item_discount_type, q))
+    unit_tax = _part(discounted, item.tax, item.tax_type, q)
+    unit_total = _CTX.add(discounted, unit_tax)
+    qty = Decimal(item.quantity)
+    return EInvoiceItemTotals(
+        price_with_discount=discounted,
+        price_tax=unit_tax,
+        price_total=unit_total,
+        total_without_tax=_CTX.multiply(discounted, qty),
+        total_tax=_CTX.multiply(unit_tax, qty),
+        total=_CTX.multiply(unit_total, qty),
+    )
+
+
+def finish_einvoice(
+    q: Decimal,
+    items: tuple[EInvoiceItemTotals, ...],
+    subtotal_without_tax: Decimal,
+    subtotal_tax: Decimal,
+    subtotal: Decimal,
+    *,
+    extra_charges: Decimal | None,
+    extra_charges_type: AmountType,
+    invoice_discount: Decimal | None,
+    invoice_discount_type: AmountType,
+) -> EInvoiceTotals:
+    """Apply the invoice-level discount and charges to summed item figures."""
+    off = _part(subtotal, invoice_discount, AmountType(invoice_discount_type), q)
+    extra = _part(subtotal, extra_charges, AmountType(extra_charges_type), q)
+    grand = _CTX.add(_CTX.subtract(subtotal, off), extra)
+    return EInvoiceTotals(items, subtotal_without_tax, subtotal_tax, subtotal, off, extra, grand)
+
+
+def compute_einvoice(
+    items: Iterable[EInvoiceItem],
+    currency: str,
+    *,
+    extra_charges: Decimal | None = None,
+    extra_charges_type: AmountType = AmountType.AMOUNT,
+    invoice_discount: Decimal | None = None,
+    invoice_discount_type: AmountType = AmountType.AMOUNT,
+) -> EInvoiceTotals:
+    """Every derived field of an eInvoice: per item and subtotal, subtotalTax, grandTotal..."""
+    q = geidea_quantum(currency)
+    computed = tuple(compute_item_at(item, q) for item in items)
+    zero = _CTX.quantize(_ZERO, q)
+    without_tax = tax = total = zero
+    for t in computed:
+        without_tax = _CTX.add(without_tax, t.total_without_tax)
+        tax = _CTX.add(tax, t.total_tax)
+        total = _CTX.add(total, t.total)
+    return finish_einvoice(
+        q,
+        computed,
+        without_tax,
+        tax,
+        total,
+        extra_charges=extra_charges,
+        extra_charges_type=extra_charges_type,
+        invoice_discount=invoice_discount,
+        invoice_discount_type=invoice_discount_type,
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GeideaCustomer:
+    """``customer``: a name, and an e-mail or a phone number (country code and number together)."""
+
+    name: str
+    email: str = ""
+    phone_country_code: str = ""
+    phone_number: str = ""
+
+    def to_wire(self) -> dict[str, str]:
+        wire = {"name": self.name}
+        if self.email:
+            wire["email"] = self.email
+        if self.phone_country_code:
+            wire["phoneCountryCode"] = self.phone_country_code
+        if self.phone_number:
+            wire["phoneNumber"] = self.phone_number
+        return wire
+
+
+@dataclass(frozen=True, kw_only=True)
+class EInvoice:
+    """A Geidea payment invoice; ``payment_intent_id`` and ``status`` are for updates only."""
+
+    currency: str
+    items: tuple[EInvoiceItem, ...] = ()
+    customer: GeideaCustomer | None = None
+    extra_charges: Decimal | None = None
+    extra_charges_type: AmountType = AmountType.AMOUNT
+    invoice_discount: Decimal | None = None
+    invoice_discount_type: AmountType = AmountType.AMOUNT
+    charge_description: str | None = None
+    merchant_reference_id: str | None = None
+    language: str = "EN"
+    einvoice_type: str = "Detailed"
+    collect_customers_billing_shipping_address: bool = False
+    pre_authorize_amount: bool = False
+    activation_date: date | datetime | None = None
+    expiry_date: date | datetime | None = None
+    callback_url: str | None = None
+    payment_intent_id: str | None = None
+    status: str | None = None
+    _totals: EInvoiceTotals | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "currency", self.currency.strip().upper())
+        object.__setattr__(self, "items", tuple(self.items))
+        for name in ("extra_charges", "invoice_discount"):
+            object.__setattr__(self, name, _decimal(getattr(self, name), name, optional=True))
+        object.__setattr__(self, "extra_charges_type", AmountType(self.extra_charges_type))
+        object.__setattr__(self, "invoice_discount_type", AmountType(self.invoice_discount_type))
+        for name in ("activation_date", "expiry_date"):
+            value = getattr(self, name)
+            if isinstance(value, datetime) and (value.tzinfo is None or value.utcoffset() is None):
+                raise ValidationError.single(
+                    "activationDate" if name == "activation_date" else "expiryDate",
+                    "must include a UTC offset, or be a plain date",
+                    value.isoformat(),
+                )
+
+    @property
+    def totals(self) -> EInvoiceTotals:
+        if self._totals is None:
+            object.__setattr__(
+                self,
+                "_totals",
+                compute_einvoice(
+                    self.items,
+                    self.currency,
+                    extra_charges=self.extra_charges,
+                    extra_charges_type=self.extra_charges_type,
+                    invoice_discount=self.invoice_discount,
+                    invoice_discount_type=self.invoice_discount_type,
+                ),
+            )
+        assert self._totals is not None
+        return self._totals
+
+    @property
+    def amount(self) -> Decimal:
+        """What ``amount`` must be: the grand total."""
+        return self.totals.grand_total
+
+    def problems(self, now: datetime) -> list[RuleViolation]:
+        """Every rule this invoice breaks, by wire field name."""
+        return validate_einvoice_request(
+            einvoice_to_wire(self), now, update=self.payment_intent_id is not None
+        )
+
+
+def _wire_date(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+def _wire_rate(value: Decimal, kind: AmountType, q: Decimal) -> Decimal:
+    return _CTX.quantize(value, q) if kind is AmountType.AMOUNT else value
+
+
+def einvoice_to_wire(invoice: EInvoice) -> dict[str, Any]:
+    """The create (or, with ``payment_intent_id``, update) request with every derived field.
+
+    Amounts are Decimal with exactly 2 decimals: write it with ``einvoice_json``.
+    """
+    q = geidea_quantum(invoice.currency)
+    totals = invoice.totals
+    items = []
+    for item, t in zip(invoice.items, totals.items, strict=True):
+        wire_item: dict[str, Any] = {}
+        if item.item_id:
+            wire_item["eInvoiceItemId"] = item.item_id
+        if item.description is not None:
+            wire_item["description"] = item.description
+        wire_item["price"] = _CTX.quantize(item.price, q)
+        wire_item["quantity"] = item.quantity
+        if item.sku is not None:
+            wire_item["sku"] = item.sku
+        if item.item_discount is not None:
+            wire_item["itemDiscount"] = _wire_rate(item.item_discount, item.item_discount_type, q)
+        wire_item["itemDiscountType"] = item.item_discount_type.value
+        if item.tax is not None:
+            wire_item["tax"] = _wire_rate(item.tax, item.tax_type, q)
+        wire_item["taxType"] = item.tax_type.value
+        wire_item.update(
+            {
+                "priceWithDiscount": t.price_with_discount,
+                "priceTax": t.price_tax,
+                "priceTotal": t.price_total,
+                "totalWithoutTax": t.total_without_tax,
+                "totalTax": t.total_tax,
+                "total": t.total,
+            }
+        )
+        items.append(wire_item)
+    collect = invoice.collect_customers_billing_shipping_address
+    details: dict[str, Any] = {
+        "type": invoice.einvoice_type,
+        "collectCustomersBillingShippingAddress": collect,
+        "preAuthorizeAmount": invoice.pre_authorize_amount,
+        "subtotalWithoutTax": totals.subtotal_without_tax,
+        "subtotalTax": totals.subtotal_tax,
+        "subtotal": totals.subtotal,
+        "grandTotal": totals.grand_total,
+        "extraChargesType": invoice.extra_charges_type.value,
+        "invoiceDiscountType": invoice.invoice_discount_type.value,
+        "language": invoice.language,
+        "eInvoiceItems": items,
+    }
+    if invoice.extra_charges is not None:
+        details["extraCharges"] = _wire_rate(invoice.extra_charges, invoice.extra_charges_type, q)
+    if invoice.invoice_discount is not None:
+        details["invoiceDiscount"] = _wire_rate(
+            invoice.invoice_discount, invoice.invoice_discount_type, q
+        )
+    if invoice.charge_description is not None:
+        details["chargeDescription"] = invoice.charge_description
+    if invoice.merchant_reference_id is not None:
+        details["merchantReferenceId"] = invoice.merchant_reference_id
+    wire: dict[str, Any] = {}
+    if invoice.payment_intent_id is not None:
+        wire["paymentIntentId"] = invoice.payment_intent_id
+    wire["amount"] = totals.grand_total
+    wire["currency"] = invoice.currency
+    if invoice.customer is not None:
+        wire["customer"] = invoice.customer.to_wire()
+    wire["eInvoiceDetails"] = details
+    if invoice.callback_url:
+        wire["callbackUrl"] = invoice.callback_url
+    if invoice.expiry_date is not None:
+        wire["expiryDate"] = _wire_date(invoice.expiry_date)
+    if invoice.activation_date is not None:
+        wire["activationDate"] = _wire_date(invoice.activation_date)
+    if invoice.status is not None:
+        wire["status"] = invoice.status
+    return wire
+
+
+def einvoice_json(payload: object) -> str:
+    """JSON text for a Geidea request: Decimal written as a number with its exact digits."""
+    if isinstance(payload, Decimal):
+        if not payload.is_finite():
+            raise ValueError("amounts must be finite")
+        return f"{payload:f}"
+    if isinstance(payload, Mapping):
+        parts = (json.dumps(str(k)) + ":" + einvoice_json(v) for k, v in payload.items())
+        return "{" + ",".join(parts) + "}"
+    if isinstance(payload, list | tuple):
+        return "[" + ",".join(einvoice_json(v) for v in payload) + "]"
+    if isinstance(payload, float):
+        raise TypeError("float amounts are not allowed; use Decimal")
+    return json.dumps(payload, ensure_ascii=False)
+
+
+# --- reading and validating ---------------------------------------------------------------
+
+
+def _kind(r: WireReader, data: Mapping[str, Any], key: str, name: str) -> AmountType:
+    value = data.get(key)
+    if value is None:
+        return AmountType.AMOUNT
+    if isinstance(value, str):
+        for kind in AmountType:
+            if value == kind.value or (
+                not r.strict and value.strip().lower() == kind.value.lower()
+            ):
+                return kind
+    r.add(name, 'must be "Amount" or "Percentage"', value)
+    return AmountType.AMOUNT
+
+
+class _GeideaReader(WireReader):
+    def __init__(self, strict: bool, q: Decimal | None) -> None:
+        super().__init__(strict)
+        self.q = q
+
+    def money(
+        self,
+        value: object,
+        name: str,
+        *,
+        floor: Decimal | None = _ZERO,
+        floor_exclusive: bool = False,
+    ) -> Decimal | None:
+        """An amount: at most 2 decimals (fewer if the currency has fewer), not below ``floor``."""
+        number = self.number(value, name)
+        if number is None:
+            return None
+        if self.q is not None:
+            places = decimals_of(self.q)
+            if significant_decimals(number) > places:
+                self.add(
+                    name, f"must not have more than {places} digits after the decimal point", value
+                )
+                return None
+        if floor is not None and (number <= floor if floor_exclusive else number < floor):
+            self.add(
+                name, f"must be {'greater than' if floor_exclusive else 'at least'} {floor}", value
+            )
+            return None
+        return number
+
+    def rate_or_amount(self, value: object, kind: AmountType, name: str) -> Decimal | None:
+        if kind is AmountType.AMOUNT:
+            return self.money(value, name)
+        number = self.number(value, name)
+        if number is None:
+            return None
+        if not _ZERO <= number <= _HUNDRED:
+            self.add(name, "must be a percentage from 0 to 100", value)
+            return None
+        if significant_decimals(number) > RATE_DECIMALS:
+            self.add(name, f"must have at most {RATE_DECIMALS} decimal places", value)
+            return None
+        return number
+
+
+_ITEM_DERIVED = (
+    ("priceWithDiscount", "price_with_discount"),
+    ("priceTax", "price_tax"),
+    ("priceTotal", "price_total"),
+    ("totalWithoutTax", "total_without_tax"),
+    ("totalTax", "total_tax"),
+    ("total", "total"),
+)
+
+
+@dataclass
+class _Read:
+    found: list[RuleViolation]
+    invoice: EInvoice | None
+
+
+def _read_einvoice(payload: object, now: datetime | None, strict: bool, update: bool) -> _Read:
+    if not isinstance(payload, Mapping):
+        return _Read(
+            [RuleViolation("request", "must be a JSON object", type(payload).__name__)], None
+        )
+
+    currency: str | None = None
+    raw_currency = payload.get("currency")
+    found: list[RuleViolation] = []
+    if raw_currency is None:
+        found.append(RuleViolation("currency", "is required: a 3-letter ISO 4217 code"))
+    elif not isinstance(raw_currency, str) or not _CURRENCY.match(raw_currency.strip()):
+        found.append(RuleViolation("currency", "must be a 3-letter ISO 4217 code", raw_currency))
+    else:
+        try:
+            minor_units(raw_currency)
+            currency = raw_currency.strip().upper()
+        except ValidationError:
+            found.append(
+                RuleViolation("currency", "must be an ISO 4217 currency code", raw_currency)
+            )
+    r = _GeideaReader(strict, geidea_quantum(currency) if currency else None)
+    r.found.extend(found)
+
+    payment_intent_id: str | None = None
+    status: str | None = None
+    if update:
+        payment_intent_id = r.text(payload, "paymentIntentId", "paymentIntentId", required=True)
+        raw_status = payload.get("status")
+        if raw_status is not None:
+            if raw_status in UPDATE_STATUSES:
+                status = str(raw_status)
+            else:
+                r.add("status", "may only be set to " + ", ".join(UPDATE_STATUSES), raw_status)
+
+    amount: Decimal | None = None
+    if payload.get("amount") is None:
+        if strict:
+            r.add("amount", "is required: more than 0.01, at most 2 decimals")
+    else:
+        amount = r.money(payload["amount"], "amount", floor=AMOUNT_FLOOR, floor_exclusive=True)
+
+    customer = _read_customer(r, payload.get("customer"), required=not update)
+    callback_url: str | None = r.url(payload, "callbackUrl", "callbackUrl") or None
+
+    dates: dict[str, date | datetime | None] = {"activationDate": None, "expiryDate": None}
+    dates_ok = True
+    for key in dates:
+        if payload.get(key) is not None:
+            try:
+                dates[key] = parse_geidea_date(payload[key], key)
+            except ValidationError as exc:
+                r.take(exc)
+                dates_ok = False
+    if dates_ok:
+        r.found.extend(geidea_date_violations(now, dates["activationDate"], dates["expiryDate"]))
+
+    details = payload.get("eInvoiceDetails")
+    if not isinstance(details, Mapping):
+        r.add(
+            "eInvoiceDetails",
+            "is required: an object with eInvoiceItems"
+            if details is None
+            else "must be an object with eInvoiceItems",
+            details,
+        )
+        return _Read(r.found, None)
+
+    def text_or_none(key: str) -> str | None:
+        if details.get(key) is None:
+            return None
+        return r.text(details, key, "eInvoiceDetails." + key)
+
+    extra_type = _kind(r, details, "extraChargesType", "eInvoiceDetails.extraChargesType")
+    off_type = _kind(r, details, "invoiceDiscountType", "eInvoiceDetails.invoiceDiscountType")
+    extra = off = None
+    if details.get("extraCharges") is not None:
+        extra = r.rate_or_amount(
+            details["extraCharges"], extra_type, "eInvoiceDetails.extraCharges"
+        )
+    if details.get("invoiceDiscount") is not None:
+        off = r.rate_or_amount(
+            details["invoiceDiscount"], off_type, "eInvoiceDetails.invoiceDiscount"
+        )
+    language = "EN"
+    raw_language = details.get("language")
+    if raw_language is not None:
+        if isinstance(raw_language, str) and (
+            raw_language in LANGUAGES if strict else raw_language.strip().upper() in LANGUAGES
+        ):
+            language = raw_language.strip().upper()
+        else:
+            r.add("eInvoiceDetails.language", "must be EN or AR", raw_language)
+    einvoice_type = text_or_none("type") or "Detailed"
+    collect = r.flag(
+        details,
+        "collectCustomersBillingShippingAddress",
+        "eInvoiceDetails.collectCustomersBillingShippingAddress",
+    )
+    preauth = r.flag(details, "preAuthorizeAmount", "eInvoiceDetails.preAuthorizeAmount")
+    for key in ("callbackUrl", "callbackurl"):  # the reference's sample spells it both ways
+        url = r.url(details, key, "eInvoiceDetails." + key)
+        if url and callback_url is None:
+            callback_url = url
+
+    items, raw_items = _read_items(r, details.get("eInvoiceItems"))
+    before_totals = len(r.found)
+    invoice: EInvoice | None = None
+    if currency is not None and items is not None and not r.found:
+        invoice = EInvoice(
+            currency=currency,
+            items=tuple(items),
+            customer=customer,
+            extra_charges=extra,
+            extra_charges_type=extra_type,
+            invoice_discount=off,
+            invoice_discount_type=off_type,
+            charge_description=text_or_none("chargeDescription"),
+            merchant_reference_id=text_or_none("merchantReferenceId"),
+            language=language,
+            einvoice_type=einvoice_type,
+            collect_customers_billing_shipping_address=collect,
+            pre_authorize_amount=preauth,
+            activation_date=dates["activationDate"],
+            expiry_date=dates["expiryDate"],
+            callback_url=callback_url,
+            payment_intent_id=payment_intent_id,
+            status=status,
+        )
+    if currency is not None and items is not None:
+        totals = compute_einvoice(
+            items,
+            currency,
+            extra_charges=extra,
+            extra_charges_type=extra_type,
+            invoice_discount=off,
+            invoice_discount_type=off_type,
+        )
+        _check_derived(r, raw_items, details, totals, amount, payload.get("amount"))
+    if len(r.found) != before_totals:
+        invoice = None
+    return _Read(r.found, invoice)
+
+
+def _read_customer(r: _GeideaReader, raw: object, *, required: bool) -> GeideaCustomer | None:
+    if raw is None:
+        if required:
+            r.add("customer", "is required: a name and an e-mail or phone number")
+        return None
+    if not isinstance(raw, Mapping):
+        r.add("customer", "must be an object", raw)
+        return None
+    name = r.text(raw, "name", "customer.name", required=True).strip()
+    email = r.text(raw, "email", "customer.email").strip()
+    code = r.text(raw, "phoneCountryCode", "customer.phoneCountryCode").strip()
+    number = r.text(raw, "phoneNumber", "customer.phoneNumber").strip()
+    if email and not _EMAIL.match(email):
+        r.add("customer.email", "must be an e-mail address such as name@example.com", email)
+    if code and not _COUNTRY_CODE.match(code):
+        r.add("customer.phoneCountryCode", 'must be "+" and 1 to 4 digits, e.g. "+966"', code)
+    if number and not _PHONE.match(number):
+        r.add("customer.phoneNumber", "must be 4 to 15 digits, without the country code", number)
+    if number and not code:
+        r.add("customer.phoneCountryCode", "is required when phoneNumber is given")
+    if code and not number:
+        r.add("customer.phoneNumber", "is required when phoneCountryCode is given")
+    if not email and not number:
+        r.add("customer.email", "either email or phoneNumber is required")
+    return GeideaCustomer(name=name, email=email, phone_country_code=code, phone_number=number)
+
+
+def _read_items(r: _GeideaReader, raw: object) -> tuple[list[EInvoiceItem] | None, Sequence[Any]]:
+    name = "eInvoiceDetails.eInvoiceItems"
+    if raw is None:
+        r.add(name, "is required: at least one item")
+        return None, ()
+    if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
+        r.add(name, "must be a list of items", raw)
+        return None, ()
+    if not raw:
+        r.add(name, "must have at least one item")
+        return None, ()
+    items: list[EInvoiceItem] = []
+    clean = True
+    for i, entry in enumerate(raw):
+        prefix = f"{name}[{i}]"
+        if not isinstance(entry, Mapping):
+            r.add(prefix, "must be an object with price, quantity and total", entry)
+            clean = False
+            continue
+        before = len(r.found)
+        price = _ZERO
+        if entry.get("price") is None:
+            r.add(prefix + ".price", "is required")
+        else:
+            value = r.money(entry["price"], prefix + ".price", floor=_ZERO, floor_exclusive=True)
+            price = value if value is not None else _ZERO
+        quantity = 1
+        if entry.get("quantity") is None:
+            r.add(prefix + ".quantity", "is required")
+        else:
+            q = r.number(entry["quantity"], prefix + ".quantity")
+            if q is not None and (q != q.to_integral_value() or q < 1):
+                r.add(prefix + ".quantity", "must be a whole number, at least 1", entry["quantity"])
+            elif q is not None:
+                quantity = int(q)
+        if entry.get("total") is None and r.strict:
+            r.add(prefix + ".total", "is required")
+        discount_type = _kind(r, entry, "itemDiscountType", prefix + ".itemDiscountType")
+        tax_type = _kind(r, entry, "taxType", prefix + ".taxType")
+        discount = tax = None
+        if entry.get("itemDiscount") is not None:
+            discount = r.rate_or_amount(
+                entry["itemDiscount"], discount_type, prefix + ".itemDiscount"
+            )
+            if discount is not None and discount_type is AmountType.AMOUNT and discount > price:
+                r.add(
+                    prefix + ".itemDiscount",
+                    "must not be more than the price",
+                    entry["itemDiscount"],
+                )
+        if entry.get("tax") is not None:
+            tax = r.rate_or_amount(entry["tax"], tax_type, prefix + ".tax")
+        texts = {}
+        for key in ("description", "sku", "eInvoiceItemId"):
+            texts[key] = None if entry.get(key) is None else r.text(entry, key, f"{prefix}.{key}")
+        if len(r.found) != before:
+            clean = False
+            continue
+        items.append(
+            EInvoiceItem(
+                price=price,
+                quantity=quantity,
+                description=texts["description"],
+                sku=texts["sku"],
+                item_id=texts["eInvoiceItemId"],
+                item_discount=discount,
+                item_discount_type=discount_type,
+                tax=tax,
+                tax_type=tax_type,
+            )
+        )
+    return (items if clean else None), raw
+
+
+def _check_derived(
+    r: _GeideaReader,
+    raw_items: Sequence[Any],
+    details: Mapping[str, Any],
+    totals: EInvoiceTotals,
+    amount: Decimal | None,
+    raw_amount: object,
+) -> None:
+    """Derived fields sent in the request must equal the computed ones."""
+
+    def same(
+        data: Mapping[str, Any], key: str, name: str, want: Decimal, *, required: bool
+    ) -> None:
+        raw = data.get(key)
+        if raw is None:
+            if required and r.strict:
+                r.add(name, f"is required (should be {want})")
+            return
+        got = r.money(raw, name, floor=None)
+        if got is not None and got != want:
+            r.add(name, f"must equal {want} (computed from the items)", raw)
+
+    for i, (entry, t) in enumerate(zip(raw_items, totals.items, strict=True)):
+        prefix = f"eInvoiceDetails.eInvoiceItems[{i}]"
+        for key, attr in _ITEM_DERIVED:
+            same(entry, key, f"{prefix}.{key}", getattr(t, attr), required=False)
+    same(details, "subtotal", "eInvoiceDetails.subtotal", totals.subtotal, required=True)
+    same(
+        details,
+        "subtotalWithoutTax",
+        "eInvoiceDetails.subtotalWithoutTax",
+        totals.subtotal_without_tax,
+        required=False,
+    )
+    same(details, "subtotalTax", "eInvoiceDetails.subtotalTax", totals.subtotal_tax, required=False)
+    same(details, "grandTotal", "eInvoiceDetails.grandTotal", totals.grand_total, required=True)
+    if totals.subtotal <= AMOUNT_FLOOR:
+        r.add("eInvoiceDetails.subtotal", f"must be greater than {AMOUNT_FLOOR}", totals.subtotal)
+    if amount is not None and amount != totals.grand_total:
+        r.add("amount", f"must equal grandTotal {totals.grand_total}", raw_amount)
+
+
+def validate_einvoice_request(
+    payload: Mapping[str, Any], now: datetime, *, update: bool = False
+) -> list[RuleViolation]:
+    """Every rule of the Geidea create (or, with ``update``, update) eInvoice request.
+
+    The single source of these rules for the app and the sandbox gateway; fields are named as on
+    the wire ("eInvoiceDetails.eInvoiceItems[0].price", "customer.phoneNumber").
+    """
+    require_aware_now(now)
+    return _read_einvoice(payload, now, strict=True, update=update).found
+
+
+def einvoice_from_wire(payload: Mapping[str, Any], *, update: bool = False) -> EInvoice:
+    """Read a request (or a response's ``paymentIntent``) into an EInvoice, tolerantly.
+
+    Amounts as numbers or text, unknown keys ignored, derived fields optional (when given they
+    must match). Raises ValidationError naming the wire fields.
+    """
+    read = _read_einvoice(payload, None, strict=False, update=update)
+    if read.found:
+        raise ValidationError(read.found)
+    assert read.invoice is not None
+    return read.invoice
+
+
+def quick_invoice_signature(
+    public_key: str,
+    amount: Decimal | int | str,
+    currency: str,
+    merchant_reference_id: str | None,
+    timestamp: str,
+    api_password: str,
+) -> str:
+    """Signature of a quick payment invoice (reference 003).
+
+    HMAC-SHA256, keyed by the merchant API password, of merchantPublicKey + amount (2 decimals)
+    + currency + merchantReferenceId + timestamp, base64-encoded.
+    """
+    value = parse_decimal(amount, "amount")
+    amount_text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
+    message = f"{public_key}{amount_text}{currency}{merchant_reference_id or ''}{timestamp}"
+    digest = hmac.new(api_password.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")

@@ -1,0 +1,659 @@
+"""HTTP plumbing shared by the ClickPay and Geidea clients.
+
+One ``HttpSession`` per merchant profile wraps one ``httpx.Client`` (thread-safe: worker threads
+share its connection pool) and turns every way a request can go wrong into one of the
+``errors`` classes. The rules that keep money safe live here:
+
+* **Never pay twice.** A mutating call is sent exactly once. If it fails before anything was
+  sent (connection refused, DNS, pool timeout) the caller gets ``GatewayUnavailable``; once the
+  request may have reached the gateway (timeout or connection loss after sending, HTTP 5xx, a 2xx
+  whose body cannot be read) it gets ``OutcomeUnknown`` and must reconcile by a query.
+* **Reads retry.** Status and query calls retry connection failures, timeouts, 429 and 5xx with
+  bounded exponential backoff and jitter; the sleeps wait on a ``threading.Event`` so cancelling
+  interrupts them at once. When the attempts run out the caller gets ``GatewayUnavailable`` (or
+  ``RateLimited`` when the gateway kept asking us to slow down).
+* **Hostile bodies are bounded.** Bodies are streamed and abandoned past ``max_body_bytes``
+  (after content decoding, so a gzip bomb is bounded too) and past a whole-attempt deadline (so
+  a server trickling one byte a second cannot hold a worker forever).
+* **Secrets stay out.** Gateway-supplied text is scrubbed of the credentials before it goes into
+  an exception, and no gateway exception is ever chained to an httpx exception (those carry the
+  request and its authorization header): they are built from sanitised descriptions and raised
+  outside the ``except`` blocks, so ``__cause__`` and ``__context__`` stay empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
+
+import httpx
+
+from .. import __version__
+from . import jsonwire
+from .errors import (
+    AuthenticationRefused,
+    BrokenResponse,
+    Cancelled,
+    FieldRefused,
+    GatewayError,
+    GatewayUnavailable,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    RequestRefused,
+    UnreadableOutcome,
+)
+
+log = logging.getLogger("clickpay_desk.gateway")
+
+T = TypeVar("T")
+
+#: Largest response body we read (after content decoding).
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+NO_BODY: Any = object()
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds. ``total`` bounds one whole attempt, including a body that trickles in."""
+
+    connect: float = 10.0
+    read: float = 30.0
+    write: float = 30.0
+    pool: float = 10.0
+    total: float = 90.0
+
+    def for_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How reads retry. Mutating calls never do, whatever this says."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    #: A Retry-After longer than this is not waited for: the read gives up with RateLimited.
+    max_retry_after: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed ``attempt`` (1-based): exponential, half-jittered."""
+        backoff = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        jittered = backoff * (0.5 + random.random() / 2)
+        if retry_after is not None:
+            return max(jittered, min(retry_after, self.max_retry_after))
+        return jittered
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    """What a gateway's error body said, in gateway-neutral terms."""
+
+    message: str | None = None
+    trace: str | None = None
+    code: str | None = None
+    auth_failure: bool = False
+    #: True when the body was a JSON object from the gateway (not an HTML page or nothing).
+    from_gateway: bool = False
+
+
+class ErrorDialect(Protocol):
+    """How one gateway words its errors."""
+
+    #: Shown to users: "ClickPay", "Geidea".
+    gateway_name: str
+    #: What the secret is called: "server key", "API password".
+    credential_name: str
+
+    def read_error(self, payload: Any) -> ErrorBody: ...
+
+    def refusal_in_success(self, payload: Any) -> ErrorBody | None:
+        """A refusal hidden in an HTTP 2xx answer (Geidea's responseCode), or None."""
+        ...
+
+
+# A wire field name followed by a colon: "cart_amount: ...", "customer.email: ...",
+# "requests[1].beneficiary_account_number: ...". Field names start lower-case, so "Error: ..." is
+# not a field.
+_FIELD_MESSAGE = re.compile(
+    r"^\s*([a-z][A-Za-z0-9_]*(?:\[\d+\])*(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])*)*)\s*:\s*(\S.*)$",
+    re.DOTALL,
+)
+
+
+def split_field_message(message: str | None) -> tuple[str, str] | None:
+    """``"cart_amount: must be at most 100"`` → ``("cart_amount", "must be at most 100")``."""
+    if not message:
+        return None
+    match = _FIELD_MESSAGE.match(message)
+    if match is None or match.group(2).startswith("//"):
+        return None
+    return match.group(1), match.group(2).strip()
+
+
+def text_of(value: Any) -> str | None:
+    """A gateway-supplied scalar as text (numbers too), or None for absent/empty/structured."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f") if value.is_finite() else None
+    return None
+
+
+@dataclass(frozen=True)
+class _Success:
+    payload: Any
+    status: int
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: GatewayError
+    #: For reads: worth another attempt (connection trouble, timeouts, 429, 5xx).
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+class HttpSession:
+    """One gateway profile's HTTP client. Thread-safe; share it between workers."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        dialect: ErrorDialect,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        secrets: Iterable[str] = (),
+        transport: httpx.BaseTransport | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self._dialect = dialect
+        self._timeouts = timeouts or Timeouts()
+        self._retry = retry or RetryPolicy()
+        self._max_body = max_body_bytes
+        # Longest first so a secret containing another is hidden whole.
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self._closed = False
+        all_headers = {"accept": "application/json", "user-agent": f"ClickPayDesk/{__version__}"}
+        all_headers.update(headers or {})
+        self._client = httpx.Client(
+            base_url=base_url,
+            headers=all_headers,
+            auth=auth,
+            transport=transport,
+            timeout=self._timeouts.for_httpx(),
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        )
+
+    @property
+    def gateway_name(self) -> str:
+        return self._dialect.gateway_name
+
+    def close(self) -> None:
+        self._closed = True
+        self._client.close()
+
+    def redact(self, text: str) -> str:
+        """``text`` with every credential replaced by a placeholder."""
+        for secret in self._secrets:
+            text = text.replace(secret, "[hidden]")
+        return text
+
+    # ------------------------------------------------------------------ the one entry point
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        mutating: bool,
+        parse: Callable[[Any], T],
+        body: Any = NO_BODY,
+        params: Mapping[str, str] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> T:
+        """Send one request (reads: with retries) and return ``parse(json_body)``.
+
+        ``operation`` is a phrase for messages ("create the invoice"). Raises only
+        ``GatewayError`` subclasses for anything the gateway or the network does; a payload
+        that cannot be serialised raises ``TypeError``/``ValueError`` before anything is sent.
+        """
+        content = None if body is NO_BODY else jsonwire.dumps(body)
+        attempts = 1 if mutating else max(1, self._retry.attempts)
+        waiter = cancel if cancel is not None else threading.Event()
+        outcome: _Success | _Failure | None = None
+        for attempt in range(1, attempts + 1):
+            if cancel is not None and cancel.is_set():
+                raise self._cancelled(operation, before_send=attempt == 1)
+            outcome = self._attempt(method, path, content, params, operation, mutating)
+            if isinstance(outcome, _Success):
+                break
+            if mutating or not outcome.retryable:
+                raise self._stamp(outcome.error, operation)
+            if attempt == attempts:
+                raise self._reads_exhausted(outcome, operation, attempts)
+            if (
+                outcome.retry_after is not None
+                and outcome.retry_after > self._retry.max_retry_after
+            ):
+                raise self._reads_exhausted(outcome, operation, attempt)
+            delay = self._retry.delay(attempt, outcome.retry_after)
+            log.warning(
+                "%s %s: %s; retry %d of %d in %.2f s",
+                method,
+                path,
+                outcome.error.detail or type(outcome.error).__name__,
+                attempt,
+                attempts - 1,
+                delay,
+            )
+            if waiter.wait(delay):
+                raise self._cancelled(operation, before_send=False)
+        assert isinstance(outcome, _Success)
+        return self._parse(outcome, parse, operation, mutating)
+
+    # ------------------------------------------------------------------ one attempt
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+        operation: str,
+        mutating: bool,
+    ) -> _Success | _Failure:
+        gw = self.gateway_name
+        if self._closed:
+            return _Failure(
+                GatewayUnavailable(f"The connection to {gw} was closed; nothing was sent.")
+            )
+        headers = {"content-type": "application/json"} if content is not None else None
+        try:
+            request = self._client.build_request(
+                method, path, content=content, headers=headers, params=params
+            )
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
+            return _Failure(
+                self._not_sent(operation, "invalid gateway address", self._describe(exc))
+            )
+
+        started = time.monotonic()
+        failure: _Failure | None = None
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.UnsupportedProtocol as exc:
+            return _Failure(
+                self._not_sent(operation, "invalid gateway address", self._describe(exc))
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Nothing left this machine: safe for anyone to try again.
+            return _Failure(
+                self._not_sent(operation, "could not connect", self._describe(exc)), retryable=True
+            )
+        except httpx.TimeoutException as exc:
+            return _Failure(
+                self._maybe_sent(operation, mutating, "no answer in time", self._describe(exc)),
+                retryable=True,
+            )
+        except Exception as exc:
+            # Connection lost while sending or waiting (RemoteProtocolError, ReadError,
+            # WriteError), or an in-process transport that crashed: the request may have arrived.
+            return _Failure(
+                self._maybe_sent(operation, mutating, "connection lost", self._describe(exc)),
+                retryable=True,
+            )
+
+        status = response.status_code
+        raw: bytes | None = None
+        oversized = False
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.strip().isdigit() and int(declared) > self._max_body:
+                oversized = True
+            else:
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self._max_body:
+                        oversized = True
+                        break
+                    if time.monotonic() - started > self._timeouts.total:
+                        failure = _Failure(
+                            self._maybe_sent(
+                                operation,
+                                mutating,
+                                "answer too slow",
+                                "body exceeded total timeout",
+                            ),
+                            retryable=True,
+                        )
+                        break
+                    chunks.append(chunk)
+                raw = b"".join(chunks)
+        except httpx.DecodingError as exc:
+            raw, detail = None, self._describe(exc)
+            failure = self._unreadable_body(status, operation, mutating, detail)
+        except Exception as exc:
+            failure = self._body_lost(status, operation, mutating, self._describe(exc))
+        finally:
+            # Closing a broken stream can fail too; there is nothing more to report.
+            with contextlib.suppress(Exception):
+                response.close()
+        elapsed_ms = (time.monotonic() - started) * 1000
+        log.debug("%s %s -> HTTP %d (%.0f ms)", method, path, status, elapsed_ms)
+        if failure is not None:
+            return failure
+        if oversized:
+            return self._classify(status, None, response.headers, operation, mutating, "oversized")
+        assert raw is not None
+        return self._classify(status, raw, response.headers, operation, mutating, None)
+
+    # ------------------------------------------------------------------ status mapping
+
+    def _classify(
+        self,
+        status: int,
+        raw: bytes | None,
+        headers: httpx.Headers,
+        operation: str,
+        mutating: bool,
+        problem: str | None,
+    ) -> _Success | _Failure:
+        gw = self.gateway_name
+        payload: Any = None
+        if raw is not None and problem is None:
+            payload, problem = _read_json(raw, headers)
+        if problem == "oversized":
+            problem = f"the answer was larger than {_size(self._max_body)}"
+
+        if 200 <= status < 300:
+            if problem is not None:
+                return _Failure(self._broken(operation, mutating, problem, status))
+            refusal = self._dialect.refusal_in_success(payload)
+            if refusal is not None:
+                return _Failure(self._refusal(status, refusal, operation))
+            return _Success(payload, status)
+
+        body = self._dialect.read_error(payload) if problem is None else ErrorBody()
+        detail = f"HTTP {status}" + (f", {problem}" if problem else "")
+        if status == 429:
+            retry_after = _parse_retry_after(headers.get("retry-after"))
+            wait = (
+                f" Try again in {retry_after:.0f} seconds."
+                if retry_after
+                else " Try again shortly."
+            )
+            error: GatewayError = RateLimited(
+                f"{gw} is receiving too many requests; it did not {operation}.{wait}",
+                retry_after=retry_after,
+                http_status=status,
+                trace=self._clean(body.trace),
+                detail=detail,
+            )
+            return _Failure(error, retryable=True, retry_after=retry_after)
+        if status >= 500 or status == 408:
+            return _Failure(
+                self._maybe_sent(
+                    operation,
+                    mutating,
+                    f"server error {status}",
+                    detail,
+                    status,
+                    self._clean(body.trace),
+                ),
+                retryable=True,
+            )
+        if 400 <= status < 500:
+            if status == 404 and not body.from_gateway:
+                # An HTML/empty 404 means the address is wrong, not that the invoice is unknown:
+                # reporting "not found" here could make a reconciler think nothing was created.
+                return _Failure(
+                    BrokenResponse(
+                        f"{gw} answered with a page that does not exist while trying to "
+                        f"{operation}. Check the gateway address in the profile settings.",
+                        http_status=status,
+                        detail=detail,
+                    )
+                )
+            return _Failure(self._refusal(status, body, operation, detail))
+        # 1xx/3xx: a redirect or something stranger; the gateway address is probably wrong.
+        return _Failure(
+            BrokenResponse(
+                f"{gw} answered with a redirect or an unexpected status while trying to "
+                f"{operation}. Check the gateway address in the profile settings.",
+                http_status=status,
+                detail=detail,
+            )
+        )
+
+    def _refusal(
+        self, status: int, body: ErrorBody, operation: str, detail: str | None = None
+    ) -> GatewayError:
+        gw = self.gateway_name
+        message = self._clean(body.message)
+        trace = self._clean(body.trace)
+        detail = detail or f"HTTP {status}" + (f", code {body.code}" if body.code else "")
+        if status == 401 or body.auth_failure:
+            said = f" ({message})" if message else ""
+            return AuthenticationRefused(
+                f"{gw} did not accept the {self._dialect.credential_name} or the merchant "
+                f"id{said}. Check them in the profile settings.",
+                http_status=status,
+                trace=trace,
+                detail=detail,
+            )
+        if status == 404:
+            return NotFound(
+                f"{gw} could not find what was asked for while trying to {operation}"
+                + (f": {message}" if message else "."),
+                http_status=status,
+                trace=trace,
+                detail=detail,
+            )
+        split = split_field_message(message)
+        if split is not None:
+            return FieldRefused(split[0], split[1], http_status=status, trace=trace, detail=detail)
+        if status == 403:
+            text = f"{gw} does not allow this account to {operation}"
+        else:
+            text = f"{gw} refused to {operation}"
+        return RequestRefused(
+            text + (f": {message}" if message else "."),
+            http_status=status,
+            trace=trace,
+            detail=detail,
+        )
+
+    def _parse(
+        self, outcome: _Success, parse: Callable[[Any], T], operation: str, mutating: bool
+    ) -> T:
+        problem: GatewayError | None = None
+        try:
+            return parse(outcome.payload)
+        except BrokenResponse as exc:
+            problem = exc
+        except GatewayError as exc:  # e.g. Declined found in the answer
+            problem = self._stamp(exc, operation)
+            problem.http_status = problem.http_status or outcome.status
+        except Exception as exc:
+            # A parser bug must not crash a worker; the type is enough to find it in the log.
+            log.error("parser for %r failed with %s", operation, type(exc).__name__)
+            problem = BrokenResponse(
+                "the answer has an unexpected shape", detail=type(exc).__name__
+            )
+        if isinstance(problem, BrokenResponse):
+            problem = self._broken(operation, mutating, problem.user_message, outcome.status)
+        raise problem
+
+    # ------------------------------------------------------------------ error builders
+
+    def _not_sent(self, operation: str, reason: str, detail: str) -> GatewayError:
+        return GatewayUnavailable(
+            f"Could not reach {self.gateway_name} to {operation} ({reason}); nothing was sent. "
+            "Check the internet connection and try again.",
+            detail=detail,
+        )
+
+    def _maybe_sent(
+        self,
+        operation: str,
+        mutating: bool,
+        reason: str,
+        detail: str,
+        status: int | None = None,
+        trace: str | None = None,
+    ) -> GatewayError:
+        gw = self.gateway_name
+        if mutating:
+            return OutcomeUnknown(
+                f"No clear answer from {gw} while trying to {operation} ({reason}). It may or may "
+                "not have been done: check its status before trying again.",
+                http_status=status,
+                trace=trace,
+                detail=detail,
+            )
+        return GatewayUnavailable(
+            f"{gw} did not answer properly while trying to {operation} ({reason}).",
+            http_status=status,
+            trace=trace,
+            detail=detail,
+        )
+
+    def _broken(self, operation: str, mutating: bool, what: str, status: int) -> GatewayError:
+        gw = self.gateway_name
+        if mutating:
+            return UnreadableOutcome(
+                f"{gw} accepted the request to {operation}, but its answer could not be read "
+                f"({what}). Check its status before trying again.",
+                http_status=status,
+                operation=operation,
+                detail=what,
+            )
+        return BrokenResponse(
+            f"{gw} sent an answer that could not be read while trying to {operation} ({what}).",
+            http_status=status,
+            operation=operation,
+            detail=what,
+        )
+
+    def _unreadable_body(
+        self, status: int, operation: str, mutating: bool, detail: str
+    ) -> _Failure:
+        if 200 <= status < 300:
+            return _Failure(self._broken(operation, mutating, "badly compressed body", status))
+        return self._body_lost(status, operation, mutating, detail)
+
+    def _body_lost(self, status: int, operation: str, mutating: bool, detail: str) -> _Failure:
+        """The status line arrived but the body did not."""
+        if 400 <= status < 500 and status not in (408, 429):
+            # A refusal is a refusal even if its explanation got lost.
+            return _Failure(
+                self._refusal(status, ErrorBody(), operation, f"HTTP {status}, {detail}")
+            )
+        if mutating and 200 <= status < 300:
+            return _Failure(self._broken(operation, True, "the answer was cut off", status))
+        return _Failure(
+            self._maybe_sent(operation, mutating, "connection lost", detail, status), retryable=True
+        )
+
+    def _reads_exhausted(self, failure: _Failure, operation: str, attempts: int) -> GatewayError:
+        error = failure.error
+        if isinstance(error, RateLimited):
+            return self._stamp(error, operation)
+        times = "once" if attempts == 1 else f"{attempts} times"
+        return self._stamp(
+            GatewayUnavailable(
+                f"{self.gateway_name} could not be reached to {operation} (tried {times}). "
+                "Try again later.",
+                http_status=error.http_status,
+                trace=error.trace,
+                detail=error.detail,
+            ),
+            operation,
+        )
+
+    def _cancelled(self, operation: str, *, before_send: bool) -> Cancelled:
+        if before_send:
+            text = f"Cancelled before trying to {operation}; nothing was sent."
+        else:
+            text = f"Cancelled while waiting to try again to {operation}."
+        return Cancelled(text, operation=operation)
+
+    @staticmethod
+    def _stamp(error: GatewayError, operation: str) -> GatewayError:
+        if error.operation is None:
+            error.operation = operation
+        return error
+
+    def _clean(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        text = " ".join(self.redact(text).split())
+        return text[:500] if len(text) > 500 else text
+
+    def _describe(self, exc: BaseException) -> str:
+        """A transport exception as safe text: its type and message, never its request."""
+        message = self._clean(str(exc)) or ""
+        return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _read_json(raw: bytes, headers: httpx.Headers) -> tuple[Any, str | None]:
+    """``(payload, None)``, or ``(None, why it is not a JSON answer)``."""
+    stripped = raw.strip()
+    if not stripped:
+        return None, "the answer was empty"
+    try:
+        return jsonwire.loads(stripped), None
+    except jsonwire.JsonUnreadable as exc:
+        reason = str(exc)
+    # Judged only after parsing fails: some servers label JSON as text/html.
+    if stripped[:1] == b"<" or "html" in headers.get("content-type", "").lower():
+        return None, "a web page came back instead of data"
+    return None, f"the answer is not valid JSON ({reason})"
+
+
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MB"
+    if limit >= 1024:
+        return f"{limit / 1024:g} KB"
+    return f"{limit} bytes"
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(min(int(value), 86400))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

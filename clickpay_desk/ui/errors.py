@@ -1,0 +1,37 @@
+"""Turning exceptions from tasks into text a merchant can read.
+
+Two kinds of failure (as qutebrowser's ``misc/sql.py`` splits them): the environment's or the
+input's fault (gateway refused, network down, bad field, disk full) — shown with its plain
+message; and our bugs — shown as such, with the details left in the log.
+"""
+
+from __future__ import annotations
+
+from clickpay_desk.core.rules import ValidationError
+from clickpay_desk.gateway.errors import Cancelled, GatewayError
+
+
+def is_cancellation(exc: BaseException) -> bool:
+    """True when ``exc`` only says the user cancelled the task."""
+    return isinstance(exc, Cancelled)  # the task runner's TaskCancelled is one too
+
+
+def is_environment_error(exc: BaseException) -> bool:
+    """True for failures the user can act on (not a bug of ours)."""
+    return isinstance(exc, GatewayError | ValidationError | OSError) or is_cancellation(exc)
+
+
+def user_message(exc: BaseException) -> str:
+    """One plain sentence (or a few) for ``exc``; never a traceback, never a secret."""
+    if isinstance(exc, GatewayError | ValidationError):
+        return str(exc)
+    if is_cancellation(exc):
+        return "Cancelled."
+    if isinstance(exc, PermissionError):
+        return f"Not allowed to use a file: {exc.filename or exc}."
+    if isinstance(exc, OSError):
+        return f"Disk or system problem: {exc.strerror or exc}."
+    return (
+        f"Something went wrong inside ClickPay Desk ({type(exc).__name__}). "
+        "This is a bug; the details are in the log."
+    )

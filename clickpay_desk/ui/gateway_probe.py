@@ -1,0 +1,115 @@
+""""Does the gateway answer, and does it accept this key?" — one harmless read, no Qt.
+
+Asks for an invoice that cannot exist. A "not found" answer proves both that the gateway is
+reachable and that it accepted the credentials; a refusal of the credentials or a network failure
+is turned into a sentence that says what to fix. This belongs with the use cases in
+``clickpay_desk.services``; it lives here, Qt-free, until that package offers one, so the UI can
+be pointed at it without changing anything else.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from clickpay_desk.core.profile import GatewayKind, Profile
+from clickpay_desk.gateway.errors import (
+    AuthenticationRefused,
+    BrokenResponse,
+    GatewayError,
+    GatewayUnavailable,
+    NotFound,
+    RateLimited,
+)
+
+#: Ids no gateway will ever have issued: a lookup must answer "not found".
+PT2_PROBE_INVOICE = "999999999"
+GEIDEA_PROBE_INVOICE = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True)
+class ConnectionVerdict:
+    """What the probe found. ``answering``: the gateway replied at all; ``key_accepted``: it
+    accepted the credentials (None when that could not be told)."""
+
+    answering: bool
+    key_accepted: bool | None
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.answering and self.key_accepted is True
+
+
+def check_connection(
+    profile: Profile,
+    secret: str | None,
+    *,
+    transport: Any = None,
+    cancel: threading.Event | None = None,
+) -> ConnectionVerdict:
+    """Run the harmless read for ``profile`` with ``secret``; never raises a GatewayError."""
+    secret_word = "server key" if profile.gateway is GatewayKind.CLICKPAY else "API password"
+    if not secret:
+        return ConnectionVerdict(
+            False, None, f"No {secret_word} is saved for “{profile.name}”. Add it in Profiles."
+        )
+    problems = profile.problems()
+    if problems:
+        return ConnectionVerdict(False, None, "; ".join(p.message() for p in problems))
+    try:
+        _probe(profile, secret, transport=transport, cancel=cancel)
+    except NotFound:
+        return ConnectionVerdict(True, True, "The gateway answered and accepted the key.")
+    except AuthenticationRefused as exc:
+        ids = "profile id" if profile.gateway is GatewayKind.CLICKPAY else "merchant public key"
+        return ConnectionVerdict(
+            True, False, f"The gateway refused the {secret_word} or the {ids}: {exc}"
+        )
+    except GatewayUnavailable as exc:
+        return ConnectionVerdict(
+            False,
+            None,
+            f"{exc} Check the region (base URL {profile.base_url}) and the network connection.",
+        )
+    except RateLimited as exc:
+        return ConnectionVerdict(True, None, f"The gateway answered but asks us to wait: {exc}")
+    except BrokenResponse as exc:
+        return ConnectionVerdict(
+            True,
+            None,
+            f"Something answered at {profile.base_url}, but not like the gateway: {exc} "
+            "Is the region right?",
+        )
+    except GatewayError as exc:
+        # Any other definite answer came from the gateway and got past authentication.
+        return ConnectionVerdict(True, True, f"The gateway answered: {exc}")
+    return ConnectionVerdict(True, True, "The gateway answered and accepted the key.")
+
+
+def _probe(
+    profile: Profile, secret: str, *, transport: Any, cancel: threading.Event | None
+) -> None:
+    if profile.gateway is GatewayKind.CLICKPAY:
+        from clickpay_desk.gateway.clickpay import ClickPayClient
+
+        client = ClickPayClient(
+            profile.base_url,
+            int(profile.merchant_id),
+            secret,
+            account_id=int(profile.payout_account_id) if profile.payout_account_id else None,
+            transport=transport,
+        )
+        try:
+            client.invoice_status(PT2_PROBE_INVOICE)
+        finally:
+            client.close()
+    else:
+        from clickpay_desk.gateway.geidea import GeideaClient
+
+        geidea = GeideaClient(profile.base_url, profile.merchant_id, secret, transport=transport)
+        try:
+            geidea.fetch(GEIDEA_PROBE_INVOICE)
+        finally:
+            geidea.close()

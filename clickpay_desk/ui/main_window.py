@@ -1,0 +1,335 @@
+"""The main window: four tabs, the menus, the active profile and the gateway's state.
+
+The window holds no business rules and never touches the disk or the network itself: the
+profiles are read and the active one is saved through the task runner, the gateway check runs in
+a worker (``GatewayWatch``). Each tab and dialog lives in its own module.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from clickpay_desk import __version__
+from clickpay_desk.core.profile import GatewayKind, Profile
+
+from .activity import ActivityView
+from .agreements_tab import AgreementsTab
+from .context import ACTIVE_PROFILE_KEY, DeskContext
+from .errors import user_message
+from .gateway_status import GatewayWatch
+from .icons import app_icon
+from .invoices_tab import InvoicesTab
+from .payouts_tab import PayoutsTab
+from .task_progress import TaskProgressWidget
+from .tasks import TaskContext, TaskHandle, TaskKind
+
+GATEWAY_NAMES = {GatewayKind.CLICKPAY: "ClickPay/PayTabs", GatewayKind.GEIDEA: "Geidea"}
+SETTINGS_FILE = "window.ini"
+
+
+def window_settings(ctx: DeskContext) -> QSettings:
+    """Window geometry and the last tab, in an INI file under the data dir's settings dir."""
+    return QSettings(str(ctx.paths.settings_dir / SETTINGS_FILE), QSettings.Format.IniFormat)
+
+
+class Tab:
+    INVOICES = 0
+    AGREEMENTS = 1
+    PAYOUTS = 2
+    ACTIVITY = 3
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, ctx: DeskContext, parent: QWidget | None = None, *, gateway_interval_ms: int = 60_000
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.profiles: list[Profile] = []
+        self.active_profile: Profile | None = None
+        self.setWindowIcon(app_icon())
+        self.setObjectName("MainWindow")
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.invoices = InvoicesTab()
+        self.agreements = AgreementsTab()
+        self.payouts = PayoutsTab()
+        self.activity = ActivityView(ctx.runner, ctx.store)
+        for page, label in (
+            (self.invoices, "&Invoices"),
+            (self.agreements, "A&greements"),
+            (self.payouts, "&Payouts"),
+            (self.activity, "Ac&tivity"),
+        ):
+            self.tabs.addTab(page, label)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setCentralWidget(self.tabs)
+
+        self._build_toolbar()
+        self._build_status_bar()
+        self._build_menus()
+
+        self.gateway = GatewayWatch(
+            ctx.runner, ctx.secrets, self, interval_ms=gateway_interval_ms, probe=ctx.probe
+        )
+        self.gateway.changed.connect(self._gateway_changed)
+        ctx.runner.task_failed.connect(self._task_failed)
+
+        self._update_title()
+        self.restore_state()
+        self.reload_profiles()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Profile")
+        bar.setObjectName("ProfileToolBar")
+        bar.setMovable(False)
+        label = QLabel(" Pro&file: ")
+        self.profile_combo = QComboBox()
+        self.profile_combo.setMinimumContentsLength(24)
+        self.profile_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.profile_combo.setToolTip("The merchant profile every tab works with")
+        self.profile_combo.activated.connect(self._profile_picked)
+        label.setBuddy(self.profile_combo)
+        bar.addWidget(label)
+        bar.addWidget(self.profile_combo)
+        self.addToolBar(bar)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.profile_label = QLabel("Profile: loading…")
+        self.gateway_label = QLabel("Gateway: —")
+        self.progress = TaskProgressWidget(self.ctx.runner, self)
+        status.addWidget(self.profile_label)
+        status.addWidget(self.gateway_label, 1)
+        status.addPermanentWidget(self.progress)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.profiles_action = QAction("&Profiles…", self)
+        self.profiles_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.profiles_action.triggered.connect(self.open_profiles)
+        self.reconcile_action = QAction("&Reconcile", self)
+        self.reconcile_action.setStatusTip(
+            "Ask the gateway what happened to requests whose outcome is unknown"
+        )
+        self.reconcile_action.triggered.connect(self.reconcile)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.profiles_action)
+        file_menu.addAction(self.reconcile_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        view_menu = menu.addMenu("&View")
+        self.tab_actions: list[QAction] = []
+        for index in range(self.tabs.count()):
+            action = QAction(self.tabs.tabText(index), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
+            view_menu.addAction(action)
+            self.tab_actions.append(action)
+        view_menu.addSeparator()
+        self.refresh_action = QAction("&Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.triggered.connect(self.refresh)
+        view_menu.addAction(self.refresh_action)
+
+        help_menu = menu.addMenu("&Help")
+        self.about_action = QAction("&About ClickPay Desk", self)
+        self.about_action.triggered.connect(self.about)
+        help_menu.addAction(self.about_action)
+
+    # -- profiles ----------------------------------------------------------------------------
+
+    def reload_profiles(self) -> None:
+        """Read the profiles and the active one in a worker, then show them."""
+        store = self.ctx.store
+
+        def work(_: TaskContext) -> tuple[list[Profile], object]:
+            return store.list_profiles(), store.get_setting(ACTIVE_PROFILE_KEY)
+
+        self.ctx.runner.submit(
+            work, kind=TaskKind.READ, owner=self, on_done=self._profiles_loaded
+        )
+
+    def _profiles_loaded(self, loaded: tuple[list[Profile], object]) -> None:
+        profiles, active_id = loaded
+        self.profiles = profiles
+        active = next((p for p in profiles if p.id == active_id), None)
+        if active is None and profiles:
+            active = profiles[0]
+        self.profile_combo.clear()
+        for profile in profiles:
+            self.profile_combo.addItem(
+                f"{profile.name} — {GATEWAY_NAMES[profile.gateway]}", profile.id
+            )
+        if not profiles:
+            self.profile_combo.addItem("No profile yet: File ▸ Profiles…", None)
+        self._set_active(active, save=active is not None and active.id != active_id)
+
+    def _profile_picked(self, index: int) -> None:
+        profile_id = self.profile_combo.itemData(index)
+        profile = next((p for p in self.profiles if p.id == profile_id), None)
+        if profile is not None and profile != self.active_profile:
+            self._set_active(profile, save=True)
+
+    def set_active_profile(self, profile_id: int) -> None:
+        """Make ``profile_id`` the active profile (saved in the store through the writer)."""
+        profile = next((p for p in self.profiles if p.id == profile_id), None)
+        if profile is not None:
+            self._set_active(profile, save=True)
+
+    def _set_active(self, profile: Profile | None, *, save: bool) -> None:
+        changed = (profile and profile.id) != (self.active_profile and self.active_profile.id)
+        self.active_profile = profile
+        if profile is not None:
+            self.profile_combo.setCurrentIndex(self.profile_combo.findData(profile.id))
+            self.profile_label.setText(
+                f"Profile: {profile.name} ({GATEWAY_NAMES[profile.gateway]})"
+            )
+        else:
+            self.profile_label.setText("Profile: none")
+        self._update_title()
+        if changed or self.gateway.text.startswith("Gateway: no profile"):
+            self.gateway.set_profile(profile)
+        if save and profile is not None and profile.id is not None:
+            store, profile_id = self.ctx.store, profile.id
+            self.ctx.runner.submit(
+                lambda _: store.set_setting(ACTIVE_PROFILE_KEY, profile_id),
+                kind=TaskKind.STORE,
+                owner=self,
+            )
+
+    def open_profiles(self) -> None:
+        from .profiles import ProfilesDialog  # imported on first use: keeps start-up short
+
+        dialog = ProfilesDialog(self.ctx, self, active_id=self.active_profile_id())
+        dialog.active_chosen.connect(self.set_active_profile_after_reload)
+        dialog.finished.connect(lambda _result: self.reload_profiles())
+        dialog.open()
+
+    def set_active_profile_after_reload(self, profile_id: int) -> None:
+        store = self.ctx.store
+        self.ctx.runner.submit(
+            lambda _: store.set_setting(ACTIVE_PROFILE_KEY, profile_id),
+            kind=TaskKind.STORE,
+            owner=self,
+            on_done=lambda _: self.reload_profiles(),
+        )
+
+    def active_profile_id(self) -> int | None:
+        return None if self.active_profile is None else self.active_profile.id
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """F5: reload the current tab and check the gateway again."""
+        page = self.tabs.currentWidget()
+        refresh = getattr(page, "refresh", None)
+        if callable(refresh):
+            refresh()
+        self.gateway.check_now()
+
+    def reconcile(self) -> None:
+        self.tabs.setCurrentIndex(Tab.ACTIVITY)
+        self.activity.show_needs_attention()
+        if self.ctx.reconcile is None:
+            self.statusBar().showMessage(
+                "Asking the gateway about unknown outcomes is not built yet; the entries shown "
+                "need checking before anything is sent again.",
+                15_000,
+            )
+            return
+        self.ctx.runner.submit(
+            self.ctx.reconcile,
+            title="Reconciling unknown outcomes",
+            owner=self,
+            on_done=lambda text: self._reconciled(str(text)),
+            on_error=lambda exc: self._show_error("Reconcile", exc),
+        )
+
+    def _reconciled(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15_000)
+        self.activity.refresh()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About ClickPay Desk",
+            f"<b>ClickPay Desk</b> {__version__}<br>"
+            "Back-office for ClickPay (PayTabs PT2) and Geidea merchants.<br><br>"
+            f"Data folder: {self.ctx.paths.root}<br>"
+            "Server keys are kept in the system keyring only.",
+        )
+
+    # -- feedback ----------------------------------------------------------------------------
+
+    def _gateway_changed(self, text: str, answering: bool) -> None:
+        self.gateway_label.setText(text)
+        self.gateway_label.setToolTip(text)
+
+    def _task_failed(self, handle: TaskHandle, exc: BaseException) -> None:
+        self._show_error(handle.title or "A background task", exc)
+
+    def _show_error(self, what: str, exc: BaseException) -> None:
+        self.statusBar().showMessage(f"{what} failed: {user_message(exc)}", 30_000)
+
+    def _tab_changed(self, index: int) -> None:
+        if index == Tab.ACTIVITY:
+            self.activity.refresh()
+
+    def _update_title(self) -> None:
+        title = "ClickPay Desk"
+        if self.active_profile is not None:
+            title += f" — {self.active_profile.name}"
+        if self.ctx.sandbox_url:
+            title += " (sandbox)"
+        self.setWindowTitle(title)
+
+    # -- remembered state --------------------------------------------------------------------
+
+    def restore_state(self) -> None:
+        settings = window_settings(self.ctx)
+        geometry = settings.value("main/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1100, 700)
+        state = settings.value("main/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        try:
+            tab = int(settings.value("main/tab", Tab.INVOICES))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            tab = Tab.INVOICES
+        if 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+
+    def save_state(self) -> None:
+        settings = window_settings(self.ctx)
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue("main/state", self.saveState())
+        settings.setValue("main/tab", self.tabs.currentIndex())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)

@@ -1,0 +1,279 @@
+"""The one task runner: plain Python callables off the GUI thread, results back through signals.
+
+Network work and database reads run in parallel on a ``QThreadPool``; database writes run on
+ONE dedicated thread (the store's ``StoreWriter`` when there is one), in the order submitted. A task never touches widgets: it gets a :class:`TaskContext` to report
+progress and to notice cancellation, and its result or exception is delivered to the GUI thread
+through queued signals. The GUI thread never waits on a task.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+import shiboken6
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+
+from clickpay_desk.gateway.errors import Cancelled
+
+from .errors import is_cancellation
+
+log = logging.getLogger(__name__)
+
+
+class TaskCancelled(Cancelled):
+    """Raised inside a task by :meth:`TaskContext.check_cancelled` once Cancel was pressed.
+
+    A gateway ``Cancelled``, so services that already handle "the user cancelled before the
+    request was sent" treat both alike.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Cancelled before it finished.")
+
+
+class TaskKind(Enum):
+    NETWORK = "network"  # parallel, on the thread pool
+    READ = "read"  # database reads: parallel on the pool (WAL readers never wait for the writer)
+    STORE = "store"  # database writes: serialised, on the one writer thread
+
+
+class Writer(Protocol):
+    """What the runner needs from ``store.writer.StoreWriter``: run ``fn`` on its one thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]: ...
+
+
+class TaskContext:
+    """Handed to every task: progress reporting and the cancel flag. Qt-free, thread-safe."""
+
+    def __init__(self, report: Callable[[int, int, str], None] | None = None) -> None:
+        self.cancelled = threading.Event()
+        self._report = report
+
+    def progress(self, done: int, total: int, text: str = "") -> None:
+        """Report ``done`` of ``total`` steps (``total`` 0 means "unknown")."""
+        if self._report is not None:
+            self._report(done, total, text)
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`TaskCancelled` when the user pressed Cancel; call between steps."""
+        if self.cancelled.is_set():
+            raise TaskCancelled()
+
+
+@dataclass(eq=False)
+class TaskHandle:
+    """A submitted task, as the GUI sees it."""
+
+    id: int
+    title: str
+    kind: TaskKind
+    context: TaskContext = field(repr=False)
+    cancellable: bool = True
+    finished: bool = False
+    progress: tuple[int, int, str] = (0, 0, "")
+
+    def cancel(self) -> None:
+        """Ask the task to stop; it stops at its next ``check_cancelled``."""
+        if self.cancellable:
+            self.context.cancelled.set()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self.context.cancelled.is_set()
+
+
+@dataclass
+class _Callbacks:
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+    on_progress: Callable[[int, int, str], None] | None
+    on_cancelled: Callable[[], None] | None
+    owner: QObject | None
+
+
+class TaskRunner(QObject):
+    """Runs callables ``fn(ctx) -> result`` off the GUI thread.
+
+    Signals (all delivered on the GUI thread) let the status bar show long tasks:
+    ``task_started(handle)``, ``task_progress(handle)``, ``task_finished(handle)``, and
+    ``task_failed(handle, exc)`` for a failure nobody handled.
+    """
+
+    task_started = Signal(object)
+    task_progress = Signal(object)
+    task_finished = Signal(object)
+    task_failed = Signal(object, object)
+
+    # Worker threads emit these; the connections below queue them to the GUI thread.
+    _w_done = Signal(int, object)
+    _w_error = Signal(int, object)
+    _w_progress = Signal(int, int, int, str)
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        writer: Writer | None = None,
+        max_network_threads: int = 8,
+    ) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_network_threads)
+        self._writer = writer
+        self._own_writer: ThreadPoolExecutor | None = None
+        self._ids = itertools.count(1)
+        self._handles: dict[int, TaskHandle] = {}
+        self._callbacks: dict[int, _Callbacks] = {}
+        self._closed = False
+        self._w_done.connect(self._deliver_done)
+        self._w_error.connect(self._deliver_error)
+        self._w_progress.connect(self._deliver_progress)
+
+    def set_writer(self, writer: Writer | None) -> None:
+        """Route STORE tasks through ``writer`` (the store's single writer thread)."""
+        self._writer = writer
+
+    # -- submitting ------------------------------------------------------------------------
+
+    def submit(
+        self,
+        fn: Callable[[TaskContext], Any],
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        title: str = "",
+        kind: TaskKind = TaskKind.NETWORK,
+        owner: QObject | None = None,
+        cancellable: bool = True,
+    ) -> TaskHandle:
+        """Run ``fn(ctx)`` in the background; callbacks run on the GUI thread afterwards.
+
+        ``owner``: when that widget is gone by the time the task ends, callbacks are skipped.
+        A task with a ``title`` is shown in the status bar while it runs. With no
+        ``on_error``, a failure is announced through ``task_failed``.
+        """
+        if self._closed:
+            raise RuntimeError("the task runner is shut down")
+        task_id = next(self._ids)
+        ctx = TaskContext(lambda d, t, s: self._w_progress.emit(task_id, d, t, s))
+        handle = TaskHandle(task_id, title, kind, ctx, cancellable)
+        self._handles[task_id] = handle
+        self._callbacks[task_id] = _Callbacks(on_done, on_error, on_progress, on_cancelled, owner)
+
+        def work() -> None:
+            try:
+                ctx.check_cancelled()  # cancelled while still queued
+                result = fn(ctx)
+            except BaseException as exc:  # every failure goes back to the GUI
+                self._w_error.emit(task_id, exc)
+            else:
+                self._w_done.emit(task_id, result)
+
+        if kind is TaskKind.STORE:
+            self._store_executor().submit(work)
+        else:
+            self._pool.start(work)
+        self.task_started.emit(handle)
+        return handle
+
+    def _store_executor(self) -> Writer:
+        if self._writer is not None:
+            return self._writer
+        if self._own_writer is None:
+            self._own_writer = ThreadPoolExecutor(1, thread_name_prefix="desk-store")
+        return self._own_writer
+
+    # -- state -----------------------------------------------------------------------------
+
+    def running(self) -> list[TaskHandle]:
+        """Tasks submitted and not yet delivered, oldest first."""
+        return list(self._handles.values())
+
+    def cancel_all(self) -> None:
+        for handle in self._handles.values():
+            handle.cancel()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel everything and wait for the workers (used at quit only). True when all ended."""
+        self._closed = True
+        self.cancel_all()
+        ok = self._pool.waitForDone(timeout_ms)
+        if self._own_writer is not None:
+            self._own_writer.shutdown(wait=True, cancel_futures=False)
+        return ok
+
+    # -- delivery (GUI thread) -------------------------------------------------------------
+
+    def _take(self, task_id: int) -> tuple[TaskHandle, _Callbacks] | None:
+        handle = self._handles.pop(task_id, None)
+        callbacks = self._callbacks.pop(task_id, None)
+        if handle is None or callbacks is None:
+            return None
+        handle.finished = True
+        return handle, callbacks
+
+    @staticmethod
+    def _owner_alive(callbacks: _Callbacks) -> bool:
+        return callbacks.owner is None or shiboken6.isValid(callbacks.owner)
+
+    @Slot(int, object)
+    def _deliver_done(self, task_id: int, result: object) -> None:
+        taken = self._take(task_id)
+        if taken is None:
+            return
+        handle, callbacks = taken
+        try:
+            if callbacks.on_done is not None and self._owner_alive(callbacks):
+                callbacks.on_done(result)
+        finally:
+            self.task_finished.emit(handle)
+
+    @Slot(int, object)
+    def _deliver_error(self, task_id: int, exc: BaseException) -> None:
+        taken = self._take(task_id)
+        if taken is None:
+            return
+        handle, callbacks = taken
+        try:
+            if not self._owner_alive(callbacks):
+                return
+            if is_cancellation(exc):
+                if callbacks.on_cancelled is not None:
+                    callbacks.on_cancelled()
+                return
+            if not is_expected(exc):
+                log.error("task %r failed", handle.title or handle.id, exc_info=exc)
+            if callbacks.on_error is not None:
+                callbacks.on_error(exc)
+            else:
+                self.task_failed.emit(handle, exc)
+        finally:
+            self.task_finished.emit(handle)
+
+    @Slot(int, int, int, str)
+    def _deliver_progress(self, task_id: int, done: int, total: int, text: str) -> None:
+        handle = self._handles.get(task_id)
+        callbacks = self._callbacks.get(task_id)
+        if handle is None or callbacks is None:
+            return
+        handle.progress = (done, total, text)
+        if callbacks.on_progress is not None and self._owner_alive(callbacks):
+            callbacks.on_progress(done, total, text)
+        self.task_progress.emit(handle)
+
+
+def is_expected(exc: BaseException) -> bool:
+    """True for failures of the environment or the input (not our bugs): no traceback needed."""
+    from .errors import is_environment_error
+
+    return is_environment_error(exc)
