@@ -63,7 +63,7 @@ def parse_wire_datetime(value: object, field: str) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError.single(field, f"must be a date-time such as {PT2_EXAMPLE}", value)
     text = value.strip()
-    if len(text) <= 10:  # a bare date has no offset
+    if len(text) == 10 and _is_iso_date(text):  # a bare date has no offset
         raise ValidationError.single(
             field, f"must include a time and UTC offset, e.g. {PT2_EXAMPLE}", value
         )
@@ -76,6 +76,14 @@ def parse_wire_datetime(value: object, field: str) -> datetime:
     if not is_aware(parsed):
         raise ValidationError.single(field, f"must include a UTC offset, e.g. {PT2_EXAMPLE}", value)
     return parsed
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_geidea_date(value: object, field: str) -> date | datetime:

@@ -29,10 +29,16 @@ Per invoice:
 
 Samples: 10 × 2 → total 20, subtotal 20, grandTotal 20 = amount; 100.00 × 10 → 1000.00.
 
-Other choices: ``amount`` must be *greater than* 0.01 as the field table says (0.01 itself is
-refused); quantity is a whole number ≥ 1 (typed integer in the update table); a derived field
-sent in a request must equal the computed value (left out, it is filled in, as Geidea does);
-``expiryDate``/``activationDate`` rules are in ``core.dates``.
+Other choices:
+
+* ``amount`` must be *greater than* 0.01 as the field table says (0.01 itself is refused).
+* quantity is a whole number ≥ 1 (typed integer in the update table).
+* amounts and price × quantity are capped at 9,999,999,999.99 like PT2's: the reference gives
+  no maximum, and a cap keeps hostile numbers such as 1E+999999999 from costing a billion
+  digits of arithmetic.
+* a derived field sent in a request must equal the computed value; left out, it is filled in
+  (as Geidea does).
+* ``expiryDate``/``activationDate`` rules are in ``core.dates``.
 
 Amounts go on the wire as JSON numbers (the reference types them ``double``), held here as
 ``Decimal`` with exactly 2 decimals: serialise with ``einvoice_json`` (the standard ``json``
@@ -49,13 +55,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from typing import Any
 
 from .dates import geidea_date_violations, parse_geidea_date, require_aware_now
-from .invoice import RATE_DECIMALS, WireReader
-from .money import decimals_of, minor_units, parse_decimal, significant_decimals
+from .invoice import MAX_QUANTITY, RATE_DECIMALS, WireReader
+from .money import MAX_AMOUNT, decimals_of, minor_units, parse_decimal, significant_decimals
 from .rules import RuleViolation, ValidationError
 
 GEIDEA_DECIMALS = 2
@@ -66,7 +72,11 @@ UPDATE_STATUSES = ("SentToCustomer",)
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
-_CTX = Context(prec=60, rounding=ROUND_HALF_UP)
+_PERCENT = Decimal("0.01")
+# Unbounded precision: products are exact whatever arrives (a hostile 10**100 quantity included),
+# so rounding happens only where the rules say, and nothing raises. Percentages multiply by 0.01
+# rather than divide by 100, which keeps every operation exact.
+_CTX = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COUNTRY_CODE = re.compile(r"^\+\d{1,4}$")
 _PHONE = re.compile(r"^\d{4,15}$")
@@ -150,7 +160,7 @@ def _part(base: Decimal, value: Decimal | None, kind: AmountType, q: Decimal) ->
     if not value:
         return _CTX.quantize(_ZERO, q)
     if kind is AmountType.PERCENTAGE:
-        return _CTX.quantize(_CTX.divide(_CTX.multiply(base, value), _HUNDRED), q)
+        return _CTX.quantize(_CTX.multiply(_CTX.multiply(base, value), _PERCENT), q)
     return _CTX.quantize(value, q)
 
 
@@ -461,6 +471,9 @@ class _GeideaReader(WireReader):
                 name, f"must be {'greater than' if floor_exclusive else 'at least'} {floor}", value
             )
             return None
+        if number > MAX_AMOUNT:
+            self.add(name, f"must be at most {MAX_AMOUNT}", value)
+            return None
         return number
 
     def rate_or_amount(self, value: object, kind: AmountType, name: str) -> Decimal | None:
@@ -698,6 +711,12 @@ def _read_items(r: _GeideaReader, raw: object) -> tuple[list[EInvoiceItem] | Non
             q = r.number(entry["quantity"], prefix + ".quantity")
             if q is not None and (q != q.to_integral_value() or q < 1):
                 r.add(prefix + ".quantity", "must be a whole number, at least 1", entry["quantity"])
+            elif q is not None and (q > MAX_QUANTITY or price * q > MAX_AMOUNT):
+                r.add(
+                    prefix + ".quantity",
+                    f"price × quantity must not exceed {MAX_AMOUNT}",
+                    entry["quantity"],
+                )
             elif q is not None:
                 quantity = int(q)
         if entry.get("total") is None and r.strict:

@@ -37,7 +37,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from .dates import parse_wire_datetime, pt2_invoice_date_violations, require_aware_now
@@ -62,13 +62,18 @@ TRAN_CLASSES = ("ecom",)
 LANGUAGES = ("en", "ar")
 TOKEN_FORMATS = (2, 3, 4, 5, 6)
 RATE_DECIMALS = 4
+#: No line can hold more: unit_cost is at least 0.01 and a line's net at most MAX_AMOUNT.
+MAX_QUANTITY = 10**12
 MAX_RATE = Decimal(100)
 
 _ZERO = Decimal(0)
-_HUNDRED = Decimal(100)
-# Wide enough that products of any sane inputs are exact; rounding happens only where the rules say.
-_CTX = Context(prec=60, rounding=ROUND_HALF_UP)
-_STRICT_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_PERCENT = Decimal("0.01")
+# Unbounded precision: products are exact whatever arrives (a hostile 10**100 quantity included),
+# so rounding happens only where the rules say, and nothing raises. Percentages multiply by 0.01
+# rather than divide by 100, which keeps every operation exact.
+_CTX = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
+_STRICT_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # not \d: that also matches "١١٩"
+_DIGITS = re.compile(r"^\s*[0-9]+\s*$")  # str.isdigit() also takes "²", which int() refuses
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 _LINE_FIELD = re.compile(r"^invoice\.line_items\[(\d+)\](?:\.(\w+))?$")
@@ -140,12 +145,12 @@ def line_totals_at(item: LineItem, q: Decimal) -> LineTotals:
     if item.discount_amount:
         discount = _CTX.quantize(item.discount_amount, q)
     else:
-        discount = _CTX.quantize(_CTX.divide(_CTX.multiply(net, item.discount_rate), _HUNDRED), q)
+        discount = _CTX.quantize(_CTX.multiply(_CTX.multiply(net, item.discount_rate), _PERCENT), q)
     if item.tax_total:
         tax = _CTX.quantize(item.tax_total, q)
     else:
         base = _CTX.subtract(net, discount)
-        tax = _CTX.quantize(_CTX.divide(_CTX.multiply(base, item.tax_rate), _HUNDRED), q)
+        tax = _CTX.quantize(_CTX.multiply(_CTX.multiply(base, item.tax_rate), _PERCENT), q)
     total = _CTX.add(_CTX.subtract(net, discount), tax)
     return LineTotals(net, discount, tax, total)
 
@@ -358,7 +363,7 @@ class Invoice:
         wire: dict[str, Any] = {}
         pid = profile_id if profile_id is not None else self.profile_id
         if pid is not None:
-            wire["profile_id"] = int(pid) if isinstance(pid, str) and pid.strip().isdigit() else pid
+            wire["profile_id"] = int(pid) if isinstance(pid, str) and _DIGITS.match(pid) else pid
         wire.update(
             {
                 "tran_type": self.tran_type,
@@ -492,7 +497,7 @@ class WireReader:
         if isinstance(value, bool):
             return value
         if not self.strict:
-            if value in (0, 1):
+            if type(value) is int and value in (0, 1):
                 return bool(value)
             if isinstance(value, str) and value.strip().lower() in ("true", "false", "0", "1"):
                 return value.strip().lower() in ("true", "1")
@@ -536,7 +541,7 @@ def _read_request(payload: object, now: datetime | None, strict: bool) -> _Read:
             r.add("profile_id", "is required")
     elif isinstance(raw_pid, int) and not isinstance(raw_pid, bool) and raw_pid > 0:
         profile_id = raw_pid
-    elif isinstance(raw_pid, str) and raw_pid.strip().isdigit() and int(raw_pid) > 0:
+    elif isinstance(raw_pid, str) and _DIGITS.match(raw_pid) and int(raw_pid) > 0:
         profile_id = int(raw_pid)
     else:
         r.add("profile_id", "must be a positive whole number (your profile id)", raw_pid)
@@ -581,7 +586,7 @@ def _read_request(payload: object, now: datetime | None, strict: bool) -> _Read:
     tokenise: int | None = None
     raw_token = payload.get("tokenise")
     if raw_token is not None:
-        if not strict and isinstance(raw_token, str) and raw_token.strip().isdigit():
+        if not strict and isinstance(raw_token, str) and _DIGITS.match(raw_token):
             raw_token = int(raw_token)
         if (
             isinstance(raw_token, int)
@@ -742,12 +747,6 @@ def _read_lines(r: WireReader, raw: object, currency: str | None, out: list[Line
         t = line_totals_at(item, q)
         prefix = f"invoice.line_items[{i}]"
         assert currency is not None and isinstance(entry, Mapping)
-        if t.net > MAX_AMOUNT:
-            r.add(
-                prefix + ".quantity",
-                f"unit_cost × quantity must not exceed {MAX_AMOUNT}",
-                entry.get("quantity"),
-            )
         if t.discount > t.net:
             key = "discount_amount" if item.discount_amount else "discount_rate"
             r.add(
@@ -759,7 +758,7 @@ def _read_lines(r: WireReader, raw: object, currency: str | None, out: list[Line
             got = entry.get(key)
             if _optional_zero(got):
                 continue
-            value = r.amount(got, currency, f"{prefix}.{key}", minimum=None, maximum=None)
+            value = r.amount(got, currency, f"{prefix}.{key}", minimum=None)
             if value is not None and value != want:
                 r.add(
                     f"{prefix}.{key}",
@@ -793,8 +792,16 @@ def _read_line(r: WireReader, entry: object, currency: str | None, prefix: str) 
         if value is not None:
             if value != value.to_integral_value() or value < 1:
                 r.add(prefix + ".quantity", "must be a whole number, at least 1", entry["quantity"])
+            elif value > MAX_QUANTITY:  # implied by the net's cap; checked first, cheaply
+                r.add(prefix + ".quantity", f"must be at most {MAX_QUANTITY}", entry["quantity"])
             else:
                 quantity = value.to_integral_value()
+                if _CTX.multiply(unit_cost, quantity) > MAX_AMOUNT:
+                    r.add(
+                        prefix + ".quantity",
+                        f"unit_cost × quantity must not exceed {MAX_AMOUNT}",
+                        entry["quantity"],
+                    )
     amounts: dict[str, Decimal] = {}
     for key in ("discount_amount", "tax_total"):
         amounts[key] = _ZERO

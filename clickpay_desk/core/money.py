@@ -38,6 +38,8 @@ _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
 # Rounding to the minor unit must never fail or lose digits on the integer side: the default
 # context (28 digits) raises InvalidOperation when quantizing 10**30 to cents.
 _WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
+# Larger than any amount anyone means, small enough to round without building huge numbers.
+_MAX_INTEGER_DIGITS = 100
 # Native digits of CLDR numbering systems Babel leaves in Latin digits.
 _NATIVE_DIGITS = {
     "arab": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
@@ -150,6 +152,9 @@ def parse_amount(
     """
     amount = parse_decimal(value, field)
     units = minor_units(currency)
+    if amount.adjusted() >= _MAX_INTEGER_DIGITS:
+        # 1E+999999999 is a finite Decimal; rounding it to cents would need a billion digits.
+        raise ValidationError.single(field, "is too large", value)
     if significant_decimals(amount) > units:
         raise ValidationError.single(
             field, f"{currency.upper()} allows at most {units} decimal places", value

@@ -63,6 +63,9 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 
 NO_BODY: Any = object()
 
+#: A JSON object as core builds it (values may be Decimal).
+JsonObject = Mapping[str, Any]
+
 
 @dataclass(frozen=True)
 class Timeouts:
@@ -76,6 +79,32 @@ class Timeouts:
 
     def for_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+def check_secret(secret: str, what: str) -> str:
+    """``secret`` stripped, or AuthenticationRefused saying what is wrong (never what it is)."""
+    cleaned = secret.strip() if isinstance(secret, str) else ""
+    if not cleaned:
+        raise AuthenticationRefused(f"The {what} is empty. Enter it in the profile settings.")
+    if not cleaned.isascii() or not cleaned.isprintable():
+        # Never repeat the value: say what is wrong with it.
+        raise AuthenticationRefused(
+            f"The {what} contains characters a {what} cannot have. Copy it again from the "
+            "merchant dashboard."
+        )
+    return cleaned
+
+
+def timeouts_from(timeout: Timeouts | float | None) -> Timeouts:
+    """``Timeouts`` as given, defaults for None, or a plain number as the read timeout."""
+    if timeout is None:
+        return Timeouts()
+    if isinstance(timeout, Timeouts):
+        return timeout
+    seconds = float(timeout)
+    return Timeouts(
+        connect=min(10.0, seconds), read=seconds, write=seconds, total=max(90.0, seconds * 3)
+    )
 
 
 @dataclass(frozen=True)
@@ -168,6 +197,10 @@ class _Failure:
     #: For reads: worth another attempt (connection trouble, timeouts, 429, 5xx).
     retryable: bool = False
     retry_after: float | None = None
+    #: Short reason for messages ("could not connect", "server error 502").
+    reason: str = ""
+    #: Whether the request may have reached the gateway.
+    sent: bool = True
 
 
 class HttpSession:
@@ -287,7 +320,8 @@ class HttpSession:
         gw = self.gateway_name
         if self._closed:
             return _Failure(
-                GatewayUnavailable(f"The connection to {gw} was closed; nothing was sent.")
+                GatewayUnavailable(f"The connection to {gw} was closed; nothing was sent."),
+                sent=False,
             )
         headers = {"content-type": "application/json"} if content is not None else None
         try:
@@ -295,8 +329,8 @@ class HttpSession:
                 method, path, content=content, headers=headers, params=params
             )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
-            return _Failure(
-                self._not_sent(operation, "invalid gateway address", self._describe(exc))
+            return self._not_sent(
+                operation, "invalid gateway address", self._describe(exc), retryable=False
             )
 
         started = time.monotonic()
@@ -304,26 +338,18 @@ class HttpSession:
         try:
             response = self._client.send(request, stream=True)
         except httpx.UnsupportedProtocol as exc:
-            return _Failure(
-                self._not_sent(operation, "invalid gateway address", self._describe(exc))
+            return self._not_sent(
+                operation, "invalid gateway address", self._describe(exc), retryable=False
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Nothing left this machine: safe for anyone to try again.
-            return _Failure(
-                self._not_sent(operation, "could not connect", self._describe(exc)), retryable=True
-            )
+            return self._not_sent(operation, "could not connect", self._describe(exc))
         except httpx.TimeoutException as exc:
-            return _Failure(
-                self._maybe_sent(operation, mutating, "no answer in time", self._describe(exc)),
-                retryable=True,
-            )
+            return self._maybe_sent(operation, mutating, "no answer in time", self._describe(exc))
         except Exception as exc:
             # Connection lost while sending or waiting (RemoteProtocolError, ReadError,
             # WriteError), or an in-process transport that crashed: the request may have arrived.
-            return _Failure(
-                self._maybe_sent(operation, mutating, "connection lost", self._describe(exc)),
-                retryable=True,
-            )
+            return self._maybe_sent(operation, mutating, "connection lost", self._describe(exc))
 
         status = response.status_code
         raw: bytes | None = None
@@ -341,14 +367,8 @@ class HttpSession:
                         oversized = True
                         break
                     if time.monotonic() - started > self._timeouts.total:
-                        failure = _Failure(
-                            self._maybe_sent(
-                                operation,
-                                mutating,
-                                "answer too slow",
-                                "body exceeded total timeout",
-                            ),
-                            retryable=True,
+                        failure = self._maybe_sent(
+                            operation, mutating, "answer too slow", "body exceeded total timeout"
                         )
                         break
                     chunks.append(chunk)
@@ -415,16 +435,13 @@ class HttpSession:
             )
             return _Failure(error, retryable=True, retry_after=retry_after)
         if status >= 500 or status == 408:
-            return _Failure(
-                self._maybe_sent(
-                    operation,
-                    mutating,
-                    f"server error {status}",
-                    detail,
-                    status,
-                    self._clean(body.trace),
-                ),
-                retryable=True,
+            return self._maybe_sent(
+                operation,
+                mutating,
+                f"server error {status}",
+                detail,
+                status,
+                self._clean(body.trace),
             )
         if 400 <= status < 500:
             if status == 404 and not body.from_gateway:
@@ -510,12 +527,15 @@ class HttpSession:
 
     # ------------------------------------------------------------------ error builders
 
-    def _not_sent(self, operation: str, reason: str, detail: str) -> GatewayError:
-        return GatewayUnavailable(
+    def _not_sent(
+        self, operation: str, reason: str, detail: str, *, retryable: bool = True
+    ) -> _Failure:
+        error = GatewayUnavailable(
             f"Could not reach {self.gateway_name} to {operation} ({reason}); nothing was sent. "
             "Check the internet connection and try again.",
             detail=detail,
         )
+        return _Failure(error, retryable=retryable, reason=reason, sent=False)
 
     def _maybe_sent(
         self,
@@ -525,22 +545,25 @@ class HttpSession:
         detail: str,
         status: int | None = None,
         trace: str | None = None,
-    ) -> GatewayError:
+    ) -> _Failure:
         gw = self.gateway_name
+        error: GatewayError
         if mutating:
-            return OutcomeUnknown(
+            error = OutcomeUnknown(
                 f"No clear answer from {gw} while trying to {operation} ({reason}). It may or may "
                 "not have been done: check its status before trying again.",
                 http_status=status,
                 trace=trace,
                 detail=detail,
             )
-        return GatewayUnavailable(
-            f"{gw} did not answer properly while trying to {operation} ({reason}).",
-            http_status=status,
-            trace=trace,
-            detail=detail,
-        )
+        else:
+            error = GatewayUnavailable(
+                f"{gw} did not answer properly while trying to {operation} ({reason}).",
+                http_status=status,
+                trace=trace,
+                detail=detail,
+            )
+        return _Failure(error, retryable=True, reason=reason)
 
     def _broken(self, operation: str, mutating: bool, what: str, status: int) -> GatewayError:
         gw = self.gateway_name
@@ -575,19 +598,21 @@ class HttpSession:
             )
         if mutating and 200 <= status < 300:
             return _Failure(self._broken(operation, True, "the answer was cut off", status))
-        return _Failure(
-            self._maybe_sent(operation, mutating, "connection lost", detail, status), retryable=True
-        )
+        return self._maybe_sent(operation, mutating, "connection lost", detail, status)
 
     def _reads_exhausted(self, failure: _Failure, operation: str, attempts: int) -> GatewayError:
         error = failure.error
         if isinstance(error, RateLimited):
             return self._stamp(error, operation)
-        times = "once" if attempts == 1 else f"{attempts} times"
+        tried = "" if attempts == 1 else f"; tried {attempts} times"
+        reason = f" ({failure.reason}{tried})" if failure.reason else f" ({tried[2:]})"
+        if failure.sent:
+            text = f"{self.gateway_name} did not give a usable answer to {operation}{reason}."
+        else:
+            text = f"Could not reach {self.gateway_name} to {operation}{reason}."
         return self._stamp(
             GatewayUnavailable(
-                f"{self.gateway_name} could not be reached to {operation} (tried {times}). "
-                "Try again later.",
+                text + " Nothing was changed; try again later.",
                 http_status=error.http_status,
                 trace=error.trace,
                 detail=error.detail,
@@ -632,7 +657,8 @@ def _read_json(raw: bytes, headers: httpx.Headers) -> tuple[Any, str | None]:
     # Judged only after parsing fails: some servers label JSON as text/html.
     if stripped[:1] == b"<" or "html" in headers.get("content-type", "").lower():
         return None, "a web page came back instead of data"
-    return None, f"the answer is not valid JSON ({reason})"
+    log.debug("unreadable JSON answer: %s", reason)
+    return None, "the answer is cut off or is not valid JSON"
 
 
 def _size(limit: int) -> str:

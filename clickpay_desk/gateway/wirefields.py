@@ -18,11 +18,11 @@ from .errors import BrokenResponse
 
 
 def missing(field: str) -> BrokenResponse:
-    return BrokenResponse(f"{field} is missing from the answer")
+    return BrokenResponse(f"{field} is missing")
 
 
 def invalid(field: str) -> BrokenResponse:
-    return BrokenResponse(f"{field} in the answer is not usable")
+    return BrokenResponse(f"{field} has an unusable value")
 
 
 class Fields:

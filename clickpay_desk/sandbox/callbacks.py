@@ -8,13 +8,12 @@ outcome is recorded in the state (``GET /_sandbox/state`` → ``callbacks``) and
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from ..gateway.callbacks import sign as _sign
 from . import jsonwire
 from .config import SandboxConfig
 
@@ -30,8 +29,11 @@ class Outbound:
 
 
 def sign(raw_body: bytes, key: str) -> str:
-    """Hex HMAC-SHA256 of ``raw_body`` keyed with ``key`` (the ``signature`` header)."""
-    return hmac.new(key.encode("utf-8"), raw_body, hashlib.sha256).hexdigest()
+    """Hex HMAC-SHA256 of ``raw_body`` keyed with ``key`` (the ``signature`` header).
+
+    The same function the desk verifies callbacks with (``gateway.callbacks.sign``).
+    """
+    return _sign(raw_body, key)
 
 
 def deliver(outbound: Outbound, config: SandboxConfig, at: str) -> dict[str, Any]:

@@ -214,7 +214,7 @@ class ClickPay:
         invoice = self.data["invoices"].get(key)
         if invoice is None:
             raise pt2_not_found(self.ctx, "invoice_id", f"no invoice {raw_id}")
-        return dict(invoice) if False else invoice
+        return invoice
 
     def invoice_status_by_path(self, request: Request) -> Response:
         self._auth(request)
@@ -251,7 +251,9 @@ class ClickPay:
         self.ctx.store.touch()
         return Response.json(200, {"message": INVOICE_CANCELLED})
 
-    def pay_invoice(self, invoice_id: str, approved: bool) -> tuple[dict[str, Any], Outbound | None]:
+    def pay_invoice(
+        self, invoice_id: str, approved: bool
+    ) -> tuple[dict[str, Any], Outbound | None]:
         """The customer pays (or fails to pay) invoice ``invoice_id``: the callback payload."""
         invoice = self.data["invoices"].get(invoice_id)
         if invoice is None:
@@ -306,7 +308,7 @@ class ClickPay:
         agreement = None
         if body.get("agreement") is not None:
             agreement = agreement_to_wire(agreement_from_wire(body["agreement"]))
-        tx = {
+        tx: dict[str, Any] = {
             "tran_ref": tran_ref,
             "kind": "payment",
             "status": "P",
@@ -558,7 +560,7 @@ class ClickPay:
             "customer_details",
             "callback",
         )
-        tx = {"tran_ref": tran_ref, "kind": kind, "status": "P"}
+        tx: dict[str, Any] = {"tran_ref": tran_ref, "kind": kind, "status": "P"}
         tx["created"] = iso_z(self.ctx.store.now())
         tx.update({key: source.get(key) for key in keys})
         tx.update(extra)

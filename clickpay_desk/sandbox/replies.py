@@ -123,7 +123,10 @@ def geidea_not_found(detail: str) -> Reply:
 def geidea_unauthorised() -> Reply:
     return Reply(
         geidea_error(
-            401, "401", "Unauthorized", "authorization: merchant public key or API password is wrong"
+            401,
+            "401",
+            "Unauthorized",
+            "authorization: merchant public key or API password is wrong",
         )
     )
 

@@ -101,9 +101,7 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def json(
-        cls, status: int, value: object, headers: Iterable[tuple[str, str]] = ()
-    ) -> Response:
+    def json(cls, status: int, value: object, headers: Iterable[tuple[str, str]] = ()) -> Response:
         return cls(
             status,
             jsonwire.dumps_bytes(value),

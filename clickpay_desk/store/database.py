@@ -20,9 +20,11 @@ as defence in depth, JSON written to the journal and drafts is passed through
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -101,6 +103,19 @@ def _environment_error(exc: sqlite3.Error, path: Path) -> StoreError | None:
     return None
 
 
+class _ThreadConnection:
+    """One thread's connection, held by that thread's ``threading.local`` only. When the thread
+    ends, the local goes, and the finalizer closes the connection. (Leaving it to deallocation is
+    not enough: Python 3.11's sqlite3 then keeps the file descriptors open while another
+    connection of this process has the file open.)"""
+
+    __slots__ = ("__weakref__", "close", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.close = weakref.finalize(self, conn.close)
+
+
 class Store:
     """The local database. Create with ``Store.open(path)``; methods may be called from any
     thread; every write method is one transaction, committed before it returns."""
@@ -112,7 +127,10 @@ class Store:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._registry_lock = threading.Lock()
-        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        # Weak: when a thread ends, its thread-local holder goes and its connection is closed.
+        # Worker pools (QThreadPool) start and expire threads all day; a strong registry would
+        # leak a connection per thread.
+        self._holders: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
         self._closed = False
 
     # -- opening, connections, transactions ---------------------------------------------------
@@ -171,25 +189,19 @@ class Store:
         return conn
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if self._closed:
             raise StoreClosed("The local database is closed.")
-        if conn is not None:
-            return conn
+        holder: _ThreadConnection | None = getattr(self._local, "holder", None)
+        if holder is not None:
+            return holder.conn
+        conn = self._connect()
+        holder = _ThreadConnection(conn)
         with self._registry_lock:
             if self._closed:
+                conn.close()
                 raise StoreClosed("The local database is closed.")
-            # Close the connections of threads that have ended, so thread churn cannot leak.
-            alive = []
-            for thread, other in self._connections:
-                if thread.is_alive():
-                    alive.append((thread, other))
-                else:
-                    other.close()
-            conn = self._connect()
-            alive.append((threading.current_thread(), conn))
-            self._connections = alive
-        self._local.conn = conn
+            self._holders.add(holder)
+        self._local.holder = holder
         return conn
 
     @contextmanager
@@ -238,10 +250,11 @@ class Store:
             if self._closed:
                 return
             self._closed = True
-            connections, self._connections = self._connections, []
-        for _, conn in connections:
+            holders = list(self._holders)
+            self._holders.clear()
+        for holder in holders:
             try:
-                conn.close()
+                holder.close()
             except sqlite3.Error:
                 log.exception("Closing a database connection failed")
 
@@ -318,9 +331,10 @@ class Store:
     # -- settings ------------------------------------------------------------------------------
 
     def get_setting(self, key: str, default: Any = None) -> Any:
-        """A non-secret setting (JSON value), or ``default``."""
+        """A non-secret setting (JSON value), or ``default``. Settings are not money: a float
+        comes back as a float (window sizes, ratios); keep amounts as Decimal, stored as text."""
         row = self._read_one("SELECT value FROM settings WHERE key = ?", (key,))
-        return default if row is None else json_value(row[0])
+        return default if row is None else json.loads(row[0])
 
     def set_setting(self, key: str, value: Any) -> None:
         """Store a non-secret setting as JSON (Decimal becomes a string). Secrets never go

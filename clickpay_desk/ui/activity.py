@@ -54,7 +54,7 @@ NEEDS_ATTENTION = 1  # index of the "Needs attention" choice
 class JournalSource(Protocol):
     """The part of ``store.database.Store`` this tab reads."""
 
-    def journal_list(self, *, limit: int | None = ...) -> list[JournalEntry]: ...
+    def journal_list(self, *, limit: int = ...) -> list[JournalEntry]: ...
 
     def list_profiles(self) -> Sequence[Profile]: ...
 
@@ -131,6 +131,8 @@ class ActivityView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -141,7 +143,7 @@ class ActivityView(QWidget):
             (ActivityColumn.OPERATION, 150),
             (ActivityColumn.SUBJECT, 150),
             (ActivityColumn.REFERENCE, 120),
-            (ActivityColumn.STATUS, 240),
+            (ActivityColumn.STATUS, 260),
         ):
             self.table.setColumnWidth(column, width)
 

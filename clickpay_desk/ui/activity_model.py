@@ -53,8 +53,8 @@ HEADERS: dict[ActivityColumn, str] = {
 
 #: Status as words: colour and icon only repeat what the text already says.
 STATUS_TEXT: dict[JournalStatus, str] = {
-    JournalStatus.PENDING: "⏳ Pending — no answer yet",
-    JournalStatus.UNKNOWN: "⚠ Unknown — check before resending",
+    JournalStatus.PENDING: "Pending — no answer yet",
+    JournalStatus.UNKNOWN: "Unknown — check before resending",
     JournalStatus.DONE: "Done",
     JournalStatus.REFUSED: "Refused",
     JournalStatus.NOT_DONE: "Not done (checked)",

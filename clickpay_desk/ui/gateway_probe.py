@@ -1,4 +1,4 @@
-""""Does the gateway answer, and does it accept this key?" — one harmless read, no Qt.
+""" "Does the gateway answer, and does it accept this key?" — one harmless read, no Qt.
 
 Asks for an invoice that cannot exist. A "not found" answer proves both that the gateway is
 reachable and that it accepted the credentials; a refusal of the credentials or a network failure

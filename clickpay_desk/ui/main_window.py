@@ -114,6 +114,9 @@ class MainWindow(QMainWindow):
         self.profile_label = QLabel("Profile: loading…")
         self.gateway_label = QLabel("Gateway: —")
         self.progress = TaskProgressWidget(self.ctx.runner, self)
+        for label in (self.profile_label, self.gateway_label):
+            label.setContentsMargins(6, 0, 12, 0)
+        self.gateway_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         status.addWidget(self.profile_label)
         status.addWidget(self.gateway_label, 1)
         status.addPermanentWidget(self.progress)
@@ -166,9 +169,7 @@ class MainWindow(QMainWindow):
         def work(_: TaskContext) -> tuple[list[Profile], object]:
             return store.list_profiles(), store.get_setting(ACTIVE_PROFILE_KEY)
 
-        self.ctx.runner.submit(
-            work, kind=TaskKind.READ, owner=self, on_done=self._profiles_loaded
-        )
+        self.ctx.runner.submit(work, kind=TaskKind.READ, owner=self, on_done=self._profiles_loaded)
 
     def _profiles_loaded(self, loaded: tuple[list[Profile], object]) -> None:
         profiles, active_id = loaded

@@ -1,9 +1,10 @@
 """The one task runner: plain Python callables off the GUI thread, results back through signals.
 
 Network work and database reads run in parallel on a ``QThreadPool``; database writes run on
-ONE dedicated thread (the store's ``StoreWriter`` when there is one), in the order submitted. A task never touches widgets: it gets a :class:`TaskContext` to report
-progress and to notice cancellation, and its result or exception is delivered to the GUI thread
-through queued signals. The GUI thread never waits on a task.
+ONE dedicated thread (the store's ``StoreWriter`` when there is one), in the order submitted.
+A task never touches widgets: it gets a :class:`TaskContext` to report progress and to notice
+cancellation, and its result or exception is delivered to the GUI thread through queued
+signals. The GUI thread never waits on a task.
 """
 
 from __future__ import annotations

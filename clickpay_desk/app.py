@@ -1,0 +1,263 @@
+"""``clickpay-desk``: argument parsing and the start and clean stop of the desktop app.
+
+``clickpay-desk [--sandbox] [--data-dir DIR]`` starts the app; ``--sandbox`` runs it against the
+built-in simulator with a demo profile. Subcommands (``clickpay-desk payouts check FILE``) are
+declared here and dispatched to their own modules.
+
+Only ``run_gui`` imports Qt (lazily), so a subcommand never pays for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from clickpay_desk import __version__
+from clickpay_desk.paths import DataPaths
+
+if TYPE_CHECKING:
+    from clickpay_desk.store.database import Store
+
+log = logging.getLogger(__name__)
+
+#: Scripted close for tests and the start-up benchmark: once the window is shown, print
+#: "window shown <unix time>" and close it after this many milliseconds.
+AUTOCLOSE_ENV = "CLICKPAY_DESK_AUTOCLOSE_MS"
+SANDBOX_PROFILE_NAME = "Sandbox demo"
+SANDBOX_GEIDEA_PROFILE_NAME = "Sandbox demo (Geidea)"
+
+
+# -- arguments -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clickpay-desk",
+        description="Back-office for ClickPay (PayTabs PT2) and Geidea merchants.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against the built-in gateway simulator with a demo profile (offline); "
+        "without --data-dir its data is kept apart from your real data",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the database, settings, logs and exports under DIR",
+    )
+    parser.set_defaults(handler=run_gui)
+
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    payouts = commands.add_parser("payouts", help="payout spreadsheets from the shell")
+    payout_commands = payouts.add_subparsers(title="payout commands", metavar="ACTION")
+    payouts.set_defaults(handler=lambda args: _usage(payouts))
+    check = payout_commands.add_parser("check", help="validate a payout spreadsheet")
+    check.add_argument("file", type=Path, metavar="FILE", help="the .xlsx or .csv file")
+    check.set_defaults(handler=run_payouts_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def run_payouts_check(args: argparse.Namespace) -> int:
+    """``clickpay-desk payouts check FILE``. Hook for the payouts work: not built yet."""
+    print(
+        f"clickpay-desk payouts check: not available yet in {__version__} ({args.file} was not "
+        "checked).",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def data_paths(args: argparse.Namespace) -> DataPaths:
+    """--data-dir wins; --sandbox alone keeps its demo data in a ``sandbox`` folder of its own."""
+    if args.data_dir is not None:
+        return DataPaths.for_dir(args.data_dir)
+    if args.sandbox:
+        return DataPaths.for_dir(DataPaths.default().root / "sandbox")
+    return DataPaths.default()
+
+
+# -- the desktop app -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Running:
+    """What ``run_gui`` started and must stop, in reverse order."""
+
+    stops: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
+
+    def on_exit(self, what: str, stop: Callable[[], Any]) -> None:
+        self.stops.append((what, stop))
+
+    def stop_all(self) -> None:
+        for what, stop in reversed(self.stops):
+            try:
+                stop()
+            except Exception:
+                log.exception("stopping %s failed", what)
+        self.stops.clear()
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from clickpay_desk.logs import setup_logging
+    from clickpay_desk.secrets import SecretStore
+    from clickpay_desk.store.database import Store, StoreError
+    from clickpay_desk.store.writer import StoreWriter
+    from clickpay_desk.ui.context import DeskContext
+    from clickpay_desk.ui.icons import app_icon
+    from clickpay_desk.ui.qt_check import binding_problem
+    from clickpay_desk.ui.tasks import TaskRunner
+
+    paths = data_paths(args).ensure()
+    setup_logging(paths.log_dir)
+    log.info("ClickPay Desk %s starting; data in %s", __version__, paths.root)
+    problem = binding_problem()
+    if problem is not None:
+        # Failing now, plainly, beats an abort in the middle of someone's payout batch.
+        log.error("%s", problem)
+        print(f"clickpay-desk: {problem}", file=sys.stderr)
+        return 1
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("ClickPay Desk")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("ClickPay Desk")
+    app.setDesktopFileName("clickpay-desk")
+    app.setWindowIcon(app_icon())
+
+    running = _Running()
+    try:
+        try:
+            store = Store.open(paths.database)
+        except StoreError as exc:
+            log.error("cannot open the database: %s", exc)
+            QMessageBox.critical(None, "ClickPay Desk cannot start", str(exc))
+            return 1
+        running.on_exit("the database", store.close)
+        writer = StoreWriter(store)
+        running.on_exit("the database writer", writer.close)
+        runner = TaskRunner(writer=writer)
+        running.on_exit("the background tasks", runner.shutdown)
+        secrets = SecretStore()
+
+        sandbox_url: str | None = None
+        if args.sandbox:
+            sandbox_url = start_sandbox(paths, store, secrets, running)
+
+        from clickpay_desk.ui.main_window import MainWindow
+
+        ctx = DeskContext(
+            store=store,
+            writer=writer,
+            secrets=secrets,
+            paths=paths,
+            runner=runner,
+            sandbox_url=sandbox_url,
+        )
+        window = MainWindow(ctx)
+        window.show()
+        _install_autoclose(window)
+        _quit_on_interrupt(app)
+        return app.exec()
+    finally:
+        running.stop_all()
+        log.info("ClickPay Desk stopped")
+
+
+def start_sandbox(paths: DataPaths, store: Store, secrets: Any, running: _Running) -> str:
+    """Start the simulator on loopback, seed it, and make the "Sandbox demo" profile active.
+
+    The demo key is public, but it is set session-only all the same: the sandbox never writes
+    to the user's keyring.
+    """
+    from clickpay_desk.core.profile import GatewayKind, Profile
+    from clickpay_desk.sandbox import demo
+    from clickpay_desk.sandbox.server import seed_demo_data, start_in_thread
+    from clickpay_desk.ui.context import ACTIVE_PROFILE_KEY
+
+    server, url = start_in_thread()
+    running.on_exit("the sandbox server", server.shutdown)
+    seed_demo_data(server)
+    log.info("sandbox gateway listening on %s", url)
+
+    wanted = [
+        Profile(
+            SANDBOX_PROFILE_NAME,
+            GatewayKind.CLICKPAY,
+            url,
+            str(demo.PROFILE_ID),
+            payout_account_id=str(demo.ACCOUNT_ID),
+        ),
+        Profile(SANDBOX_GEIDEA_PROFILE_NAME, GatewayKind.GEIDEA, url, demo.GEIDEA_PUBLIC_KEY),
+    ]
+    secret_of = {
+        GatewayKind.CLICKPAY: demo.SERVER_KEY,
+        GatewayKind.GEIDEA: demo.GEIDEA_API_PASSWORD,
+    }
+    existing = {p.name: p for p in store.list_profiles()}
+    saved: list[Profile] = []
+    for profile in wanted:
+        old = existing.get(profile.name)
+        if old is not None:
+            # Same profile, but the sandbox's port changes from run to run.
+            profile = replace(old, base_url=url)
+        saved_profile = store.save_profile(profile)
+        secrets.set_session_only(saved_profile.secret_name, secret_of[profile.gateway])
+        saved.append(saved_profile)
+    store.set_setting(ACTIVE_PROFILE_KEY, saved[0].id)
+    return url
+
+
+def _install_autoclose(window: Any) -> None:
+    """The scripted close behind ``CLICKPAY_DESK_AUTOCLOSE_MS`` (tests, start-up benchmark)."""
+    raw = os.environ.get(AUTOCLOSE_ENV)
+    if not raw:
+        return
+    from PySide6.QtCore import QTimer
+
+    try:
+        delay = max(0, int(raw))
+    except ValueError:
+        delay = 0
+
+    def shown() -> None:
+        print(f"window shown {time.time():.3f}", flush=True)
+        QTimer.singleShot(delay, window.close)
+
+    QTimer.singleShot(0, shown)  # runs once the event loop has processed the show
+
+
+def _quit_on_interrupt(app: Any) -> None:
+    """Ctrl+C in the terminal quits cleanly (Qt's loop would otherwise swallow it)."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    # Let the interpreter run between Qt events, so it can notice the signal.
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)

@@ -1,0 +1,90 @@
+"""Journalled gateway calls: never pay twice, never lose track.
+
+Every mutating call is written to the journal (PENDING) *before* it is sent, and finished as
+DONE, REFUSED or UNKNOWN after. An action whose last attempt is unresolved cannot be repeated
+until ``services.reconcile`` has found out what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from clickpay_desk.gateway.errors import GatewayError, GatewayUnavailable, OutcomeUnknown
+from clickpay_desk.store.database import Store
+from clickpay_desk.store.records import JournalEntry, JournalStatus
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class UnresolvedAttempt(Exception):
+    """The same action's last attempt has an unknown outcome: reconcile before repeating it."""
+
+    def __init__(self, entry: JournalEntry) -> None:
+        self.entry = entry
+        super().__init__(
+            f"The last attempt to {describe(entry.operation)} “{entry.reference}” "
+            f"({entry.created_at:%Y-%m-%d %H:%M}) has an unknown outcome. "
+            "Run File → Reconcile before trying again, so nothing is sent twice."
+        )
+
+
+OPERATION_TEXT = {
+    "invoice.create": "create the invoice",
+    "invoice.cancel": "cancel the invoice",
+    "geidea.invoice.create": "create the Geidea invoice",
+    "geidea.invoice.delete": "delete the Geidea invoice",
+    "agreement.request": "request the agreement's first payment",
+    "agreement.cancel": "cancel the agreement",
+    "payout.batch.new": "create the payout batch",
+    "payout.batch.add": "add entries to the payout batch",
+    "payout.batch.close": "submit the payout batch",
+}
+
+
+def describe(operation: str) -> str:
+    return OPERATION_TEXT.get(operation, operation)
+
+
+def run_journalled(
+    store: Store,
+    *,
+    profile_id: int | None,
+    operation: str,
+    subject: str,
+    reference: str,
+    request: Mapping[str, Any],
+    call: Callable[[], T],
+    summarize: Callable[[T], dict[str, Any]],
+) -> T:
+    """Journal, send once, record the outcome. Raises what ``call`` raised (after recording it).
+
+    ``request`` is a summary for the Activity view; it must hold no secret (the clients add the
+    key to the headers, never to payloads).
+    """
+    blocking = store.journal_blocking(subject, operation)
+    if blocking is not None:
+        raise UnresolvedAttempt(blocking)
+    entry = store.journal_begin(profile_id, operation, subject, reference, dict(request))
+    try:
+        result = call()
+    except OutcomeUnknown as exc:
+        store.journal_finish(entry.id, JournalStatus.UNKNOWN, error=str(exc))
+        raise
+    except GatewayUnavailable as exc:
+        # Nothing reached the gateway: a definite "not done", safe to try again.
+        store.journal_finish(entry.id, JournalStatus.NOT_DONE, error=str(exc))
+        raise
+    except GatewayError as exc:
+        store.journal_finish(entry.id, JournalStatus.REFUSED, error=str(exc))
+        raise
+    except BaseException as exc:
+        # Our own bug or an interrupt after journal_begin: we cannot say the request was not
+        # sent, so it stays unknown and will be reconciled.
+        log.exception("%s %s failed unexpectedly", operation, reference)
+        store.journal_finish(entry.id, JournalStatus.UNKNOWN, error=type(exc).__name__)
+        raise
+    store.journal_finish(entry.id, JournalStatus.DONE, result=summarize(result))
+    return result

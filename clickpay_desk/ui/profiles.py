@@ -1,0 +1,435 @@
+"""The Profiles dialog: list, add, edit, delete, test and choose the active merchant profile.
+
+Every read and write runs through the task runner: profiles go to the store through its writer,
+and the server key / API password goes ONLY to the ``SecretStore`` (the OS keyring, or this
+session's memory when the user chooses so or no keyring is usable). The key is never put in the
+store, the settings, a log line or a message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clickpay_desk.core.profile import Profile
+from clickpay_desk.secrets import SecretStorageUnavailable
+
+from .context import DeskContext
+from .errors import user_message
+from .gateway_probe import ConnectionVerdict
+from .profile_form import PROBLEM_STYLE, ProfileForm
+from .tasks import TaskContext, TaskKind
+
+OK_STYLE = "color: #1b5e20;"
+
+
+class SecretStoreLike(Protocol):
+    """The ``SecretStore`` methods this dialog uses (a real one, or a test double)."""
+
+    def get(self, name: str) -> str | None: ...
+    def set(self, name: str, secret: str) -> None: ...
+    def set_session_only(self, name: str, secret: str) -> None: ...
+    def is_session_only(self, name: str) -> bool: ...
+    def delete(self, name: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class SecretOutcome:
+    """Where the key ended up after Save."""
+
+    saved: bool  # in the OS keyring
+    session_only: bool
+    problem: str = ""
+    unchanged: bool = False  # nothing typed, nothing to move
+
+
+class ProfilesDialog(QDialog):
+    """Emits ``active_chosen(profile_id)`` when the user makes a profile the active one."""
+
+    active_chosen = Signal(int)
+    saved = Signal(object)  # the saved Profile
+
+    def __init__(
+        self, ctx: DeskContext, parent: QWidget | None = None, *, active_id: int | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Merchant profiles")
+        self.ctx = ctx
+        self.active_id = active_id
+        self.profiles: list[Profile] = []
+        self.keyring_usable: bool | None = None  # None until known
+        self._current: Profile | None = None
+        self._secret_problem = ""  # shown again after the reload that follows a save
+
+        self.list = QListWidget()
+        self.list.setMinimumWidth(220)
+        list_label = QLabel("&Profiles:")
+        list_label.setBuddy(self.list)
+        self.add_button = QPushButton("&Add")
+        self.delete_button = QPushButton("&Delete…")
+        self.activate_button = QPushButton("&Use this profile")
+        self.activate_button.setToolTip("Make this the profile every tab works with")
+        buttons_row = QHBoxLayout()
+        buttons_row.addWidget(self.add_button)
+        buttons_row.addWidget(self.delete_button)
+        left = QVBoxLayout()
+        left.addWidget(list_label)
+        left.addWidget(self.list, 1)
+        left.addLayout(buttons_row)
+        left.addWidget(self.activate_button)
+
+        self.form = ProfileForm()
+        self.keyring_label = QLabel("Checking the system keyring…")
+        self.keyring_label.setWordWrap(True)
+        self.test_button = QPushButton("&Test connection")
+        self.save_button = QPushButton("&Save")
+        self.save_button.setDefault(True)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        actions = QHBoxLayout()
+        actions.addWidget(self.test_button)
+        actions.addStretch(1)
+        actions.addWidget(self.save_button)
+        right = QVBoxLayout()
+        right.addWidget(self.form)
+        right.addWidget(self.keyring_label)
+        right.addLayout(actions)
+        right.addWidget(self.result_label)
+        right.addStretch(1)
+
+        body = QHBoxLayout()
+        body.addLayout(left)
+        body.addLayout(right, 1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(close)
+        self.resize(820, 560)
+
+        self.list.currentRowChanged.connect(self._row_changed)
+        self.add_button.clicked.connect(self.new_profile)
+        self.delete_button.clicked.connect(self.delete_current)
+        self.activate_button.clicked.connect(self.activate_current)
+        self.test_button.clicked.connect(self.test_connection)
+        self.save_button.clicked.connect(self.save)
+        self.form.edited.connect(lambda: self.result_label.clear())
+        self.setTabOrder(self.list, self.add_button)
+        self.setTabOrder(self.add_button, self.delete_button)
+        self.setTabOrder(self.delete_button, self.activate_button)
+        self.setTabOrder(self.activate_button, self.form.name)
+
+        self.form.set_profile(None)
+        self._update_buttons()
+        self._check_keyring()
+        self.reload()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def reload(self, select_id: int | None = None) -> None:
+        store = self.ctx.store
+        self.ctx.runner.submit(
+            lambda _: store.list_profiles(),
+            kind=TaskKind.READ,
+            owner=self,
+            on_done=lambda profiles: self._loaded(profiles, select_id),
+            on_error=self._failed,
+        )
+
+    def _loaded(self, profiles: list[Profile], select_id: int | None) -> None:
+        self.profiles = profiles
+        wanted = select_id if select_id is not None else self.active_id
+        self.list.blockSignals(True)
+        self.list.clear()
+        for profile in profiles:
+            item = QListWidgetItem(self._item_text(profile))
+            item.setData(Qt.ItemDataRole.UserRole, profile.id)
+            self.list.addItem(item)
+        row = next((i for i, p in enumerate(profiles) if p.id == wanted), 0 if profiles else -1)
+        self.list.setCurrentRow(row)
+        self.list.blockSignals(False)
+        self._show_row(row)
+        if self._secret_problem:
+            # The profile was saved but its key was not: keep saying so, and offer the
+            # session-only choice for the next try.
+            self.form.show_secret_problem(self._secret_problem)
+            self.form.session_only.setChecked(True)
+            self._secret_problem = ""
+
+    def _item_text(self, profile: Profile) -> str:
+        return profile.name + ("  ✔ active" if profile.id == self.active_id else "")
+
+    def _check_keyring(self) -> None:
+        secrets = self.ctx.secrets
+        self.ctx.runner.submit(
+            lambda _: secrets.backend_status(), owner=self, on_done=self._keyring_known
+        )
+
+    def _keyring_known(self, status: tuple[bool, str]) -> None:
+        usable, description = status
+        self.keyring_usable = usable
+        if usable:
+            self.keyring_label.setText(f"Keys are saved in the system keyring ({description}).")
+            self.keyring_label.setStyleSheet("")
+        else:
+            self.keyring_label.setText(
+                f"{description} A key typed here can be used for this session only: it is kept "
+                "in memory until you quit and never written anywhere."
+            )
+            self.keyring_label.setStyleSheet(PROBLEM_STYLE)
+            self.form.session_only.setChecked(True)
+            self.form.session_only.setEnabled(False)
+
+    def _row_changed(self, row: int) -> None:
+        """The user picked another profile: show it, forget the last message."""
+        self.result_label.clear()
+        self._show_row(row)
+
+    def _show_row(self, row: int) -> None:
+        profile = self.profiles[row] if 0 <= row < len(self.profiles) else None
+        self._current = profile
+        self.form.set_profile(profile)
+        if not self.keyring_usable and self.keyring_usable is not None:
+            self.form.session_only.setChecked(True)
+        self._update_buttons()
+        self._show_secret_state(profile)
+
+    def _show_secret_state(self, profile: Profile | None) -> None:
+        word = self._secret_word()
+        if profile is None:
+            self.form.secret_state.setText(f"Type the {word}; it is kept only in the keyring.")
+            return
+        self.form.secret_state.setText(f"Looking for a saved {word}…")
+        secrets, name = self.ctx.secrets, profile.secret_name
+
+        def work(_: TaskContext) -> str:
+            try:
+                if secrets.is_session_only(name):
+                    return f"A {word} is set for this session only. Leave empty to keep it."
+                found = secrets.get(name) is not None
+            except SecretStorageUnavailable as exc:
+                return str(exc)
+            if found:
+                return f"A {word} is saved in the system keyring. Leave empty to keep it."
+            return f"No {word} is saved yet: type it above."
+
+        self.ctx.runner.submit(work, owner=self, on_done=self.form.secret_state.setText)
+
+    def _secret_word(self) -> str:
+        return self.form.secret_label.text().replace("&", "").rstrip(":").lower()
+
+    def _update_buttons(self) -> None:
+        saved = self._current is not None and self._current.id is not None
+        self.delete_button.setEnabled(saved)
+        self.activate_button.setEnabled(saved and self._current_id() != self.active_id)
+
+    def _current_id(self) -> int | None:
+        return None if self._current is None else self._current.id
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def new_profile(self) -> None:
+        self.list.blockSignals(True)
+        self.list.clearSelection()
+        self.list.setCurrentRow(-1)
+        self.list.blockSignals(False)
+        self._row_changed(-1)
+        self.form.name.setFocus()
+
+    def save(self) -> None:
+        problems = self.form.problems()
+        self.form.show_problems(problems)
+        if problems:
+            self._say(f"Not saved: {len(problems)} field(s) need fixing (see the ⚠ notes).", False)
+            return
+        profile = self.form.profile()
+        previous = self._current
+        secret = self.form.typed_secret()
+        if previous is None and not secret:
+            self.form.show_secret_problem(f"the {self._secret_word()} is required")
+            self._say(f"Not saved: type the {self._secret_word()}.", False)
+            return
+        self.form.show_secret_problem("")
+        store = self.ctx.store
+        self.save_button.setEnabled(False)
+        self.ctx.runner.submit(
+            lambda _: store.save_profile(profile),
+            kind=TaskKind.STORE,
+            owner=self,
+            on_done=lambda saved: self._profile_saved(saved, previous, secret),
+            on_error=self._failed,
+        )
+
+    def _profile_saved(self, saved: Profile, previous: Profile | None, secret: str) -> None:
+        self._current = saved
+        self.form.clear_secret()  # the typed key leaves the widget as soon as it is handed on
+        session_only = self.form.session_only.isChecked()
+        secrets = self.ctx.secrets
+        old_name = None if previous is None else previous.secret_name
+
+        def work(_: TaskContext) -> SecretOutcome:
+            return store_secret(secrets, saved.secret_name, secret, session_only, old_name)
+
+        self.ctx.runner.submit(
+            work,
+            owner=self,
+            on_done=lambda outcome: self._secret_stored(saved, outcome),
+            on_error=self._failed,
+        )
+
+    def _secret_stored(self, saved: Profile, outcome: SecretOutcome) -> None:
+        self.save_button.setEnabled(True)
+        if outcome.problem:
+            self._secret_problem = outcome.problem
+            self.form.show_secret_problem(outcome.problem)
+            self._say(f"The profile was saved, but not its key: {outcome.problem}", False)
+        elif outcome.unchanged:
+            self._say("Saved. The key was left as it was.", True)
+        elif outcome.session_only:
+            self._say("Saved. The key is used for this session only.", True)
+        else:
+            self._say("Saved. The key is in the system keyring.", True)
+        if self.active_id is None and saved.id is not None:
+            self.active_id = saved.id
+            self.active_chosen.emit(saved.id)
+        self.saved.emit(saved)
+        self.reload(select_id=saved.id)
+
+    def delete_current(self) -> None:
+        profile = self._current
+        if profile is None or profile.id is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete profile",
+            f"Delete the profile “{profile.name}”?\n\nIts invoices, agreements and payout "
+            "batches in this app are deleted with it; the activity journal keeps its history. "
+            "Its key is removed from the keyring.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        store, secrets, profile_id = self.ctx.store, self.ctx.secrets, profile.id
+
+        def forget(_: object) -> None:
+            self.ctx.runner.submit(
+                lambda _: secrets.delete(profile.secret_name), owner=self, on_error=self._failed
+            )
+            if self.active_id == profile_id:
+                self.active_id = None
+            self._say(f"Deleted “{profile.name}”.", True)
+            self.reload()
+
+        self.ctx.runner.submit(
+            lambda _: store.delete_profile(profile_id),
+            kind=TaskKind.STORE,
+            owner=self,
+            on_done=forget,
+            on_error=self._failed,
+        )
+
+    def activate_current(self) -> None:
+        profile_id = self._current_id()
+        if profile_id is None:
+            return
+        self.active_id = profile_id
+        self.active_chosen.emit(profile_id)
+        for row in range(self.list.count()):
+            self.list.item(row).setText(self._item_text(self.profiles[row]))
+        self._update_buttons()
+
+    def test_connection(self) -> None:
+        problems = self.form.problems()
+        self.form.show_problems(problems)
+        if problems:
+            self._say("Fix the fields marked ⚠ first.", False)
+            return
+        profile = self.form.profile()
+        typed = self.form.typed_secret()
+        saved_name = None if self._current is None else self._current.secret_name
+        secrets, probe = self.ctx.secrets, self.ctx.probe
+
+        def work(ctx: TaskContext) -> ConnectionVerdict:
+            secret: str | None = typed or None
+            if secret is None and saved_name is not None:
+                try:
+                    secret = secrets.get(saved_name)
+                except SecretStorageUnavailable as exc:
+                    return ConnectionVerdict(False, None, str(exc))
+            ctx.check_cancelled()
+            return probe(profile, secret)
+
+        self.test_button.setEnabled(False)
+        self._say("Asking the gateway…", True)
+        self.ctx.runner.submit(
+            work,
+            title="Testing the connection",
+            owner=self,
+            on_done=self._tested,
+            on_error=self._failed,
+            on_cancelled=lambda: self._tested(ConnectionVerdict(False, None, "Cancelled.")),
+        )
+
+    def _tested(self, verdict: ConnectionVerdict) -> None:
+        self.test_button.setEnabled(True)
+        self._say(("✔ " if verdict.ok else "✖ ") + verdict.message, verdict.ok)
+
+    # -- feedback ----------------------------------------------------------------------------
+
+    def _say(self, text: str, good: bool) -> None:
+        self.result_label.setText(text)
+        self.result_label.setStyleSheet(OK_STYLE if good else PROBLEM_STYLE)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self.test_button.setEnabled(True)
+        self._say(user_message(exc), False)
+
+
+def store_secret(
+    secrets: SecretStoreLike,
+    name: str,
+    secret: str,
+    session_only: bool,
+    old_name: str | None,
+) -> SecretOutcome:
+    """Put a typed key in the SecretStore, or move the existing one when the profile's gateway,
+    URL or id changed (its keyring name follows them). Runs in a worker."""
+    if not secret:
+        if old_name is None or old_name == name:
+            return SecretOutcome(saved=False, session_only=False, unchanged=True)
+        try:
+            was_session = secrets.is_session_only(old_name)
+            secret = secrets.get(old_name) or ""
+        except SecretStorageUnavailable as exc:
+            return SecretOutcome(False, False, str(exc))
+        if not secret:
+            return SecretOutcome(saved=False, session_only=False, unchanged=True)
+        session_only = session_only or was_session
+    try:
+        if session_only:
+            secrets.set_session_only(name, secret)
+        else:
+            secrets.set(name, secret)
+    except SecretStorageUnavailable as exc:
+        return SecretOutcome(False, False, str(exc))
+    if old_name is not None and old_name != name:
+        # A stale entry left behind is harmless; the new one is in place.
+        with contextlib.suppress(SecretStorageUnavailable):
+            secrets.delete(old_name)
+    return SecretOutcome(saved=not session_only, session_only=session_only)

@@ -1,0 +1,183 @@
+"""The Geidea eInvoice client against a fake gateway (MockTransport, not the sandbox)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from decimal import Decimal
+
+import pytest
+
+from clickpay_desk.gateway.errors import AuthenticationRefused, FieldRefused, RequestRefused
+from clickpay_desk.gateway.geidea import EINVOICE_PATH, GeideaClient, quick_signature
+from clickpay_desk.gateway.geidea_models import IntentStatus
+from tests.unit.gateway.gateway_fakes import (
+    GEIDEA_PASSWORD,
+    GEIDEA_PUBLIC_KEY,
+    fixture_json,
+    fixture_reply,
+    geidea,
+    reply,
+    script,
+)
+
+INTENT_ID = "8f67f208-7a6d-4e5c-741e-08dc400e92f5"
+
+
+def basic() -> str:
+    token = base64.b64encode(f"{GEIDEA_PUBLIC_KEY}:{GEIDEA_PASSWORD}".encode()).decode()
+    return f"Basic {token}"
+
+
+def test_create_update_fetch_delete_send() -> None:
+    gateway = script(
+        fixture_reply("003_create_einvoice_response.json"),
+        fixture_reply("003_update_einvoice_response.json"),
+        fixture_reply("003_update_einvoice_response.json"),
+        fixture_reply("003_delete_einvoice_response.json"),
+        fixture_reply("003_send_einvoice_email_response.json"),
+        fixture_reply("003_send_einvoice_sms_response.json"),
+    )
+    payload = fixture_json("003_create_einvoice_request.json")
+    payload["amount"] = Decimal("20.00")
+    update = fixture_json("003_update_einvoice_request.json")
+    with geidea(gateway) as client:
+        created = client.create(payload)
+        updated = client.update(update)
+        fetched = client.fetch(INTENT_ID)
+        deleted = client.delete(INTENT_ID)
+        emailed = client.send_by_email("219e4abd-901f-4f79-a4de-08db661548fa")
+        texted = client.send_by_sms("219e4abd-901f-4f79-a4de-08db661548fa")
+    calls = [(r.method, r.url.path) for r in gateway.seen]
+    assert calls == [
+        ("POST", EINVOICE_PATH),
+        ("PUT", EINVOICE_PATH),
+        ("GET", f"{EINVOICE_PATH}/{INTENT_ID}"),
+        ("DELETE", f"{EINVOICE_PATH}/{INTENT_ID}"),
+        ("POST", f"{EINVOICE_PATH}/219e4abd-901f-4f79-a4de-08db661548fa/SendByEmail"),
+        ("POST", f"{EINVOICE_PATH}/219e4abd-901f-4f79-a4de-08db661548fa/sendBySms"),
+    ]
+    assert all(r.headers["authorization"] == basic() for r in gateway.seen)
+    assert '"amount":20.00' in gateway.seen[0].content.decode()
+    assert gateway.bodies()[1]["paymentIntentId"] == INTENT_ID
+    assert gateway.seen[4].content == b""
+    assert created.status == IntentStatus.CREATED and updated.status == "SentToCustomer"
+    assert fetched.payment_intent_id == INTENT_ID
+    assert deleted == "The operation was successful"
+    assert emailed.sent_links[0].channel == "Email" and len(texted.sent_links) == 2
+
+
+def test_search_sends_filters_and_reads_the_page() -> None:
+    intent = fixture_json("003_create_einvoice_response.json")["paymentIntent"]
+    gateway = script(
+        reply(200, {"paymentIntents": [intent], "totalCount": 41, "responseCode": "000"})
+    )
+    with geidea(gateway) as client:
+        page = client.search(
+            status="Created",
+            currency="sar",
+            merchant_reference_id="ref123",
+            page_number=2,
+            page_size=20,
+        )
+    params = dict(gateway.seen[0].url.params)
+    assert params == {
+        "status": "Created",
+        "currency": "SAR",
+        "merchantReferenceId": "ref123",
+        "pageNumber": "2",
+        "pageSize": "20",
+    }
+    assert gateway.seen[0].method == "GET" and gateway.seen[0].url.path == EINVOICE_PATH
+    assert page.total_count == 41 and page.page_number == 2 and page.page_size == 20
+    assert page.intents[0].merchant_reference_id == "ref123"
+
+
+def test_quick_create_signs_as_documented() -> None:
+    gateway = script(fixture_reply("003_create_einvoice_response.json"))
+    customer = {"name": "John", "email": "john@example.com"}
+    with geidea(gateway) as client:
+        client.quick_create(
+            Decimal("123.2"),
+            "sar",
+            customer,
+            "ref-77",
+            timestamp="2024-03-18T12:41:39Z",
+            expiry_date="2024-05-10",
+            callback_url="https://merchant.test/cb",
+        )
+    request = gateway.seen[0]
+    assert request.url.path == f"{EINVOICE_PATH}/quick"
+    body = gateway.bodies()[0]
+    assert '"amount":123.20' in request.content.decode()
+    message = f"{GEIDEA_PUBLIC_KEY}123.20SARref-772024-03-18T12:41:39Z".encode()
+    expected = base64.b64encode(
+        hmac.new(GEIDEA_PASSWORD.encode(), message, hashlib.sha256).digest()
+    ).decode()
+    assert body["signature"] == expected
+    assert body == {
+        "amount": 123.2,
+        "currency": "SAR",
+        "customer": customer,
+        "merchantReferenceId": "ref-77",
+        "timestamp": "2024-03-18T12:41:39Z",
+        "signature": expected,
+        "expiryDate": "2024-05-10",
+        "callbackUrl": "https://merchant.test/cb",
+    }
+
+
+def test_quick_signature_known_vector() -> None:
+    # From openssl: printf '%s' 'pk20.00SARref1ts' | openssl dgst -sha256 -hmac pw -binary | base64
+    vector = "WZYyUbk6hB8KUQY8kXu+Qlk8vWn55lMdrLgKMkr4GgI="
+    assert quick_signature("pk", Decimal("20"), "SAR", "ref1", "ts", "pw") == vector
+    assert quick_signature("pk", 20, "SAR", "ref1", "ts", "pw") == vector
+    assert quick_signature("pk", "20.00", "SAR", "ref1", "ts", "pw") == vector
+
+
+def test_quick_create_refuses_three_decimals_before_sending() -> None:
+    gateway = script(reply(200, {}))
+    with geidea(gateway) as client, pytest.raises(FieldRefused) as caught:
+        client.quick_create(Decimal("1.005"), "SAR", {"name": "J"}, "r")
+    assert caught.value.field == "amount" and gateway.count == 0
+
+
+def test_update_requires_payment_intent_id() -> None:
+    with geidea(script(reply(200, {}))) as client, pytest.raises(ValueError):
+        client.update({"amount": Decimal("1")})
+
+
+def test_refusal_inside_a_200_answer() -> None:
+    gateway = script(
+        reply(
+            200,
+            {
+                "responseCode": "400",
+                "responseMessage": "Invoice is paid",
+                "detailedResponseCode": "400-12",
+                "detailedResponseMessage": "Only unpaid invoices can be updated",
+            },
+        )
+    )
+    with geidea(gateway) as client, pytest.raises(RequestRefused) as caught:
+        client.update({"paymentIntentId": INTENT_ID})
+    assert "Only unpaid invoices can be updated" in str(caught.value)
+
+
+def test_numeric_success_code_is_success() -> None:
+    body = fixture_json("003_create_einvoice_response.json")
+    body["responseCode"] = 0
+    with geidea(script(reply(200, body))) as client:
+        assert client.fetch(INTENT_ID).payment_intent_id == INTENT_ID
+
+
+def test_empty_api_password_is_refused() -> None:
+    with pytest.raises(AuthenticationRefused):
+        GeideaClient("https://geidea.test", GEIDEA_PUBLIC_KEY, " ")
+
+
+def test_repr_does_not_show_the_password() -> None:
+    client = geidea(script(reply(200, {})))
+    with client:
+        assert GEIDEA_PASSWORD not in repr(client) and GEIDEA_PASSWORD not in str(vars(client))
