@@ -78,8 +78,8 @@ _PERCENT = Decimal("0.01")
 # rather than divide by 100, which keeps every operation exact.
 _CTX = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_COUNTRY_CODE = re.compile(r"^\+\d{1,4}$")
-_PHONE = re.compile(r"^\d{4,15}$")
+_COUNTRY_CODE = re.compile(r"^\+[0-9]{1,4}$")  # [0-9], not \d: \d also takes other scripts' digits
+_PHONE = re.compile(r"^[0-9]{4,15}$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 _URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
@@ -612,30 +612,9 @@ def _read_einvoice(payload: object, now: datetime | None, strict: bool, update: 
         if url and callback_url is None:
             callback_url = url
 
+    charge_description = text_or_none("chargeDescription")
+    merchant_reference_id = text_or_none("merchantReferenceId")
     items, raw_items = _read_items(r, details.get("eInvoiceItems"))
-    before_totals = len(r.found)
-    invoice: EInvoice | None = None
-    if currency is not None and items is not None and not r.found:
-        invoice = EInvoice(
-            currency=currency,
-            items=tuple(items),
-            customer=customer,
-            extra_charges=extra,
-            extra_charges_type=extra_type,
-            invoice_discount=off,
-            invoice_discount_type=off_type,
-            charge_description=text_or_none("chargeDescription"),
-            merchant_reference_id=text_or_none("merchantReferenceId"),
-            language=language,
-            einvoice_type=einvoice_type,
-            collect_customers_billing_shipping_address=collect,
-            pre_authorize_amount=preauth,
-            activation_date=dates["activationDate"],
-            expiry_date=dates["expiryDate"],
-            callback_url=callback_url,
-            payment_intent_id=payment_intent_id,
-            status=status,
-        )
     if currency is not None and items is not None:
         totals = compute_einvoice(
             items,
@@ -646,8 +625,28 @@ def _read_einvoice(payload: object, now: datetime | None, strict: bool, update: 
             invoice_discount_type=off_type,
         )
         _check_derived(r, raw_items, details, totals, amount, payload.get("amount"))
-    if len(r.found) != before_totals:
-        invoice = None
+    invoice: EInvoice | None = None
+    if currency is not None and items is not None and not r.found:
+        invoice = EInvoice(
+            currency=currency,
+            items=tuple(items),
+            customer=customer,
+            extra_charges=extra,
+            extra_charges_type=extra_type,
+            invoice_discount=off,
+            invoice_discount_type=off_type,
+            charge_description=charge_description,
+            merchant_reference_id=merchant_reference_id,
+            language=language,
+            einvoice_type=einvoice_type,
+            collect_customers_billing_shipping_address=collect,
+            pre_authorize_amount=preauth,
+            activation_date=dates["activationDate"],
+            expiry_date=dates["expiryDate"],
+            callback_url=callback_url,
+            payment_intent_id=payment_intent_id,
+            status=status,
+        )
     return _Read(r.found, invoice)
 
 

@@ -25,7 +25,7 @@ from .geidea_invoice import (
     finish_einvoice,
     geidea_quantum,
 )
-from .invoice import InvoiceTotals, LineItem, LineTotals, finish_totals, line_totals_at
+from .invoice import Invoice, InvoiceTotals, LineItem, LineTotals, finish_totals, line_totals_at
 from .money import decimals_of, normalize_currency, quantum
 
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -168,6 +168,17 @@ class InvoiceTotalsEngine(_IncrementalTotals[LineItem, LineTotals]):
             shipping_charges=shipping_charges,
             extra_charges=extra_charges,
             extra_discount=extra_discount,
+        )
+
+    @classmethod
+    def from_invoice(cls, invoice: Invoice) -> InvoiceTotalsEngine:
+        """An engine holding ``invoice``'s lines and charges (for the editor to take over)."""
+        return cls(
+            invoice.currency,
+            invoice.lines,
+            shipping_charges=invoice.shipping_charges,
+            extra_charges=invoice.extra_charges,
+            extra_discount=invoice.extra_discount,
         )
 
     def _compute(self, item: LineItem) -> tuple[LineTotals, Row]:

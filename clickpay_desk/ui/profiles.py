@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.core.profile import Profile
+from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.secrets import SecretStorageUnavailable
 
 from .context import DeskContext
@@ -130,6 +130,7 @@ class ProfilesDialog(QDialog):
         self.test_button.clicked.connect(self.test_connection)
         self.save_button.clicked.connect(self.save)
         self.form.edited.connect(lambda: self.result_label.clear())
+        self.form.gateway.currentIndexChanged.connect(self._gateway_switched)
         self.setTabOrder(self.list, self.add_button)
         self.setTabOrder(self.add_button, self.delete_button)
         self.setTabOrder(self.delete_button, self.activate_button)
@@ -185,7 +186,7 @@ class ProfilesDialog(QDialog):
         usable, description = status
         self.keyring_usable = usable
         if usable:
-            self.keyring_label.setText(f"Keys are saved in the system keyring ({description}).")
+            self.keyring_label.setText(f"Keys are saved in the system keyring: {description}.")
             self.keyring_label.setStyleSheet("")
         else:
             self.keyring_label.setText(
@@ -213,7 +214,7 @@ class ProfilesDialog(QDialog):
     def _show_secret_state(self, profile: Profile | None) -> None:
         word = self._secret_word()
         if profile is None:
-            self.form.secret_state.setText(f"Type the {word}; it is kept only in the keyring.")
+            self.form.secret_state.setText(f"Type the {word} of this merchant account.")
             return
         self.form.secret_state.setText(f"Looking for a saved {word}…")
         secrets, name = self.ctx.secrets, profile.secret_name
@@ -231,8 +232,13 @@ class ProfilesDialog(QDialog):
 
         self.ctx.runner.submit(work, owner=self, on_done=self.form.secret_state.setText)
 
+    def _gateway_switched(self, _index: int) -> None:
+        if self._current is None:
+            self._show_secret_state(None)
+
     def _secret_word(self) -> str:
-        return self.form.secret_label.text().replace("&", "").rstrip(":").lower()
+        clickpay = self.form.selected_gateway() is GatewayKind.CLICKPAY
+        return "server key" if clickpay else "API password"
 
     def _update_buttons(self) -> None:
         saved = self._current is not None and self._current.id is not None

@@ -207,6 +207,14 @@ def test_parse_amount_range_can_be_opened() -> None:
     assert (Decimal("0.01"), Decimal("9999999999.99")) == (MIN_AMOUNT, MAX_AMOUNT)
 
 
+def test_absurd_exponents_are_refused_not_computed() -> None:
+    # A finite Decimal that would need a billion digits to round to cents.
+    for value in (Decimal("1E+999999999"), Decimal("-1E+999999999")):
+        with pytest.raises(ValidationError) as err:
+            parse_amount(value, "SAR", "cart_amount", minimum=None, maximum=None)
+        assert only(err.value) == ("cart_amount", "is too large")
+
+
 def test_significant_decimals() -> None:
     assert significant_decimals(Decimal("9.50")) == 1
     assert significant_decimals(Decimal("10")) == 0

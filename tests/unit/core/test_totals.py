@@ -118,6 +118,15 @@ def test_engine_readouts() -> None:
     assert engine.grand_total == D("20.85")
 
 
+def test_engine_takes_over_an_invoice(reference_sample: Any) -> None:
+    from clickpay_desk.core.invoice import invoice_from_wire
+
+    invoice = invoice_from_wire(reference_sample("000_create_invoice_request.json"))
+    engine = InvoiceTotalsEngine.from_invoice(invoice)
+    assert engine.totals() == invoice.totals
+    assert engine.grand_total == D("9.50")
+
+
 def test_engine_index_errors_and_types() -> None:
     engine = InvoiceTotalsEngine("SAR", [LineItem(unit_cost=D(1))])
     with pytest.raises(IndexError):
