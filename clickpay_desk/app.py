@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 AUTOCLOSE_ENV = "CLICKPAY_DESK_AUTOCLOSE_MS"
 SANDBOX_PROFILE_NAME = "Sandbox demo"
 SANDBOX_GEIDEA_PROFILE_NAME = "Sandbox demo (Geidea)"
+SANDBOX_STATE_FILE = "sandbox-state.json"
 
 
 # -- arguments -----------------------------------------------------------------------------------
@@ -195,12 +196,19 @@ def start_sandbox(paths: DataPaths, store: Store, secrets: Any, running: _Runnin
     """
     from clickpay_desk.core.profile import GatewayKind, Profile
     from clickpay_desk.sandbox import demo
-    from clickpay_desk.sandbox.server import seed_demo_data, start_in_thread
+    from clickpay_desk.sandbox.config import SandboxConfig
+    from clickpay_desk.sandbox.seed import seed_demo_data
+    from clickpay_desk.sandbox.server import start_in_thread
     from clickpay_desk.ui.context import ACTIVE_PROFILE_KEY
 
-    server, url = start_in_thread()
-    running.on_exit("the sandbox server", server.shutdown)
-    seed_demo_data(server)
+    # The simulator keeps its data next to the desk's database, so the invoices and batches the
+    # local journal refers to are still there on the next --sandbox start.
+    state_file = paths.root / SANDBOX_STATE_FILE
+    first_run = not state_file.exists()
+    server, url = start_in_thread(SandboxConfig(state_file=state_file))
+    running.on_exit("the sandbox server", server.stop)
+    if first_run:
+        seed_demo_data(server)
     log.info("sandbox gateway listening on %s", url)
 
     wanted = [

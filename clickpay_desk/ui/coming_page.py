@@ -16,7 +16,10 @@ class ComingPage(QWidget):
         body = QLabel(f"{what}<br><br><b>Coming:</b> this part of ClickPay Desk is not built yet.")
         body.setTextFormat(Qt.TextFormat.RichText)
         body.setWordWrap(True)
-        body.setMaximumWidth(560)
+        body.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        # A centred word-wrapped label would otherwise shrink to a narrow, clipped column.
+        body.setFixedWidth(480)
+        body.setMinimumHeight(body.heightForWidth(480))
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(heading, 0, Qt.AlignmentFlag.AlignHCenter)

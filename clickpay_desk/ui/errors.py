@@ -9,6 +9,20 @@ from __future__ import annotations
 
 from clickpay_desk.core.rules import ValidationError
 from clickpay_desk.gateway.errors import Cancelled, GatewayError
+from clickpay_desk.secrets import SecretStorageUnavailable
+from clickpay_desk.services.clients import MissingSecret
+from clickpay_desk.services.journal import UnresolvedAttempt
+from clickpay_desk.store.database import StoreError
+
+#: Exceptions whose text is written for the user: shown as they are.
+USER_FACING: tuple[type[BaseException], ...] = (
+    GatewayError,
+    ValidationError,
+    SecretStorageUnavailable,
+    MissingSecret,
+    UnresolvedAttempt,
+    StoreError,
+)
 
 
 def is_cancellation(exc: BaseException) -> bool:
@@ -18,12 +32,12 @@ def is_cancellation(exc: BaseException) -> bool:
 
 def is_environment_error(exc: BaseException) -> bool:
     """True for failures the user can act on (not a bug of ours)."""
-    return isinstance(exc, GatewayError | ValidationError | OSError) or is_cancellation(exc)
+    return isinstance(exc, (*USER_FACING, OSError))
 
 
 def user_message(exc: BaseException) -> str:
     """One plain sentence (or a few) for ``exc``; never a traceback, never a secret."""
-    if isinstance(exc, GatewayError | ValidationError):
+    if isinstance(exc, USER_FACING):
         return str(exc)
     if is_cancellation(exc):
         return "Cancelled."

@@ -63,15 +63,12 @@ def check_connection(
     except NotFound:
         return ConnectionVerdict(True, True, "The gateway answered and accepted the key.")
     except AuthenticationRefused as exc:
-        ids = "profile id" if profile.gateway is GatewayKind.CLICKPAY else "merchant public key"
-        return ConnectionVerdict(
-            True, False, f"The gateway refused the {secret_word} or the {ids}: {exc}"
-        )
+        return ConnectionVerdict(True, False, str(exc))  # names the key and the id already
     except GatewayUnavailable as exc:
         return ConnectionVerdict(
             False,
             None,
-            f"{exc} Check the region (base URL {profile.base_url}) and the network connection.",
+            f"{exc} Is the region right ({profile.base_url})? Is this computer online?",
         )
     except RateLimited as exc:
         return ConnectionVerdict(True, None, f"The gateway answered but asks us to wait: {exc}")
@@ -91,25 +88,11 @@ def check_connection(
 def _probe(
     profile: Profile, secret: str, *, transport: Any, cancel: threading.Event | None
 ) -> None:
-    if profile.gateway is GatewayKind.CLICKPAY:
-        from clickpay_desk.gateway.clickpay import ClickPayClient
+    from clickpay_desk.gateway.clickpay import ClickPayClient
+    from clickpay_desk.services.clients import build_client
 
-        client = ClickPayClient(
-            profile.base_url,
-            int(profile.merchant_id),
-            secret,
-            account_id=int(profile.payout_account_id) if profile.payout_account_id else None,
-            transport=transport,
-        )
-        try:
-            client.invoice_status(PT2_PROBE_INVOICE)
-        finally:
-            client.close()
-    else:
-        from clickpay_desk.gateway.geidea import GeideaClient
-
-        geidea = GeideaClient(profile.base_url, profile.merchant_id, secret, transport=transport)
-        try:
-            geidea.fetch(GEIDEA_PROBE_INVOICE)
-        finally:
-            geidea.close()
+    with build_client(profile, secret, transport) as client:
+        if isinstance(client, ClickPayClient):
+            client.invoice_status(PT2_PROBE_INVOICE, cancel=cancel)
+        else:
+            client.fetch(GEIDEA_PROBE_INVOICE, cancel=cancel)

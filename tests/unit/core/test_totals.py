@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clickpay_desk.core.geidea_invoice import AmountType, EInvoiceItem, compute_einvoice
-from clickpay_desk.core.invoice import LineItem, compute_line, compute_totals
+from clickpay_desk.core.invoice import LineItem, compute_line, compute_totals, invoice_from_wire
 from clickpay_desk.core.money import minor_units
 from clickpay_desk.core.totals import EInvoiceTotalsEngine, InvoiceTotalsEngine
 
@@ -119,8 +119,6 @@ def test_engine_readouts() -> None:
 
 
 def test_engine_takes_over_an_invoice(reference_sample: Any) -> None:
-    from clickpay_desk.core.invoice import invoice_from_wire
-
     invoice = invoice_from_wire(reference_sample("000_create_invoice_request.json"))
     engine = InvoiceTotalsEngine.from_invoice(invoice)
     assert engine.totals() == invoice.totals

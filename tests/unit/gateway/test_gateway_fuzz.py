@@ -119,7 +119,7 @@ def _only_broken(parser: Callable[[Any], Any], value: Any) -> None:
         pass
 
 
-FUZZ = settings(max_examples=int(__import__("os").environ.get("FUZZ_N", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FUZZ
