@@ -23,6 +23,7 @@ from clickpay_desk import __version__
 from clickpay_desk.paths import DataPaths
 
 if TYPE_CHECKING:
+    from clickpay_desk.secrets import SecretStore
     from clickpay_desk.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -131,14 +132,17 @@ def run_gui(args: argparse.Namespace) -> int:
     from clickpay_desk.ui.qt_check import binding_problem
     from clickpay_desk.ui.tasks import TaskRunner
 
-    paths = data_paths(args).ensure()
-    setup_logging(paths.log_dir)
+    try:
+        paths = data_paths(args).ensure()
+        setup_logging(paths.log_dir)
+    except OSError as exc:
+        print(f"clickpay-desk: cannot use the data folder: {exc}", file=sys.stderr)
+        return 1
     log.info("ClickPay Desk %s starting; data in %s", __version__, paths.root)
     problem = binding_problem()
     if problem is not None:
         # Failing now, plainly, beats an abort in the middle of someone's payout batch.
-        log.error("%s", problem)
-        print(f"clickpay-desk: {problem}", file=sys.stderr)
+        log.error("%s", problem)  # to the log file and to stderr
         return 1
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -166,7 +170,16 @@ def run_gui(args: argparse.Namespace) -> int:
 
         sandbox_url: str | None = None
         if args.sandbox:
-            sandbox_url = start_sandbox(paths, store, secrets, running)
+            try:
+                sandbox_url = start_sandbox(paths, store, secrets, running)
+            except (OSError, StoreError) as exc:
+                log.error("the sandbox could not start: %s", exc)
+                QMessageBox.critical(
+                    None,
+                    "ClickPay Desk cannot start",
+                    f"The built-in sandbox could not start: {exc}",
+                )
+                return 1
 
         from clickpay_desk.ui.main_window import MainWindow
 
@@ -180,6 +193,7 @@ def run_gui(args: argparse.Namespace) -> int:
         )
         window = MainWindow(ctx)
         window.show()
+        app.aboutToQuit.connect(window.save_state)  # also when quitting without a close event
         _install_autoclose(window)
         _quit_on_interrupt(app)
         return app.exec()
@@ -188,7 +202,7 @@ def run_gui(args: argparse.Namespace) -> int:
         log.info("ClickPay Desk stopped")
 
 
-def start_sandbox(paths: DataPaths, store: Store, secrets: Any, running: _Running) -> str:
+def start_sandbox(paths: DataPaths, store: Store, secrets: SecretStore, running: _Running) -> str:
     """Start the simulator on loopback, seed it, and make the "Sandbox demo" profile active.
 
     The demo key is public, but it is set session-only all the same: the sandbox never writes

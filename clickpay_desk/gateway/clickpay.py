@@ -62,7 +62,7 @@ class Pt2Dialect:
             trace=text_of(payload.get("trace")),
             code=code,
             auth_failure=code == "1",
-            from_gateway=True,
+            from_gateway="message" in payload or "code" in payload,
         )
 
     def refusal_in_success(self, payload: Any) -> ErrorBody | None:

@@ -78,13 +78,18 @@ class AuthenticationRefused(GatewayError):
 
 
 class FieldRefused(GatewayError):
-    """The gateway (or a local pre-check) refused one named field of the request."""
+    """The gateway (or a local pre-check) refused a named field of the request.
+
+    ``field``/``message`` are the first (often only) problem; ``problems`` lists every
+    ``(field, message)`` pair when the gateway named several ("a: ...; b: ...").
+    """
 
     def __init__(
         self,
         field: str,
         message: str,
         *,
+        problems: tuple[tuple[str, str], ...] = (),
         http_status: int | None = None,
         trace: str | None = None,
         operation: str | None = None,
@@ -92,8 +97,9 @@ class FieldRefused(GatewayError):
     ) -> None:
         self.field = field
         self.message = message
+        self.problems = problems or ((field, message),)
         super().__init__(
-            f"{field}: {message}",
+            "; ".join(f"{name}: {text}" for name, text in self.problems),
             http_status=http_status,
             trace=trace,
             operation=operation,

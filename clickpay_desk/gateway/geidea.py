@@ -61,7 +61,10 @@ class GeideaDialect:
             trace=text_of(payload.get("reference")) or text_of(payload.get("correlationId")),
             code=text_of(payload.get("detailedResponseCode"))
             or text_of(payload.get("responseCode")),
-            from_gateway=True,
+            from_gateway=any(
+                key in payload
+                for key in ("responseCode", "responseMessage", "detailedResponseMessage")
+            ),
         )
 
     def refusal_in_success(self, payload: Any) -> ErrorBody | None:

@@ -172,6 +172,18 @@ def split_field_message(message: str | None) -> tuple[str, str] | None:
     return match.group(1), match.group(2).strip()
 
 
+def field_problems(message: str | None) -> tuple[tuple[str, str], ...]:
+    """Every ``(field, message)`` in ``"a: must ...; b[1].c: must ..."``; empty unless the
+    whole message is made of field-named parts."""
+    if not message:
+        return ()
+    whole = split_field_message(message)
+    parts = [split_field_message(part) for part in message.split("; ")]
+    if len(parts) > 1 and all(p is not None for p in parts):
+        return tuple(p for p in parts if p is not None)
+    return (whole,) if whole is not None else ()
+
+
 def text_of(value: Any) -> str | None:
     """A gateway-supplied scalar as text (numbers too), or None for absent/empty/structured."""
     if isinstance(value, bool) or value is None:
@@ -490,9 +502,11 @@ class HttpSession:
                 trace=trace,
                 detail=detail,
             )
-        split = split_field_message(message)
-        if split is not None:
-            return FieldRefused(split[0], split[1], http_status=status, trace=trace, detail=detail)
+        problems = field_problems(message)
+        if problems:
+            return FieldRefused(
+                *problems[0], problems=problems, http_status=status, trace=trace, detail=detail
+            )
         if status == 403:
             text = f"{gw} does not allow this account to {operation}"
         else:
@@ -591,8 +605,9 @@ class HttpSession:
 
     def _body_lost(self, status: int, operation: str, mutating: bool, detail: str) -> _Failure:
         """The status line arrived but the body did not."""
-        if 400 <= status < 500 and status not in (408, 429):
-            # A refusal is a refusal even if its explanation got lost.
+        if 400 <= status < 500 and status not in (404, 408, 429):
+            # A refusal is a refusal even if its explanation got lost. (Not a 404: a "not found"
+            # we cannot read could be a wrong address, and reconcilers act on "not found".)
             return _Failure(
                 self._refusal(status, ErrorBody(), operation, f"HTTP {status}, {detail}")
             )

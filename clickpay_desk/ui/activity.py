@@ -112,13 +112,13 @@ class ActivityView(QWidget):
         filters = QHBoxLayout()
         for text, field in (
             ("&Status:", self.status_filter),
-            ("O&peration:", self.operation_filter),
+            ("&Operation:", self.operation_filter),
         ):
             buddy = QLabel(text)
             buddy.setBuddy(field)
             filters.addWidget(buddy)
             filters.addWidget(field)
-        search = QLabel("&Find:")
+        search = QLabel("Fin&d:")
         search.setBuddy(self.text_filter)
         filters.addWidget(search)
         filters.addWidget(self.text_filter, 1)

@@ -10,8 +10,7 @@ from clickpay_desk.secrets import SecretStore
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.writer import StoreWriter
 
-from .gateway_probe import ConnectionVerdict
-from .gateway_status import default_probe
+from .gateway_status import Probe, default_probe
 from .tasks import TaskContext, TaskRunner
 
 #: Settings key (in the store) of the profile the app works with.
@@ -26,7 +25,7 @@ class DeskContext:
     paths: DataPaths
     runner: TaskRunner
     #: "Does the gateway answer / accept the key?" — to be pointed at services when they exist.
-    probe: Callable[..., ConnectionVerdict] = default_probe
+    probe: Probe = default_probe
     #: File ▸ Reconcile: a use case run in a worker, returning a sentence for the status bar.
     #: None until the services layer provides one.
     reconcile: Callable[[TaskContext], str] | None = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -13,11 +14,19 @@ from .errors import user_message
 from .gateway_probe import ConnectionVerdict, check_connection
 from .tasks import TaskContext, TaskHandle, TaskRunner
 
-Probe = Callable[[Profile, str | None], ConnectionVerdict]
+
+class Probe(Protocol):
+    """``probe(profile, secret, cancel=event)``: the harmless read (``check_connection``)."""
+
+    def __call__(
+        self, profile: Profile, secret: str | None, *, cancel: threading.Event | None = None
+    ) -> ConnectionVerdict: ...
 
 
-def default_probe(profile: Profile, secret: str | None) -> ConnectionVerdict:
-    return check_connection(profile, secret)
+def default_probe(
+    profile: Profile, secret: str | None, *, cancel: threading.Event | None = None
+) -> ConnectionVerdict:
+    return check_connection(profile, secret, cancel=cancel)
 
 
 class GatewayWatch(QObject):
@@ -73,7 +82,7 @@ class GatewayWatch(QObject):
             except SecretStorageUnavailable as exc:
                 return ConnectionVerdict(False, None, str(exc))
             ctx.check_cancelled()
-            return probe(profile, secret)
+            return probe(profile, secret, cancel=ctx.cancelled)
 
         def done(verdict: ConnectionVerdict) -> None:
             self._running = None

@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self.gateway.changed.connect(self._gateway_changed)
         ctx.runner.task_failed.connect(self._task_failed)
 
+        self.setTabOrder(self.profile_combo, self.tabs)
         self._update_title()
         self.restore_state()
         self.reload_profiles()
@@ -96,7 +97,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Profile")
         bar.setObjectName("ProfileToolBar")
         bar.setMovable(False)
-        label = QLabel(" Pro&file: ")
+        label = QLabel(" Profi&le: ")
         self.profile_combo = QComboBox()
         self.profile_combo.setMinimumContentsLength(24)
         self.profile_combo.setSizeAdjustPolicy(

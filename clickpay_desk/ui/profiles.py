@@ -378,7 +378,7 @@ class ProfilesDialog(QDialog):
                 except SecretStorageUnavailable as exc:
                     return ConnectionVerdict(False, None, str(exc))
             ctx.check_cancelled()
-            return probe(profile, secret)
+            return probe(profile, secret, cancel=ctx.cancelled)
 
         self.test_button.setEnabled(False)
         self._say("Asking the gateway…", True)

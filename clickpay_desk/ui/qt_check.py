@@ -15,9 +15,7 @@ import sys
 from PySide6 import __version__ as PYSIDE_VERSION
 from PySide6.QtCore import QObject, Signal
 
-ADVICE = (
-    "Install a PySide6 without the bug, e.g.: pip install 'PySide6-Essentials>=6.6,<6.12'."
-)
+ADVICE = "Install a PySide6 without the bug, e.g.: pip install 'PySide6-Essentials>=6.6,<6.12'."
 
 
 class _Probe(QObject):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from clickpay_desk.gateway.errors import Cancelled
 
-from .errors import is_cancellation
+from .errors import is_cancellation, is_environment_error
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +56,29 @@ class Writer(Protocol):
 class TaskContext:
     """Handed to every task: progress reporting and the cancel flag. Qt-free, thread-safe."""
 
-    def __init__(self, report: Callable[[int, int, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        report: Callable[[int, int, str], None] | None = None,
+        *,
+        min_interval: float = 0.05,
+    ) -> None:
         self.cancelled = threading.Event()
         self._report = report
+        self._min_interval = min_interval
+        self._last_report = -math.inf
 
     def progress(self, done: int, total: int, text: str = "") -> None:
-        """Report ``done`` of ``total`` steps (``total`` 0 means "unknown")."""
-        if self._report is not None:
+        """Report ``done`` of ``total`` steps (``total`` 0 means "unknown").
+
+        Reports closer together than ``min_interval`` seconds are dropped, except the last step,
+        so a loop over 10,000 rows cannot flood the GUI thread's event queue.
+        """
+        if self._report is None:
+            return
+        now = time.monotonic()
+        final = total > 0 and done >= total
+        if final or now - self._last_report >= self._min_interval:
+            self._last_report = now
             self._report(done, total, text)
 
     def check_cancelled(self) -> None:
@@ -113,9 +131,9 @@ class TaskRunner(QObject):
     task_finished = Signal(object)
     task_failed = Signal(object, object)
 
-    # Worker threads emit these; the connections below queue them to the GUI thread.
-    _w_done = Signal(int, object)
-    _w_error = Signal(int, object)
+    # Worker threads emit these with the task id only; the outcome itself waits in
+    # ``_outcomes`` (no Python object crosses the signal, so no binding conversion applies).
+    _w_finished = Signal(int)
     _w_progress = Signal(int, int, int, str)
 
     def __init__(
@@ -124,18 +142,21 @@ class TaskRunner(QObject):
         *,
         writer: Writer | None = None,
         max_network_threads: int = 8,
+        progress_interval: float = 0.05,
     ) -> None:
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_network_threads)
         self._writer = writer
+        self._progress_interval = progress_interval
         self._own_writer: ThreadPoolExecutor | None = None
         self._ids = itertools.count(1)
         self._handles: dict[int, TaskHandle] = {}
         self._callbacks: dict[int, _Callbacks] = {}
+        self._outcomes: dict[int, tuple[bool, Any]] = {}  # id -> (succeeded, result or exception)
+        self._outcomes_lock = threading.Lock()
         self._closed = False
-        self._w_done.connect(self._deliver_done)
-        self._w_error.connect(self._deliver_error)
+        self._w_finished.connect(self._deliver)
         self._w_progress.connect(self._deliver_progress)
 
     def set_writer(self, writer: Writer | None) -> None:
@@ -166,7 +187,10 @@ class TaskRunner(QObject):
         if self._closed:
             raise RuntimeError("the task runner is shut down")
         task_id = next(self._ids)
-        ctx = TaskContext(lambda d, t, s: self._w_progress.emit(task_id, d, t, s))
+        ctx = TaskContext(
+            lambda d, t, s: self._w_progress.emit(task_id, d, t, s),
+            min_interval=self._progress_interval,
+        )
         handle = TaskHandle(task_id, title, kind, ctx, cancellable)
         self._handles[task_id] = handle
         self._callbacks[task_id] = _Callbacks(on_done, on_error, on_progress, on_cancelled, owner)
@@ -174,16 +198,22 @@ class TaskRunner(QObject):
         def work() -> None:
             try:
                 ctx.check_cancelled()  # cancelled while still queued
-                result = fn(ctx)
+                outcome: tuple[bool, Any] = (True, fn(ctx))
             except BaseException as exc:  # every failure goes back to the GUI
-                self._w_error.emit(task_id, exc)
-            else:
-                self._w_done.emit(task_id, result)
+                outcome = (False, exc)
+            with self._outcomes_lock:
+                self._outcomes[task_id] = outcome
+            self._w_finished.emit(task_id)
 
-        if kind is TaskKind.STORE:
-            self._store_executor().submit(work)
-        else:
-            self._pool.start(work)
+        try:
+            if kind is TaskKind.STORE:
+                self._store_executor().submit(work)
+            else:
+                self._pool.start(work)
+        except BaseException:
+            self._handles.pop(task_id, None)
+            self._callbacks.pop(task_id, None)
+            raise
         self.task_started.emit(handle)
         return handle
 
@@ -227,20 +257,10 @@ class TaskRunner(QObject):
     def _owner_alive(callbacks: _Callbacks) -> bool:
         return callbacks.owner is None or shiboken6.isValid(callbacks.owner)
 
-    @Slot(int, object)
-    def _deliver_done(self, task_id: int, result: object) -> None:
-        taken = self._take(task_id)
-        if taken is None:
-            return
-        handle, callbacks = taken
-        try:
-            if callbacks.on_done is not None and self._owner_alive(callbacks):
-                callbacks.on_done(result)
-        finally:
-            self.task_finished.emit(handle)
-
-    @Slot(int, object)
-    def _deliver_error(self, task_id: int, exc: BaseException) -> None:
+    @Slot(int)
+    def _deliver(self, task_id: int) -> None:
+        with self._outcomes_lock:
+            succeeded, value = self._outcomes.pop(task_id, (False, None))
         taken = self._take(task_id)
         if taken is None:
             return
@@ -248,18 +268,25 @@ class TaskRunner(QObject):
         try:
             if not self._owner_alive(callbacks):
                 return
-            if is_cancellation(exc):
-                if callbacks.on_cancelled is not None:
-                    callbacks.on_cancelled()
-                return
-            if not is_expected(exc):
-                log.error("task %r failed", handle.title or handle.id, exc_info=exc)
-            if callbacks.on_error is not None:
-                callbacks.on_error(exc)
+            if succeeded:
+                if callbacks.on_done is not None:
+                    callbacks.on_done(value)
             else:
-                self.task_failed.emit(handle, exc)
+                self._failed(handle, callbacks, value)
         finally:
             self.task_finished.emit(handle)
+
+    def _failed(self, handle: TaskHandle, callbacks: _Callbacks, exc: BaseException) -> None:
+        if is_cancellation(exc):
+            if callbacks.on_cancelled is not None:
+                callbacks.on_cancelled()
+            return
+        if not is_environment_error(exc):
+            log.error("task %r failed", handle.title or handle.id, exc_info=exc)
+        if callbacks.on_error is not None:
+            callbacks.on_error(exc)
+        else:
+            self.task_failed.emit(handle, exc)
 
     @Slot(int, int, int, str)
     def _deliver_progress(self, task_id: int, done: int, total: int, text: str) -> None:
@@ -271,10 +298,3 @@ class TaskRunner(QObject):
         if callbacks.on_progress is not None and self._owner_alive(callbacks):
             callbacks.on_progress(done, total, text)
         self.task_progress.emit(handle)
-
-
-def is_expected(exc: BaseException) -> bool:
-    """True for failures of the environment or the input (not our bugs): no traceback needed."""
-    from .errors import is_environment_error
-
-    return is_environment_error(exc)

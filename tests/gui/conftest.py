@@ -87,7 +87,9 @@ class FakeProbe:
         self.verdict = ConnectionVerdict(True, True, "The gateway answered and accepted the key.")
         self.seen: list[tuple[Profile, str | None]] = []
 
-    def __call__(self, profile: Profile, secret: str | None) -> ConnectionVerdict:
+    def __call__(
+        self, profile: Profile, secret: str | None, *, cancel: threading.Event | None = None
+    ) -> ConnectionVerdict:
         self.seen.append((profile, secret))
         return self.verdict
 

@@ -1,4 +1,4 @@
-""""Test connection" against the sandbox simulator: what each failure says to the user.
+""" "Test connection" against the sandbox simulator: what each failure says to the user.
 
 No Qt here: the probe is plain Python, run by the task runner in the app.
 """

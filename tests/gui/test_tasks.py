@@ -59,7 +59,8 @@ def test_unhandled_error_is_announced(qtbot, runner):
     assert user_message(exc) == "Disk or system problem: No space left on device."
 
 
-def test_progress_is_reported_in_order(qtbot, runner):
+def test_progress_is_reported_in_order(qtbot):
+    runner = TaskRunner(progress_interval=0)
     seen: list[tuple[int, int, str]] = []
     done: list[object] = []
 
@@ -71,6 +72,21 @@ def test_progress_is_reported_in_order(qtbot, runner):
     runner.submit(work, on_progress=lambda d, t, s: seen.append((d, t, s)), on_done=done.append)
     qtbot.waitUntil(lambda: bool(done), timeout=3000)
     assert seen == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
+    runner.shutdown(2000)
+
+
+def test_progress_floods_are_thinned_but_the_last_step_arrives(qtbot, runner):
+    seen: list[int] = []
+    done: list[object] = []
+
+    def work(ctx: TaskContext) -> None:
+        for i in range(1, 20_001):
+            ctx.progress(i, 20_000)
+
+    runner.submit(work, on_progress=lambda d, t, s: seen.append(d), on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=3000)
+    assert len(seen) < 100
+    assert seen[-1] == 20_000
 
 
 def test_cancel_stops_a_running_task(qtbot, runner):

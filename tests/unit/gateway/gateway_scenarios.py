@@ -7,6 +7,7 @@ the gateway may have seen (1 for every mutating call: never pay twice).
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,6 +46,7 @@ INVOICE = {"cart_id": "cart_1", "cart_currency": "SAR", "cart_amount": Decimal("
 ENTRY = {"amount": Decimal("2.00"), "beneficiary_name": "Riyas Razak"}
 HTML_500 = b"<!DOCTYPE html><html><body><h1>500 Internal Server Error</h1></body></html>"
 HTML_200 = b"<html><head><title>Captive portal</title></head><body>Log in</body></html>"
+GZIP_BOMB = gzip.compress(b'{"pad": "' + b"0" * 20_000_000 + b'"}')
 TRUNCATED = b'{"invoice_id": 2072841, "invoice_link": "https://secure.paytabs.sa/payment/re'
 
 
@@ -181,6 +183,14 @@ SCENARIOS: list[Scenario] = [
         1,
         not_expected=(NotFound,),
         check=_mentions("gateway address"),
+    ),
+    Scenario(
+        "pt2-404-foreign-json-is-wrong-address",
+        [reply(404, {"error": "no route to /payment/invoice"})],
+        status,
+        BrokenResponse,
+        1,
+        not_expected=(NotFound,),
     ),
     Scenario(
         "geidea-404",
@@ -376,6 +386,15 @@ SCENARIOS: list[Scenario] = [
         UnreadableOutcome,
         1,
         client_options={"max_body_bytes": 1024},
+    ),
+    Scenario(
+        "pt2-200-gzip-bomb",
+        [reply(200, raw=GZIP_BOMB, headers={"content-encoding": "gzip"})],
+        status,
+        BrokenResponse,
+        1,
+        client_options={"max_body_bytes": 1024 * 1024},
+        check=_mentions("larger than 1 MB"),
     ),
     Scenario(
         "pt2-200-missing-invoice-id",

@@ -8,7 +8,8 @@ import pickle
 import pytest
 
 from clickpay_desk.gateway import errors
-from clickpay_desk.gateway.http import split_field_message
+from clickpay_desk.gateway.http import field_problems, split_field_message
+from tests.unit.gateway.gateway_fakes import clickpay, pt2_error, script
 from tests.unit.gateway.gateway_scenarios import SCENARIOS, Scenario
 
 
@@ -23,7 +24,7 @@ def test_scenario_maps_to_the_right_error(scenario: Scenario) -> None:
         scenario.check(error)
     text = str(error)
     # Plain language: a sentence, no Python or HTTP library vocabulary.
-    assert text and text[0].isupper() or isinstance(error, errors.FieldRefused)
+    assert (text and text[0].isupper()) or isinstance(error, errors.FieldRefused)
     for jargon in ("Traceback", "httpx", "Exception", "<Request", "None"):
         assert jargon not in text
     assert error.operation, "every error names the operation it interrupted"
@@ -83,3 +84,27 @@ def test_unreadable_outcome_is_both_unknown_and_broken() -> None:
 )
 def test_field_named_messages(message: str | None, expected: tuple[str, str] | None) -> None:
     assert split_field_message(message) == expected
+
+
+def test_several_named_fields_are_all_kept() -> None:
+    message = (
+        "requests[0].beneficiary_account_number: must be 24 characters for a SA IBAN; "
+        "requests[0].beneficiary_mobile_number: is not a valid phone number"
+    )
+    assert field_problems(message) == (
+        ("requests[0].beneficiary_account_number", "must be 24 characters for a SA IBAN"),
+        ("requests[0].beneficiary_mobile_number", "is not a valid phone number"),
+    )
+    # One field whose explanation happens to contain "; " stays one problem.
+    assert field_problems("cart_id: too long; shorten it") == (("cart_id", "too long; shorten it"),)
+    assert field_problems("Duplicate request; try later") == ()
+    gateway = script(pt2_error(400, 5, message))
+    with clickpay(gateway) as client, pytest.raises(errors.FieldRefused) as caught:
+        client.payout_new("P-1", [])
+    error = caught.value
+    assert error.field == "requests[0].beneficiary_account_number"
+    assert [name for name, _ in error.problems] == [
+        "requests[0].beneficiary_account_number",
+        "requests[0].beneficiary_mobile_number",
+    ]
+    assert str(error).startswith(message)

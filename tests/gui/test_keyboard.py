@@ -1,0 +1,104 @@
+"""Keyboard use: every mnemonic is unique within its window, and Tab walks the form in order."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+from clickpay_desk.ui.main_window import MainWindow
+from clickpay_desk.ui.profiles import ProfilesDialog
+
+MNEMONIC = re.compile(r"&([^&\s])")
+
+
+def mnemonics(top: QWidget, extra: list[str] = ()) -> list[str]:
+    """Alt+letter keys offered in ``top``: labels with a buddy, buttons, plus ``extra`` texts."""
+    texts = list(extra)
+    texts += [label.text() for label in top.findChildren(QLabel) if label.buddy() is not None]
+    texts += [button.text() for button in top.findChildren(QAbstractButton)]
+    found = []
+    for text in texts:
+        match = MNEMONIC.search(text)
+        if match:
+            found.append(match.group(1).lower())
+    return found
+
+
+def test_main_window_mnemonics_are_unique(qtbot, desk):
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    menus = [a.text() for a in window.menuBar().actions()]
+    tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    keys = mnemonics(window, menus + tabs)
+    assert len(keys) >= 12
+    assert [k for k, n in Counter(keys).items() if n > 1] == []
+
+
+def test_profiles_dialog_mnemonics_are_unique_and_every_field_has_one(qtbot, desk):
+    dialog = ProfilesDialog(desk)
+    qtbot.addWidget(dialog)
+    for label in dialog.findChildren(QLabel):
+        if label.buddy() is not None:
+            assert MNEMONIC.search(label.text()), label.text()
+    keys = mnemonics(dialog)
+    assert [k for k, n in Counter(keys).items() if n > 1] == []
+
+
+def tab_chain(top: QWidget) -> list[QWidget]:
+    chain, current = [], top.nextInFocusChain()
+    while current is not top and len(chain) < 200:
+        if (
+            current.isVisible()
+            and current.isEnabled()
+            and current.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and not (current.focusProxy())
+        ):
+            chain.append(current)
+        current = current.nextInFocusChain()
+    return chain
+
+
+def test_tab_walks_the_profile_form_top_to_bottom(qtbot, desk):
+    dialog = ProfilesDialog(desk)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    form = dialog.form
+    wanted = [
+        dialog.list,
+        dialog.add_button,
+        form.name,
+        form.gateway,
+        form.region,
+        form.base_url,
+        form.merchant_id,
+        form.payout_account_id,
+        form.currency,
+        form.language,
+        form.secret,
+        form.session_only,
+        dialog.test_button,
+        dialog.save_button,
+    ]
+    chain = [w for w in tab_chain(dialog) if w in wanted]
+    assert chain == wanted
+
+
+def test_activity_filters_come_before_the_table(qtbot, desk):
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentIndex(3)
+    view = window.activity
+    wanted = [
+        window.profile_combo,
+        view.status_filter,
+        view.operation_filter,
+        view.text_filter,
+        view.refresh_button,
+        view.table,
+    ]
+    chain = [w for w in tab_chain(window) if w in wanted]
+    assert chain == wanted
