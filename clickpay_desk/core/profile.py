@@ -67,12 +67,20 @@ class Profile:
         if not self.merchant_id.strip():
             what = "profile id" if self.gateway is GatewayKind.CLICKPAY else "merchant public key"
             found.append(RuleViolation("merchant_id", f"{what} is required"))
-        elif self.gateway is GatewayKind.CLICKPAY and not self.merchant_id.strip().isdigit():
-            found.append(RuleViolation("merchant_id", "profile id must be a number", self.merchant_id))
-        if self.payout_account_id and not self.payout_account_id.strip().isdigit():
+        elif self.gateway is GatewayKind.CLICKPAY and not _ascii_digits(self.merchant_id):
+            found.append(
+                RuleViolation("merchant_id", "profile id must be a number", self.merchant_id)
+            )
+        if self.payout_account_id and not _ascii_digits(self.payout_account_id):
             found.append(
                 RuleViolation("payout_account_id", "must be a number", self.payout_account_id)
             )
         if self.language not in ("en", "ar"):
             found.append(RuleViolation("language", "must be en or ar", self.language))
         return found
+
+
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() also accepts Arabic-Indic digits and "²", which the gateway would refuse.
+    stripped = text.strip()
+    return stripped.isascii() and stripped.isdigit()

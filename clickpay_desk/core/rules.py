@@ -1,4 +1,5 @@
-"""Rule failures as values the UI can show: which field (or row and column), which rule, what value."""
+"""Rule failures as values the UI can show: which field (or row and column), which rule,
+and the offending value."""
 
 from __future__ import annotations
 
