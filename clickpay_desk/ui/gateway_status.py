@@ -9,9 +9,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from clickpay_desk.core.profile import Profile
 from clickpay_desk.secrets import SecretStorageUnavailable, SecretStore
+from clickpay_desk.services.connection import ConnectionVerdict, check_connection
 
 from .errors import user_message
-from .gateway_probe import ConnectionVerdict, check_connection
 from .tasks import TaskContext, TaskHandle, TaskRunner
 
 

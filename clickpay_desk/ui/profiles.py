@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.secrets import SecretStorageUnavailable
+from clickpay_desk.services.connection import ConnectionVerdict
 
 from .context import DeskContext
 from .errors import user_message
-from .gateway_probe import ConnectionVerdict
 from .profile_form import PROBLEM_STYLE, ProfileForm
 from .tasks import TaskContext, TaskKind
 

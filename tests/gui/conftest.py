@@ -27,7 +27,7 @@ from clickpay_desk.secrets import SecretStorageUnavailable  # noqa: E402
 from clickpay_desk.store.database import Store  # noqa: E402
 from clickpay_desk.store.writer import StoreWriter  # noqa: E402
 from clickpay_desk.ui.context import DeskContext  # noqa: E402
-from clickpay_desk.ui.gateway_probe import ConnectionVerdict  # noqa: E402
+from clickpay_desk.services.connection import ConnectionVerdict  # noqa: E402
 from clickpay_desk.ui.tasks import TaskRunner  # noqa: E402
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from clickpay_desk.store.records import JournalStatus
 from clickpay_desk.ui.context import ACTIVE_PROFILE_KEY
-from clickpay_desk.ui.gateway_probe import ConnectionVerdict
+from clickpay_desk.services.connection import ConnectionVerdict
 from clickpay_desk.ui.main_window import MainWindow, Tab
 
 SHOTS = Path(os.environ.get("CLICKPAY_DESK_SHOTS", "/tmp/shots"))

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from clickpay_desk.core.profile import GEIDEA_REGIONS, PT2_REGIONS, GatewayKind
 from clickpay_desk.ui.context import ACTIVE_PROFILE_KEY
-from clickpay_desk.ui.gateway_probe import ConnectionVerdict
+from clickpay_desk.services.connection import ConnectionVerdict
 from clickpay_desk.ui.profiles import ProfilesDialog
 
 SHOTS = Path(os.environ.get("CLICKPAY_DESK_SHOTS", "/tmp/shots"))

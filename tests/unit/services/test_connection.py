@@ -11,7 +11,7 @@ import pytest
 
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.sandbox import create_app, demo
-from clickpay_desk.ui.gateway_probe import check_connection
+from clickpay_desk.services.connection import check_connection
 
 BASE = "http://127.0.0.1:9"  # only the transport is used, except in the closed-port test
 

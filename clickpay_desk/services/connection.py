@@ -2,9 +2,7 @@
 
 Asks for an invoice that cannot exist. A "not found" answer proves both that the gateway is
 reachable and that it accepted the credentials; a refusal of the credentials or a network failure
-is turned into a sentence that says what to fix. This belongs with the use cases in
-``clickpay_desk.services``; it lives here, Qt-free, until that package offers one, so the UI can
-be pointed at it without changing anything else.
+is turned into a sentence that says what to fix.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clickpay_desk.core.profile import GatewayKind, Profile
+from clickpay_desk.gateway.clickpay import ClickPayClient
 from clickpay_desk.gateway.errors import (
     AuthenticationRefused,
     BrokenResponse,
@@ -22,6 +21,8 @@ from clickpay_desk.gateway.errors import (
     NotFound,
     RateLimited,
 )
+
+from .clients import build_client
 
 #: Ids no gateway will ever have issued: a lookup must answer "not found".
 PT2_PROBE_INVOICE = "999999999"
@@ -88,9 +89,6 @@ def check_connection(
 def _probe(
     profile: Profile, secret: str, *, transport: Any, cancel: threading.Event | None
 ) -> None:
-    from clickpay_desk.gateway.clickpay import ClickPayClient
-    from clickpay_desk.services.clients import build_client
-
     with build_client(profile, secret, transport) as client:
         if isinstance(client, ClickPayClient):
             client.invoice_status(PT2_PROBE_INVOICE, cancel=cancel)

@@ -1,0 +1,145 @@
+"""Invoice use cases: create at the gateway (journalled), cancel, refresh statuses.
+
+The invoice's ``cart_id`` is its merchant reference: one cart_id is one invoice. It is the
+journal subject, so a create whose outcome is unknown blocks a second create of the same
+invoice until reconciliation has found out whether the first one arrived.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from clickpay_desk.core.invoice import Invoice
+from clickpay_desk.core.profile import Profile
+from clickpay_desk.core.rules import raise_if
+from clickpay_desk.gateway.batch_reads import BatchReadReport, run_reads
+from clickpay_desk.gateway.models import InvoiceCreated, InvoiceStatus
+from clickpay_desk.store.database import Store
+from clickpay_desk.store.records import InvoiceRecord, JournalStatus
+
+from .clients import ClientPool
+from .journal import run_journalled
+
+CREATE = "invoice.create"
+CANCEL = "invoice.cancel"
+
+
+class AlreadyCreated(Exception):
+    """The invoice with this cart_id was already created at the gateway."""
+
+    def __init__(self, cart_id: str, invoice_id: str | None) -> None:
+        self.cart_id = cart_id
+        self.invoice_id = invoice_id
+        super().__init__(
+            f"The invoice “{cart_id}” was already created"
+            + (f" (invoice {invoice_id})." if invoice_id else ".")
+            + " Give a new invoice its own cart id."
+        )
+
+
+def subject_of(cart_id: str) -> str:
+    return f"invoice:{cart_id}"
+
+
+def _require_profile_id(profile: Profile) -> int:
+    if profile.id is None:
+        raise ValueError("save the profile before using it")
+    return profile.id
+
+
+def create_invoice(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    invoice: Invoice,
+    *,
+    now: datetime | None = None,
+    cancel: threading.Event | None = None,
+) -> InvoiceRecord:
+    """Validate, journal, send once, and keep the created invoice locally."""
+    profile_id = _require_profile_id(profile)
+    raise_if(invoice.problems(now or datetime.now(UTC)))
+    subject = subject_of(invoice.cart_id)
+    last = store.journal_last(subject, CREATE)
+    if last is not None and last.status is JournalStatus.DONE:
+        raise AlreadyCreated(invoice.cart_id, (last.result or {}).get("invoice_id"))
+    payload = invoice.to_wire(profile_id=int(profile.merchant_id))
+    client = pool.clickpay(profile)
+    created: InvoiceCreated = run_journalled(
+        store,
+        profile_id=profile_id,
+        operation=CREATE,
+        subject=subject,
+        reference=invoice.cart_id,
+        request=payload,
+        call=lambda: client.create_invoice(payload, cancel=cancel),
+        summarize=lambda c: {"invoice_id": c.invoice_id, "invoice_link": c.invoice_link},
+    )
+    return store.upsert_invoice(
+        InvoiceRecord(
+            id=None,
+            profile_id=profile_id,
+            gateway=profile.gateway,
+            cart_id=invoice.cart_id,
+            remote_id=created.invoice_id,
+            link=created.invoice_link,
+            currency=invoice.currency,
+            amount=invoice.cart_amount,
+            status="pending",
+            payload=payload,
+        )
+    )
+
+
+def cancel_invoice(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    record: InvoiceRecord,
+    *,
+    cancel: threading.Event | None = None,
+) -> InvoiceRecord:
+    """Cancel a created invoice (journalled; the gateway refuses a paid one)."""
+    if record.remote_id is None:
+        raise ValueError("this invoice was never created at the gateway")
+    remote_id = record.remote_id
+    client = pool.clickpay(profile)
+    run_journalled(
+        store,
+        profile_id=_require_profile_id(profile),
+        operation=CANCEL,
+        subject=subject_of(record.cart_id),
+        reference=remote_id,
+        request={"invoice_id": remote_id},
+        call=lambda: client.cancel_invoice(remote_id, cancel=cancel),
+        summarize=lambda message: {"message": message},
+    )
+    return store.upsert_invoice(replace(record, status="cancelled"))
+
+
+def refresh_statuses(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    records: Sequence[InvoiceRecord],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+    concurrency: int = 8,
+) -> BatchReadReport[InvoiceRecord, InvoiceStatus]:
+    """Ask the gateway for each invoice's status, a few at a time; store what changed."""
+    client = pool.clickpay(profile)
+    created = [r for r in records if r.remote_id is not None]
+
+    def read(record: InvoiceRecord) -> InvoiceStatus:
+        assert record.remote_id is not None
+        return client.invoice_status(record.remote_id, cancel=cancel)
+
+    report = run_reads(created, read, concurrency=concurrency, progress=progress, cancel=cancel)
+    for item in report.results:
+        if item.value is not None and item.value.status != item.item.status:
+            store.upsert_invoice(replace(item.item, status=item.value.status))
+    return report

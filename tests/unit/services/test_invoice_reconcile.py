@@ -1,0 +1,129 @@
+"""Never pay twice: an invoice create whose answer is lost ends *unknown*, blocks a repeat, and
+reconciliation by a read finds it created — over real HTTP to the sandbox server."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from clickpay_desk.core.rules import ValidationError
+from clickpay_desk.gateway.errors import OutcomeUnknown, RateLimited
+from clickpay_desk.services import invoices, reconcile
+from clickpay_desk.services.journal import UnresolvedAttempt
+from clickpay_desk.store.records import JournalStatus
+from tests.unit.services.desk import Desk, make_invoice
+
+
+def invoices_with_cart(desk: Desk, cart_id: str) -> list[dict]:
+    return [i for i in desk.state()["invoices"] if i.get("cart_id") == cart_id]
+
+
+def test_create_is_journalled_and_kept_locally(desk: Desk) -> None:
+    invoice = make_invoice("12.50", quantity=2)
+    record = invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    assert record.remote_id and record.link and record.amount == invoice.cart_amount
+    (entry,) = desk.store.journal_list(operation=invoices.CREATE)
+    assert entry.status is JournalStatus.DONE
+    assert entry.result == {"invoice_id": record.remote_id, "invoice_link": record.link}
+    assert desk.store.find_invoice(desk.profile.id, record.remote_id) == record
+
+
+def test_the_same_invoice_cannot_be_created_twice(desk: Desk) -> None:
+    invoice = make_invoice()
+    invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    with pytest.raises(invoices.AlreadyCreated):
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    assert len(invoices_with_cart(desk, invoice.cart_id)) == 1
+
+
+def test_lost_answer_ends_unknown_then_reconcile_finds_it_created(desk: Desk) -> None:
+    invoice = make_invoice()
+    desk.fault("/payment/new/invoice", "drop-after-commit")
+    with pytest.raises(OutcomeUnknown):
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    (entry,) = desk.store.journal_unresolved()
+    assert entry.status is JournalStatus.UNKNOWN and entry.reference == invoice.cart_id
+
+    # The user clicks "Create" again: refused, nothing sent.
+    with pytest.raises(UnresolvedAttempt) as refused:
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    assert "Reconcile" in str(refused.value)
+    assert len(invoices_with_cart(desk, invoice.cart_id)) == 1
+
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool)
+    assert found.resolved and "did arrive" in found.message
+    assert found.entry.status is JournalStatus.DONE and found.entry.reconciled_at is not None
+    remote_id = found.entry.result["invoice_id"]
+    local = desk.store.find_invoice(desk.profile.id, remote_id)
+    assert local is not None and local.cart_id == invoice.cart_id
+
+    # Reconciled as created: a second create is still refused, and the gateway has one invoice.
+    with pytest.raises(invoices.AlreadyCreated):
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    assert len(invoices_with_cart(desk, invoice.cart_id)) == 1
+    assert desk.store.journal_unresolved() == []
+
+
+def test_request_dropped_before_commit_reconciles_as_not_done_and_can_be_sent_again(
+    desk: Desk,
+) -> None:
+    invoice = make_invoice()
+    desk.fault("/payment/new/invoice", "drop-before-commit")
+    with pytest.raises(OutcomeUnknown):
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool)
+    assert found.entry.status is JournalStatus.NOT_DONE
+    assert "safe to send it again" in found.message
+    record = invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    assert record.remote_id
+    assert len(invoices_with_cart(desk, invoice.cart_id)) == 1
+
+
+def test_reconcile_leaves_entry_unknown_while_gateway_is_unreachable(desk: Desk) -> None:
+    invoice = make_invoice()
+    desk.fault("/payment/new/invoice", "drop-after-commit")
+    with pytest.raises(OutcomeUnknown):
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    # Every status read fails: the entry stays unknown and says why.
+    desk.fault("/payment/invoice/status", "html-500", times=10)
+    (result,) = reconcile.reconcile_all(desk.store, desk.pool)
+    assert not result.resolved and "Still unknown" in result.message
+    assert desk.store.journal_unresolved()[0].status is JournalStatus.UNKNOWN
+    assert "still unknown" in reconcile.summary([result])
+
+
+def test_invalid_invoice_is_refused_before_anything_is_sent(desk: Desk) -> None:
+    invoice = make_invoice()
+    bad = replace(invoice, cart_description="")
+    with pytest.raises(ValidationError) as refused:
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, bad)
+    assert any(v.field == "cart_description" for v in refused.value.violations)
+    assert desk.store.journal_list() == []
+    assert desk.state()["invoices"] == []
+
+
+def test_gateway_refusal_is_recorded_as_refused(desk: Desk) -> None:
+    invoice = make_invoice()
+    desk.fault("/payment/new/invoice", "rate-limit")
+    with pytest.raises(RateLimited):
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    (entry,) = desk.store.journal_list()
+    assert entry.status is JournalStatus.REFUSED
+    # A definite refusal does not block trying again.
+    assert invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice).remote_id
+
+
+def test_cancel_then_refresh_shows_cancelled_and_paid(desk: Desk) -> None:
+    first = invoices.create_invoice(desk.store, desk.pool, desk.profile, make_invoice())
+    second = invoices.create_invoice(desk.store, desk.pool, desk.profile, make_invoice())
+    invoices.cancel_invoice(desk.store, desk.pool, desk.profile, first)
+    desk.control.post(f"/_sandbox/invoices/{second.remote_id}/pay").raise_for_status()
+    seen: list[tuple[int, int]] = []
+    report = invoices.refresh_statuses(
+        desk.store, desk.pool, desk.profile, desk.store.list_invoices(),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert not report.failed and seen[-1] == (2, 2)
+    by_id = {r.remote_id: r.status for r in desk.store.list_invoices()}
+    assert by_id == {first.remote_id: "cancelled", second.remote_id: "paid"}
