@@ -50,7 +50,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +58,7 @@ from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decima
 from enum import StrEnum
 from typing import Any
 
+from . import jsonwire
 from .dates import geidea_date_violations, parse_geidea_date, require_aware_now
 from .invoice import MAX_QUANTITY, RATE_DECIMALS, WireReader
 from .money import MAX_AMOUNT, decimals_of, minor_units, parse_decimal, significant_decimals
@@ -411,18 +411,7 @@ def einvoice_to_wire(invoice: EInvoice) -> dict[str, Any]:
 
 def einvoice_json(payload: object) -> str:
     """JSON text for a Geidea request: Decimal written as a number with its exact digits."""
-    if isinstance(payload, Decimal):
-        if not payload.is_finite():
-            raise ValueError("amounts must be finite")
-        return f"{payload:f}"
-    if isinstance(payload, Mapping):
-        parts = (json.dumps(str(k)) + ":" + einvoice_json(v) for k, v in payload.items())
-        return "{" + ",".join(parts) + "}"
-    if isinstance(payload, list | tuple):
-        return "[" + ",".join(einvoice_json(v) for v in payload) + "]"
-    if isinstance(payload, float):
-        raise TypeError("float amounts are not allowed; use Decimal")
-    return json.dumps(payload, ensure_ascii=False)
+    return jsonwire.dumps_text(payload, floats=False)
 
 
 # --- reading and validating ---------------------------------------------------------------

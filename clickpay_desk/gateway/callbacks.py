@@ -16,7 +16,8 @@ import hmac
 from dataclasses import dataclass
 from enum import StrEnum
 
-from . import jsonwire
+from clickpay_desk.core import jsonwire
+
 from .errors import BrokenResponse
 from .models import Transaction
 

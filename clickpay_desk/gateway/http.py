@@ -38,8 +38,9 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from clickpay_desk.core import jsonwire
+
 from .. import __version__
-from . import jsonwire
 from .errors import (
     AuthenticationRefused,
     BrokenResponse,
@@ -284,7 +285,7 @@ class HttpSession:
         ``GatewayError`` subclasses for anything the gateway or the network does; a payload
         that cannot be serialised raises ``TypeError``/``ValueError`` before anything is sent.
         """
-        content = None if body is NO_BODY else jsonwire.dumps(body)
+        content = None if body is NO_BODY else jsonwire.dumps(body, floats=False)
         attempts = 1 if mutating else max(1, self._retry.attempts)
         waiter = cancel if cancel is not None else threading.Event()
         outcome: _Success | _Failure | None = None

@@ -23,8 +23,9 @@ from typing import Any
 
 import httpx
 
+from clickpay_desk.core import jsonwire
+
 from ..core.rules import ValidationError
-from . import jsonwire
 from .callbacks import Outbound, deliver
 from .config import SandboxConfig
 from .controls import Controls
@@ -123,7 +124,7 @@ class SandboxApp:
             path=path,
             query={},
             headers={k.lower(): v for k, v in (headers or {}).items()},
-            body=b"" if body is None else jsonwire.dumps_bytes(body),
+            body=b"" if body is None else jsonwire.dumps(body),
             base_url=self.ctx.base_url(None),
         )
         if path.startswith("/_sandbox/"):

@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 
+from clickpay_desk.core import jsonwire
+
 from ..gateway.callbacks import sign as _sign
-from . import jsonwire
 from .config import SandboxConfig
 
 
@@ -38,7 +39,7 @@ def sign(raw_body: bytes, key: str) -> str:
 
 def deliver(outbound: Outbound, config: SandboxConfig, at: str) -> dict[str, Any]:
     """POST the callback; return the log record (``delivered``, ``status_code`` or ``error``)."""
-    body = jsonwire.dumps_bytes(outbound.payload)
+    body = jsonwire.dumps(outbound.payload)
     signature = sign(body, outbound.key)
     record: dict[str, Any] = {
         "at": at,

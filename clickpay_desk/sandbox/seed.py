@@ -12,8 +12,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from clickpay_desk.core import jsonwire
+
 from ..core.agreement import format_wire_date
-from . import jsonwire
 
 if TYPE_CHECKING:
     from .app import SandboxApp

@@ -22,7 +22,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from . import jsonwire
+from clickpay_desk.core import jsonwire
 
 STATE_VERSION = 1
 
@@ -94,7 +94,7 @@ class SandboxStore:
             fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(jsonwire.dumps(self.data, indent=1))
+                    handle.write(jsonwire.dumps_text(self.data))
                 os.replace(tmp, target)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from . import jsonwire
+from clickpay_desk.core import jsonwire
 
 
 class ConnectionDropped(httpx.RemoteProtocolError):
@@ -104,7 +104,7 @@ class Response:
     def json(cls, status: int, value: object, headers: Iterable[tuple[str, str]] = ()) -> Response:
         return cls(
             status,
-            jsonwire.dumps_bytes(value),
+            jsonwire.dumps(value),
             [("Content-Type", "application/json; charset=utf-8"), *headers],
         )
 

@@ -14,6 +14,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def fixture_bytes(name: str) -> bytes:
 
 
 def fixture_json(name: str) -> Any:
-    return json.loads(fixture_bytes(name))
+    return json.loads(fixture_bytes(name), parse_float=Decimal)
 
 
 Responder = Callable[[httpx.Request], httpx.Response]

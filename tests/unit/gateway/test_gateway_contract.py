@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import pytest
 
-from clickpay_desk.gateway import jsonwire
+from clickpay_desk.core import jsonwire
 from clickpay_desk.gateway.callbacks import CallbackKind, parse_callback
 from clickpay_desk.gateway.geidea_models import GeideaAck, IntentStatus, PaymentIntent, SearchPage
 from clickpay_desk.gateway.models import (

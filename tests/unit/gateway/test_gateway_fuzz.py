@@ -18,7 +18,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clickpay_desk.gateway import jsonwire
+from clickpay_desk.core import jsonwire
 from clickpay_desk.gateway.callbacks import parse_callback
 from clickpay_desk.gateway.errors import BrokenResponse, GatewayError
 from clickpay_desk.gateway.geidea_models import GeideaAck, PaymentIntent, SearchPage

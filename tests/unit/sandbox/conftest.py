@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from clickpay_desk.sandbox import SandboxApp, SandboxConfig, create_app, demo, jsonwire
+from clickpay_desk.core import jsonwire
+from clickpay_desk.sandbox import SandboxApp, SandboxConfig, create_app, demo
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "reference"
 PROFILE_ID = demo.PROFILE_ID
@@ -35,7 +36,7 @@ def load_reference(name: str) -> Any:
 
 def dumps(value: Any) -> str:
     """JSON with Decimals written as numbers with their exact digits."""
-    return jsonwire.dumps(value)
+    return jsonwire.dumps_text(value)
 
 
 @dataclass

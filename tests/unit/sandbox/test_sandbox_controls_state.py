@@ -100,7 +100,7 @@ def test_a_failing_callback_never_fails_the_control() -> None:
 
     app = create_app(callback_sender=broken)
     client = httpx.Client(transport=app.transport(), base_url="http://s", headers=app.pt2_headers())
-    from clickpay_desk.sandbox import jsonwire
+    from clickpay_desk.core import jsonwire
 
     body = json.loads(jsonwire.dumps(_invoice_body()))
     invoice_id = client.post("/payment/new/invoice", json=body).json()["invoice_id"]
@@ -148,7 +148,7 @@ def test_real_http_delivery_to_a_receiver_and_non_http_urls() -> None:
         url = f"http://127.0.0.1:{httpd.server_port}/ipn"
         record = deliver(Outbound(url, {"a": 1}, "key", "clickpay"), config, "now")
         assert record["delivered"] is True and record["status_code"] == 200
-        assert received == [b'{"a": 1}']
+        assert received == [b'{"a":1}']
         skipped = deliver(Outbound("{{callback_url}}", {}, "key", "clickpay"), config, "now")
         assert skipped["delivered"] is False
     finally:
@@ -196,7 +196,7 @@ def test_decimals_survive_the_state_file_exactly(tmp_path: Path, kit: Any) -> No
         transport=app.transport(), base_url="http://s", headers={"authorization": kit.geidea_auth()}
     ) as client:
         kit.post(client, "/payment-intent/api/v1/direct/eInvoice", kit.einvoice_request())
-    assert '"amount": 20.00' in path.read_text()
+    assert '"amount":20.00' in path.read_text()
     again = create_app(SandboxConfig(state_file=path))
     with httpx.Client(
         transport=again.transport(),
@@ -204,4 +204,4 @@ def test_decimals_survive_the_state_file_exactly(tmp_path: Path, kit: Any) -> No
         headers={"authorization": kit.geidea_auth()},
     ) as client:
         listing = client.get("/payment-intent/api/v1/direct/eInvoice")
-        assert '"amount": 20.00' in listing.text
+        assert '"amount":20.00' in listing.text

@@ -3,7 +3,10 @@
 ``json.dumps`` cannot write a ``Decimal`` as a number without going through ``float`` (which
 turns 0.1 + 0.2 style values into 0.30000000000000004 and drops trailing zeros), so requests are
 written by a small serializer of our own: ``Decimal('9.50')`` goes on the wire as ``9.50``,
-exactly. Responses are read with ``parse_float=Decimal`` so "9.50" and 9.50 both arrive exact.
+exactly. Bodies are read with ``parse_float=Decimal`` so "9.50" and 9.50 both arrive exact.
+
+The one JSON codec of the project: the gateway clients, the sandbox and the Geidea request
+builder all use it. A ``float`` is refused: money never travels as a float.
 """
 
 from __future__ import annotations
@@ -11,25 +14,32 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 _encode_str = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def dumps(value: Any) -> bytes:
+def dumps(value: Any, *, floats: bool = True) -> bytes:
     """Serialise ``value`` (dicts, lists, str, int, bool, None, Decimal) to UTF-8 JSON bytes.
 
-    Floats are accepted by their shortest repr (``9.5`` stays ``9.5``); NaN and infinities are
-    refused with ``ValueError``, other types with ``TypeError``: both are programming errors that
-    must never reach the wire.
+    Dates and datetimes are written in ISO 8601. Floats are written by their shortest repr, or
+    refused with ``TypeError`` when ``floats`` is False: gateway requests carry money, and money
+    never travels as a float. Non-finite numbers are refused with ``ValueError``, other types
+    with ``TypeError``: both are programming errors that must never reach the wire.
     """
     parts: list[str] = []
-    _write(value, parts, 0)
+    _write(value, parts, 0, floats)
     return "".join(parts).encode("utf-8")
 
 
-def _write(value: Any, out: list[str], depth: int) -> None:
+def dumps_text(value: Any, *, floats: bool = True) -> str:
+    """:func:`dumps` as text."""
+    return dumps(value, floats=floats).decode("utf-8")
+
+
+def _write(value: Any, out: list[str], depth: int, floats: bool) -> None:
     if depth > 100:
         raise ValueError("payload nested too deeply")
     if value is None:
@@ -47,9 +57,13 @@ def _write(value: Any, out: list[str], depth: int) -> None:
     elif isinstance(value, int):
         out.append(str(int(value)))
     elif isinstance(value, float):
+        if not floats:
+            raise TypeError("floats are not allowed in payloads; use Decimal")
         if not math.isfinite(value):
             raise ValueError(f"cannot send non-finite number {value}")
         out.append(format(Decimal(repr(value)), "f"))
+    elif isinstance(value, date | datetime):
+        out.append(_encode_str(value.isoformat()))
     elif isinstance(value, Mapping):
         out.append("{")
         first = True
@@ -61,14 +75,14 @@ def _write(value: Any, out: list[str], depth: int) -> None:
             first = False
             out.append(_encode_str(key))
             out.append(":")
-            _write(item, out, depth + 1)
+            _write(item, out, depth + 1, floats)
         out.append("}")
     elif isinstance(value, list | tuple):
         out.append("[")
         for index, item in enumerate(value):
             if index:
                 out.append(",")
-            _write(item, out, depth + 1)
+            _write(item, out, depth + 1, floats)
         out.append("]")
     else:
         raise TypeError(f"cannot send {type(value).__name__} as JSON")
