@@ -14,7 +14,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -27,6 +26,7 @@ from .http import (
     RetryPolicy,
     Timeouts,
     check_secret,
+    path_segment,
     text_of,
     timeouts_from,
 )
@@ -83,13 +83,6 @@ def _wire_id(value: str | int) -> int | str:
     """Ids go out as numbers when they are numbers (PT2 documents profile_id as INT)."""
     text = str(value).strip()
     return int(text) if text.isdigit() and len(text) < 19 else text
-
-
-def _path_id(value: str | int) -> str:
-    text = str(value).strip()
-    if not text:
-        raise ValueError("an id is required")
-    return quote(text, safe="")
 
 
 class ClickPayClient:
@@ -154,7 +147,7 @@ class ClickPayClient:
         wanted = str(invoice_id).strip()
         return self._session.call(
             "GET",
-            f"/payment/invoice/{_path_id(invoice_id)}/status",
+            f"/payment/invoice/{path_segment(invoice_id)}/status",
             operation="check the invoice status",
             mutating=False,
             parse=lambda p: InvoiceStatus.from_wire(p, wanted),
@@ -214,7 +207,7 @@ class ClickPayClient:
         """PUT /payment/invoice/{id}/cancel; returns the gateway's confirmation. Never retried."""
         ack = self._session.call(
             "PUT",
-            f"/payment/invoice/{_path_id(invoice_id)}/cancel",
+            f"/payment/invoice/{path_segment(invoice_id)}/cancel",
             operation="cancel the invoice",
             mutating=True,
             parse=Acknowledgement.from_wire,

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -30,6 +29,7 @@ from .http import (
     RetryPolicy,
     Timeouts,
     check_secret,
+    path_segment,
     text_of,
     timeouts_from,
 )
@@ -312,7 +312,4 @@ class GeideaClient:
 
 
 def _path(payment_intent_id: str) -> str:
-    text = str(payment_intent_id).strip()
-    if not text:
-        raise ValueError("paymentIntentId is required")
-    return quote(text, safe="")
+    return path_segment(payment_intent_id, "paymentIntentId")

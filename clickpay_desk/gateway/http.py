@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -699,3 +700,17 @@ def _parse_retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def path_segment(value: str | int, what: str = "an id") -> str:
+    """``value`` escaped as one URL path segment.
+
+    "." and ".." are refused: the URL layer removes dot segments, so the request would land on
+    another endpoint (``cancel_invoice("..")`` would become ``PUT /payment/cancel``).
+    """
+    text = str(value).strip()
+    if not text:
+        raise ValueError(f"{what} is required")
+    if text in (".", ".."):
+        raise ValueError(f"{what} cannot be {text!r}")
+    return quote(text, safe="")

@@ -1,15 +1,13 @@
-"""The sandbox as a real server process (``clickpay-desk-sandbox --port 0``), over loopback."""
+"""The sandbox as a real server process (``clickpay-desk-sandbox --port 0``), over loopback.
+
+Raw HTTP here (the wire contract); ``test_clients_e2e.py`` drives the same server with the real
+clients. The ``start`` fixture (conftest.py) launches and stops the processes."""
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import select
 import signal
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,65 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.e2e_kit import SandboxProcess as Server
+
 pytestmark = pytest.mark.e2e
 
 KEY = "SANDBOX-SERVER-KEY"
 PROFILE_ID = 44537
-FIRST_LINE = re.compile(r"^Sandbox listening on (http://127\.0\.0\.1:(\d+))$")
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).parent / "clickpay-desk-sandbox"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "clickpay_desk.sandbox.server"]
-
-
-class Server:
-    def __init__(self, proc: subprocess.Popen[str], base_url: str) -> None:
-        self.proc = proc
-        self.base_url = base_url
-
-    def client(self, key: str = KEY) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, headers={"authorization": key}, timeout=10)
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        return self.proc.wait(timeout=10)
-
-
-@pytest.fixture
-def start(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """``start("--state-file", path)``: a sandbox process; every one is stopped at the end."""
-    started: list[Server] = []
-
-    def _start(*args: str) -> Server:
-        stderr = open(tmp_path / f"stderr-{len(started)}.txt", "w")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [*_command(), "--host", "127.0.0.1", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert proc.stdout is not None
-        ready, _, _ = select.select([proc.stdout], [], [], 20)
-        assert ready, "the sandbox printed nothing within 20 s"
-        line = proc.stdout.readline().rstrip("\n")
-        match = FIRST_LINE.match(line)
-        assert match, f"unexpected first line {line!r}"
-        server = Server(proc, match.group(1))
-        started.append(server)
-        return server
-
-    yield _start
-    for server in started:
-        if server.proc.poll() is None:
-            server.proc.kill()
-            server.proc.wait(timeout=10)
-        if server.proc.stdout is not None:
-            server.proc.stdout.close()
 
 
 def invoice_body(cart_id: str = "e2e-cart-1") -> dict[str, Any]:
