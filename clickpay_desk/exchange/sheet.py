@@ -173,12 +173,17 @@ def write_xlsx(path: Path | str, sheets: Sequence[SheetSpec], *, tz: tzinfo | No
     target = Path(path)
     # Convert (and so validate) everything before the disk is touched.
     prepared = [(sheet, _prepare(sheet, tz)) for sheet in sheets]
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = "ClickPay Desk"
-    used: set[str] = set()
-    for sheet, rows in prepared:
-        _write_sheet(workbook, _unique_title(sheet.title, used), sheet.columns, rows)
-    _replace_atomically(target, workbook.save)
+    def save(out: IO[bytes]) -> None:
+        # Built only once the temporary file is open: a write-only sheet that is never saved
+        # fails noisily later, at garbage collection.
+        workbook = Workbook(write_only=True)
+        workbook.properties.creator = "ClickPay Desk"
+        used: set[str] = set()
+        for sheet, rows in prepared:
+            _write_sheet(workbook, _unique_title(sheet.title, used), sheet.columns, rows)
+        workbook.save(out)
+
+    _replace_atomically(target, save)
     return target
 
 

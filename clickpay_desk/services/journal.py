@@ -8,10 +8,16 @@ until ``services.reconcile`` has found out what happened.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from clickpay_desk.gateway.errors import GatewayError, GatewayUnavailable, OutcomeUnknown
+from clickpay_desk.gateway.errors import (
+    Cancelled,
+    GatewayError,
+    GatewayUnavailable,
+    OutcomeUnknown,
+)
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import JournalEntry, JournalStatus
 
@@ -48,6 +54,19 @@ def describe(operation: str) -> str:
     return OPERATION_TEXT.get(operation, operation)
 
 
+# Journal entries whose request is being sent or awaited by a thread of this process. Such an
+# entry is PENDING because it is in flight, not because the app died: a read now could miss a
+# request the gateway has not committed yet, so reconciliation leaves it alone.
+_in_flight: set[int] = set()
+_in_flight_lock = threading.Lock()
+
+
+def in_flight(entry_id: int) -> bool:
+    """True while a thread of this process is still sending or awaiting this entry's request."""
+    with _in_flight_lock:
+        return entry_id in _in_flight
+
+
 def run_journalled(
     store: Store,
     *,
@@ -68,13 +87,30 @@ def run_journalled(
     if blocking is not None:
         raise UnresolvedAttempt(blocking)
     entry = store.journal_begin(profile_id, operation, subject, reference, dict(request))
+    with _in_flight_lock:
+        _in_flight.add(entry.id)
+    try:
+        return _send(store, entry, call, summarize)
+    finally:
+        # Only once the outcome is in the journal, so no reconcile reads it half-way.
+        with _in_flight_lock:
+            _in_flight.discard(entry.id)
+
+
+def _send(
+    store: Store,
+    entry: JournalEntry,
+    call: Callable[[], T],
+    summarize: Callable[[T], dict[str, Any]],
+) -> T:
     try:
         result = call()
     except OutcomeUnknown as exc:
         store.journal_finish(entry.id, JournalStatus.UNKNOWN, error=str(exc))
         raise
-    except GatewayUnavailable as exc:
-        # Nothing reached the gateway: a definite "not done", safe to try again.
+    except (GatewayUnavailable, Cancelled) as exc:
+        # Nothing reached the gateway (no connection, or cancelled before sending): a definite
+        # "not done", safe to try again.
         store.journal_finish(entry.id, JournalStatus.NOT_DONE, error=str(exc))
         raise
     except GatewayError as exc:
@@ -83,7 +119,7 @@ def run_journalled(
     except BaseException as exc:
         # Our own bug or an interrupt after journal_begin: we cannot say the request was not
         # sent, so it stays unknown and will be reconciled.
-        log.exception("%s %s failed unexpectedly", operation, reference)
+        log.exception("%s %s failed unexpectedly", entry.operation, entry.reference)
         store.journal_finish(entry.id, JournalStatus.UNKNOWN, error=type(exc).__name__)
         raise
     store.journal_finish(entry.id, JournalStatus.DONE, result=summarize(result))

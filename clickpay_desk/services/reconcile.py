@@ -24,7 +24,11 @@ from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStatus
 
 from .clients import ClientPool, MissingSecret
-from .journal import describe
+from .journal import describe, in_flight
+
+STILL_IN_FLIGHT = (
+    "is still waiting for the gateway's answer; its outcome is recorded when the answer comes."
+)
 
 #: A finding: (happened?, result summary). ``None`` for "cannot tell".
 Finding = tuple[bool, dict[str, Any]] | None
@@ -131,6 +135,8 @@ def reconcile_entry(
 ) -> Reconciled:
     """Resolve one unknown entry by a read, if the gateway can tell."""
     what = f"{describe(entry.operation)} “{entry.reference}”"
+    if in_flight(entry.id):
+        return Reconciled(entry, False, f"The request to {what} {STILL_IN_FLIGHT}")
     reader = READERS.get(entry.operation)
     profile = store.get_profile(entry.profile_id) if entry.profile_id is not None else None
     if reader is None or profile is None:
@@ -194,8 +200,8 @@ def reconcile_all(
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> list[Reconciled]:
-    """Reconcile every unresolved entry (oldest first)."""
-    entries = store.journal_unresolved()
+    """Reconcile every unresolved entry (oldest first), except requests still in flight."""
+    entries = [e for e in store.journal_unresolved() if not in_flight(e.id)]
     done: list[Reconciled] = []
     for index, entry in enumerate(entries):
         if cancel is not None and cancel.is_set():
@@ -222,4 +228,3 @@ def resolve_manually(store: Store, entry_id: int, happened: bool) -> JournalEntr
     """The user checked the dashboard and says whether the request took effect."""
     status = JournalStatus.DONE if happened else JournalStatus.NOT_DONE
     return store.journal_reconciled(entry_id, status, {"resolved_by": "user"})
-

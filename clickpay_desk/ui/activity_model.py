@@ -79,6 +79,15 @@ def local_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _result_text(result: dict[str, object] | None) -> str:
+    parts = [
+        f"{key}={value}"
+        for key, value in (result or {}).items()
+        if isinstance(value, str | int | float) or value is None
+    ]
+    return ", ".join(parts[:4]) or (json.dumps(result, default=str)[:80] if result else "")
+
+
 def detail_text(entry: JournalEntry) -> str:
     """One line saying what happened, for the Detail column."""
     if entry.status is JournalStatus.UNKNOWN:
@@ -86,17 +95,20 @@ def detail_text(entry: JournalEntry) -> str:
         return f"{head}: {entry.error}" if entry.error else head
     if entry.status is JournalStatus.PENDING:
         return "Sent or about to be sent; waiting for the answer"
+    if entry.reconciled_at is not None:
+        # Settled after the fact: what was found matters, not the lost answer's error.
+        when = local_time(entry.reconciled_at)
+        result = dict(entry.result or {})
+        if result.pop("resolved_by", None) == "user":
+            word = "done" if entry.status is JournalStatus.DONE else "not done"
+            return f"Marked {word} by you after checking the merchant dashboard; {when}"
+        if entry.status is JournalStatus.DONE:
+            found = _result_text(result)
+            return "Did arrive" + (f": {found}" if found else "") + f"; reconciled {when}"
+        return f"Never took effect, safe to send again; reconciled {when}"
     if entry.error:
         return entry.error
-    parts = [
-        f"{key}={value}"
-        for key, value in (entry.result or {}).items()
-        if isinstance(value, str | int | float) or value is None
-    ]
-    text = ", ".join(parts[:4]) or (json.dumps(entry.result)[:80] if entry.result else "")
-    if entry.reconciled_at is not None:
-        text = (text + "; " if text else "") + f"checked {local_time(entry.reconciled_at)}"
-    return text
+    return _result_text(entry.result)
 
 
 class ActivityModel(QAbstractTableModel):

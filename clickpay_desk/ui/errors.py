@@ -7,10 +7,13 @@ message; and our bugs — shown as such, with the details left in the log.
 
 from __future__ import annotations
 
+import sys
+
 from clickpay_desk.core.rules import ValidationError
 from clickpay_desk.gateway.errors import Cancelled, GatewayError
 from clickpay_desk.secrets import SecretStorageUnavailable
 from clickpay_desk.services.clients import MissingSecret
+from clickpay_desk.services.invoices import AlreadyCreated
 from clickpay_desk.services.journal import UnresolvedAttempt
 from clickpay_desk.store.database import StoreError
 
@@ -20,9 +23,18 @@ USER_FACING: tuple[type[BaseException], ...] = (
     ValidationError,
     SecretStorageUnavailable,
     MissingSecret,
-    UnresolvedAttempt,
+    UnresolvedAttempt,  # "the last attempt ... has an unknown outcome. Run File → Reconcile ..."
+    AlreadyCreated,
     StoreError,
 )
+
+
+def _user_facing() -> tuple[type[BaseException], ...]:
+    # The export's error lives with openpyxl, which is imported only when something is exported
+    # (it costs ~0.1 s of start-up): when it is not loaded, no exception can be one of its.
+    sheet = sys.modules.get("clickpay_desk.exchange.sheet")
+    export_error = getattr(sheet, "ExportError", None)
+    return USER_FACING if export_error is None else (*USER_FACING, export_error)
 
 
 def is_cancellation(exc: BaseException) -> bool:
@@ -32,12 +44,12 @@ def is_cancellation(exc: BaseException) -> bool:
 
 def is_environment_error(exc: BaseException) -> bool:
     """True for failures the user can act on (not a bug of ours)."""
-    return isinstance(exc, (*USER_FACING, OSError))
+    return isinstance(exc, (*_user_facing(), OSError))
 
 
 def user_message(exc: BaseException) -> str:
     """One plain sentence (or a few) for ``exc``; never a traceback, never a secret."""
-    if isinstance(exc, USER_FACING):
+    if isinstance(exc, _user_facing()):
         return str(exc)
     if is_cancellation(exc):
         return "Cancelled."

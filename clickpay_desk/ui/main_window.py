@@ -2,10 +2,15 @@
 
 The window holds no business rules and never touches the disk or the network itself: the
 profiles are read and the active one is saved through the task runner, the gateway check runs in
-a worker (``GatewayWatch``). Each tab and dialog lives in its own module.
+a worker (``GatewayWatch``), requests that move money run through ``Mutations`` and unknown
+outcomes are settled by the ``Reconciler`` (also automatically at start-up). Each tab and dialog
+lives in its own module.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -23,15 +28,23 @@ from clickpay_desk import __version__
 from clickpay_desk.core.profile import GatewayKind, Profile
 
 from .activity import ActivityView
+from .activity_export import Exported, choose_export_path, export_task, with_suffix
 from .agreements_tab import AgreementsTab
 from .context import ACTIVE_PROFILE_KEY, DeskContext
 from .errors import user_message
 from .gateway_status import GatewayWatch
 from .icons import app_icon
+from .invoice_actions import InvoiceActions
 from .invoices_tab import InvoicesTab
+from .mutations import Mutations
 from .payouts_tab import PayoutsTab
+from .reconcile_dialog import ReconcileDialog
+from .reconciliation import Reconciler, ReconcileRun
 from .task_progress import TaskProgressWidget
 from .tasks import TaskContext, TaskHandle, TaskKind
+
+if TYPE_CHECKING:
+    from .profiles import ProfilesDialog
 
 GATEWAY_NAMES = {GatewayKind.CLICKPAY: "ClickPay/PayTabs", GatewayKind.GEIDEA: "Geidea"}
 SETTINGS_FILE = "window.ini"
@@ -49,14 +62,25 @@ class Tab:
     ACTIVITY = 3
 
 
+#: How long a status-bar message stays.
+MESSAGE_MS = 30_000
+
+
 class MainWindow(QMainWindow):
     def __init__(
-        self, ctx: DeskContext, parent: QWidget | None = None, *, gateway_interval_ms: int = 60_000
+        self,
+        ctx: DeskContext,
+        parent: QWidget | None = None,
+        *,
+        gateway_interval_ms: int = 60_000,
+        reconcile_at_start: bool = True,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.profiles: list[Profile] = []
         self.active_profile: Profile | None = None
+        self.reconcile_dialog: ReconcileDialog | None = None
+        self.profiles_dialog: ProfilesDialog | None = None
         self.setWindowIcon(app_icon())
         self.setObjectName("MainWindow")
 
@@ -86,10 +110,28 @@ class MainWindow(QMainWindow):
         self.gateway.changed.connect(self._gateway_changed)
         ctx.runner.task_failed.connect(self._task_failed)
 
+        self.mutations = Mutations(ctx.runner, ctx.store, self)
+        self.mutations.message.connect(self.show_message)
+        self.mutations.notice.connect(self.activity.show_notice)
+        self.mutations.journal_changed.connect(self.activity.refresh)
+        self.invoice_actions = InvoiceActions(ctx, self.mutations, self)
+        self.reconciler = Reconciler(
+            ctx.runner, ctx.store, ctx.pool, parent=self
+        )
+        self.reconciler.message.connect(self.show_message)
+        self.reconciler.finished.connect(self._reconciled)
+        self.reconciler.journal_changed.connect(self.activity.refresh)
+        self.activity.reconcile_requested.connect(self.reconciler.reconcile_one)
+        self.activity.resolve_requested.connect(
+            lambda entry, happened: self.reconciler.ask_resolve(entry, happened, self)
+        )
+
         self.setTabOrder(self.profile_combo, self.tabs)
         self._update_title()
         self.restore_state()
         self.reload_profiles()
+        if reconcile_at_start:
+            self.reconciler.check_at_startup()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -133,12 +175,17 @@ class MainWindow(QMainWindow):
             "Ask the gateway what happened to requests whose outcome is unknown"
         )
         self.reconcile_action.triggered.connect(self.reconcile)
+        self.export_action = QAction("&Export Activity…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setStatusTip("Save the activity journal as an XLSX or CSV file")
+        self.export_action.triggered.connect(lambda: self.export_activity())
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.profiles_action)
         file_menu.addAction(self.reconcile_action)
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -225,8 +272,10 @@ class MainWindow(QMainWindow):
 
         dialog = ProfilesDialog(self.ctx, self, active_id=self.active_profile_id())
         dialog.active_chosen.connect(self.set_active_profile_after_reload)
+        dialog.saved.connect(lambda _profile: self.reload_profiles())
         dialog.finished.connect(lambda _result: self.reload_profiles())
         dialog.open()
+        self.profiles_dialog = dialog
 
     def set_active_profile_after_reload(self, profile_id: int) -> None:
         store = self.ctx.store
@@ -250,27 +299,54 @@ class MainWindow(QMainWindow):
             refresh()
         self.gateway.check_now()
 
-    def reconcile(self) -> None:
+    def reconcile(self) -> TaskHandle | None:
+        """File ▸ Reconcile: ask the gateway about every unknown outcome (progress, Cancel);
+        the findings are shown in a dialog and in Activity."""
         self.tabs.setCurrentIndex(Tab.ACTIVITY)
         self.activity.show_needs_attention()
-        if self.ctx.reconcile is None:
-            self.statusBar().showMessage(
-                "Asking the gateway about unknown outcomes is not built yet; the entries shown "
-                "need checking before anything is sent again.",
-                15_000,
-            )
-            return
-        self.ctx.runner.submit(
-            self.ctx.reconcile,
-            title="Reconciling unknown outcomes",
-            owner=self,
-            on_done=lambda text: self._reconciled(str(text)),
-            on_error=lambda exc: self._show_error("Reconcile", exc),
-        )
+        return self.reconciler.reconcile_all()
 
-    def _reconciled(self, text: str) -> None:
-        self.statusBar().showMessage(text, 15_000)
+    def _reconciled(self, run: ReconcileRun) -> None:
         self.activity.refresh()
+        if run.results or run.skipped:
+            lines = [("✔ " if r.resolved else "⚠ ") + r.message for r in run.results]
+            when = "At start-up: " if run.automatic else ""
+            self.activity.show_notice("\n".join([when + run.text, *lines]))
+        if run.automatic:
+            return
+        if all(r.resolved for r in run.results) and not run.skipped:
+            self.activity.show_all_statuses()  # nothing left to attend to: show the findings
+        if self.reconcile_dialog is not None:
+            self.reconcile_dialog.close()
+        names = {p.id: p.name for p in self.profiles if p.id is not None}
+        dialog = ReconcileDialog(run, self, profile_names=names)
+        dialog.show_activity.connect(self._show_needs_attention)
+        dialog.finished.connect(lambda _result: setattr(self, "reconcile_dialog", None))
+        self.reconcile_dialog = dialog
+        dialog.open()
+
+    def _show_needs_attention(self) -> None:
+        self.tabs.setCurrentIndex(Tab.ACTIVITY)
+        self.activity.show_needs_attention()
+
+    def export_activity(self, path: Path | str | None = None) -> TaskHandle | None:
+        """File ▸ Export Activity…: ask where (unless ``path`` is given), then write in a worker."""
+        target = choose_export_path(self, self.ctx.paths) if path is None else Path(path)
+        if target is None:
+            return None
+        target = with_suffix(target)
+
+        def done(exported: Exported) -> None:
+            self.show_message(f"Exported {exported.count} activity entries to {exported.path}.")
+
+        return self.ctx.runner.submit(
+            export_task(self.ctx.store, target),
+            kind=TaskKind.READ,
+            title="Exporting the activity",
+            owner=self,
+            on_done=done,
+            on_error=lambda exc: self._show_error("Export Activity", exc),
+        )
 
     def about(self) -> None:
         QMessageBox.about(
@@ -292,7 +368,11 @@ class MainWindow(QMainWindow):
         self._show_error(handle.title or "A background task", exc)
 
     def _show_error(self, what: str, exc: BaseException) -> None:
-        self.statusBar().showMessage(f"{what} failed: {user_message(exc)}", 30_000)
+        self.show_message(f"{what} failed: {user_message(exc)}")
+
+    def show_message(self, text: str) -> None:
+        """A sentence in the status bar, long enough to be read."""
+        self.statusBar().showMessage(text, MESSAGE_MS)
 
     def _tab_changed(self, index: int) -> None:
         if index == Tab.ACTIVITY:

@@ -6,6 +6,8 @@ is masked and its text is handed out only to be put in the ``SecretStore``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -162,6 +164,47 @@ class ProfileForm(QWidget):
             self.show_problems([])
         finally:
             self._loading = False
+
+    # -- drafts ------------------------------------------------------------------------------
+
+    def draft_data(self) -> dict[str, Any]:
+        """The typed fields for a draft. Never the secret: a draft is written to the database."""
+        return {
+            "gateway": self.selected_gateway().value,
+            "name": self.name.text(),
+            "base_url": self.base_url.text(),
+            "merchant_id": self.merchant_id.text(),
+            "payout_account_id": self.payout_account_id.text(),
+            "currency": self.currency.currentText(),
+            "language": str(self.language.currentData()),
+        }
+
+    def apply_draft(self, data: dict[str, Any]) -> None:
+        """Show a draft's fields over the current profile (the secret field is left as it is)."""
+        self._loading = True
+        try:
+            gateway_index = self.gateway.findData(str(data.get("gateway", "")))
+            if gateway_index >= 0 and gateway_index != self.gateway.currentIndex():
+                self.gateway.setCurrentIndex(gateway_index)
+                self._fill_regions(self.selected_gateway())
+            if isinstance(data.get("base_url"), str):
+                self._select_url(data["base_url"])
+            for line, field in (
+                (self.name, "name"),
+                (self.merchant_id, "merchant_id"),
+                (self.payout_account_id, "payout_account_id"),
+            ):
+                value = data.get(field)
+                if isinstance(value, str):
+                    line.setText(value)
+            if isinstance(data.get("currency"), str):
+                self.currency.setCurrentText(data["currency"])
+            language = self.language.findData(data.get("language"))
+            if language >= 0:
+                self.language.setCurrentIndex(language)
+        finally:
+            self._loading = False
+        self.show_problems(self.problems())
 
     # -- problems ----------------------------------------------------------------------------
 

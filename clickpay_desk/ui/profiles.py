@@ -3,7 +3,11 @@
 Every read and write runs through the task runner: profiles go to the store through its writer,
 and the server key / API password goes ONLY to the ``SecretStore`` (the OS keyring, or this
 session's memory when the user chooses so or no keyring is usable). The key is never put in the
-store, the settings, a log line or a message.
+store, the settings, a log line, a draft or a message.
+
+What is typed is kept as a draft (``DraftSaver``, kind "profile", key "new" or the profile id)
+within a second, so a half-typed profile survives a crash; the secret field is not part of it.
+When a profile's key or address changes, its cached gateway client is dropped from the pool.
 """
 
 from __future__ import annotations
@@ -31,11 +35,28 @@ from clickpay_desk.secrets import SecretStorageUnavailable
 from clickpay_desk.services.connection import ConnectionVerdict
 
 from .context import DeskContext
+from .drafts import DraftSaver
 from .errors import user_message
 from .profile_form import PROBLEM_STYLE, ProfileForm
 from .tasks import TaskContext, TaskKind
 
 OK_STYLE = "color: #1b5e20;"
+DRAFT_KIND = "profile"
+NEW_DRAFT = "new"
+
+
+def draft_key(profile: Profile | None) -> str:
+    return NEW_DRAFT if profile is None or profile.id is None else str(profile.id)
+
+
+def address_changed(old: Profile, new: Profile) -> bool:
+    """True when ``new`` talks to another gateway, URL or merchant than ``old``."""
+    return (old.gateway, old.base_url, old.merchant_id, old.payout_account_id) != (
+        new.gateway,
+        new.base_url,
+        new.merchant_id,
+        new.payout_account_id,
+    )
 
 
 class SecretStoreLike(Protocol):
@@ -75,6 +96,7 @@ class ProfilesDialog(QDialog):
         self.keyring_usable: bool | None = None  # None until known
         self._current: Profile | None = None
         self._secret_problem = ""  # shown again after the reload that follows a save
+        self._first_load = True
 
         self.list = QListWidget()
         self.list.setMinimumWidth(220)
@@ -102,6 +124,14 @@ class ProfilesDialog(QDialog):
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.draft_label = QLabel()
+        self.draft_label.setWordWrap(True)
+        self.discard_button = QPushButton("Discard c&hanges")
+        self.discard_button.setToolTip("Forget what was typed and show the saved profile")
+        draft_row = QHBoxLayout()
+        draft_row.addWidget(self.draft_label, 1)
+        draft_row.addWidget(self.discard_button)
+        self._show_draft_note(False)
         actions = QHBoxLayout()
         actions.addWidget(self.test_button)
         actions.addStretch(1)
@@ -109,6 +139,7 @@ class ProfilesDialog(QDialog):
         right = QVBoxLayout()
         right.addWidget(self.form)
         right.addWidget(self.keyring_label)
+        right.addLayout(draft_row)
         right.addLayout(actions)
         right.addWidget(self.result_label)
         right.addStretch(1)
@@ -130,6 +161,10 @@ class ProfilesDialog(QDialog):
         self.test_button.clicked.connect(self.test_connection)
         self.save_button.clicked.connect(self.save)
         self.form.edited.connect(lambda: self.result_label.clear())
+        self.drafts = DraftSaver(ctx.runner, ctx.store, DRAFT_KIND, self.form.draft_data, self)
+        self.form.edited.connect(self.drafts.changed)
+        self.discard_button.clicked.connect(self.discard_draft)
+        self.finished.connect(lambda _result: self.drafts.flush())
         self.form.gateway.currentIndexChanged.connect(self._gateway_switched)
         self.setTabOrder(self.list, self.add_button)
         self.setTabOrder(self.add_button, self.delete_button)
@@ -145,16 +180,29 @@ class ProfilesDialog(QDialog):
 
     def reload(self, select_id: int | None = None) -> None:
         store = self.ctx.store
+        first = self._first_load
+        self._first_load = False
+
+        def work(_: TaskContext) -> tuple[list[Profile], bool]:
+            # On opening: was a new profile being typed when the app last stopped?
+            resume = first and store.load_draft(DRAFT_KIND, NEW_DRAFT) is not None
+            return store.list_profiles(), resume
+
         self.ctx.runner.submit(
-            lambda _: store.list_profiles(),
+            work,
             kind=TaskKind.READ,
             owner=self,
-            on_done=lambda profiles: self._loaded(profiles, select_id),
+            on_done=lambda loaded: self._loaded(loaded[0], select_id, resume_new=loaded[1]),
             on_error=self._failed,
         )
 
-    def _loaded(self, profiles: list[Profile], select_id: int | None) -> None:
+    def _loaded(
+        self, profiles: list[Profile], select_id: int | None, *, resume_new: bool = False
+    ) -> None:
         self.profiles = profiles
+        if resume_new:
+            self.new_profile()
+            return
         wanted = select_id if select_id is not None else self.active_id
         self.list.blockSignals(True)
         self.list.clear()
@@ -205,11 +253,36 @@ class ProfilesDialog(QDialog):
     def _show_row(self, row: int) -> None:
         profile = self.profiles[row] if 0 <= row < len(self.profiles) else None
         self._current = profile
+        self.drafts.set_key(draft_key(profile))  # saves a pending draft of the previous one
         self.form.set_profile(profile)
+        self._show_draft_note(False)
         if not self.keyring_usable and self.keyring_usable is not None:
             self.form.session_only.setChecked(True)
         self._update_buttons()
         self._show_secret_state(profile)
+        self.drafts.load(self._restore_draft)
+
+    # -- drafts ------------------------------------------------------------------------------
+
+    def _restore_draft(self, data: dict[str, object]) -> None:
+        self.form.apply_draft(data)
+        self._show_draft_note(True)
+
+    def _show_draft_note(self, shown: bool) -> None:
+        self.draft_label.setText(
+            "Restored what was typed here before; it is not saved yet (the key is never kept "
+            "in a draft: type it again)."
+            if shown
+            else ""
+        )
+        self.draft_label.setVisible(shown)
+        self.discard_button.setVisible(shown)
+
+    def discard_draft(self) -> None:
+        """Forget the typed changes and show the saved profile (or a blank new one)."""
+        self.drafts.discard()
+        self.form.set_profile(self._current)
+        self._show_draft_note(False)
 
     def _show_secret_state(self, profile: Profile | None) -> None:
         word = self._secret_word()
@@ -285,6 +358,8 @@ class ProfilesDialog(QDialog):
     def _profile_saved(self, saved: Profile, previous: Profile | None, secret: str) -> None:
         self._current = saved
         self.form.clear_secret()  # the typed key leaves the widget as soon as it is handed on
+        self.drafts.discard(draft_key(previous))  # saved for real now
+        self._show_draft_note(False)
         session_only = self.form.session_only.isChecked()
         secrets = self.ctx.secrets
         old_name = None if previous is None else previous.secret_name
@@ -295,12 +370,16 @@ class ProfilesDialog(QDialog):
         self.ctx.runner.submit(
             work,
             owner=self,
-            on_done=lambda outcome: self._secret_stored(saved, outcome),
+            on_done=lambda outcome: self._secret_stored(saved, outcome, previous),
             on_error=self._failed,
         )
 
-    def _secret_stored(self, saved: Profile, outcome: SecretOutcome) -> None:
+    def _secret_stored(
+        self, saved: Profile, outcome: SecretOutcome, previous: Profile | None
+    ) -> None:
         self.save_button.setEnabled(True)
+        if previous is not None and (not outcome.unchanged or address_changed(previous, saved)):
+            self._forget_client(previous)
         if outcome.problem:
             self._secret_problem = outcome.problem
             self.form.show_secret_problem(outcome.problem)
@@ -336,6 +415,8 @@ class ProfilesDialog(QDialog):
             self.ctx.runner.submit(
                 lambda _: secrets.delete(profile.secret_name), owner=self, on_error=self._failed
             )
+            self._forget_client(profile)
+            self.drafts.discard(draft_key(profile))
             if self.active_id == profile_id:
                 self.active_id = None
             self._say(f"Deleted “{profile.name}”.", True)
@@ -348,6 +429,12 @@ class ProfilesDialog(QDialog):
             on_done=forget,
             on_error=self._failed,
         )
+
+    def _forget_client(self, profile: Profile) -> None:
+        """Drop the pool's client of ``profile`` (its key or address changed). In a worker: the
+        pool's lock may be held by a worker reading the keyring."""
+        pool = self.ctx.pool
+        self.ctx.runner.submit(lambda _: pool.forget(profile), kind=TaskKind.READ)
 
     def activate_current(self) -> None:
         profile_id = self._current_id()

@@ -5,6 +5,12 @@ ONE dedicated thread (the store's ``StoreWriter`` when there is one), in the ord
 A task never touches widgets: it gets a :class:`TaskContext` to report progress and to notice
 cancellation, and its result or exception is delivered to the GUI thread through queued
 signals. The GUI thread never waits on a task.
+
+A thread blocked in a socket read cannot be interrupted. A task submitted with
+``abandon_on_cancel=True`` therefore stops being *waited for* the moment Cancel is pressed: the
+GUI gets ``on_cancelled`` at once and moves on, while the worker runs to its end in the background.
+Its late outcome goes to ``on_late`` (never to ``on_done``/``on_error``), so a journalled request
+still records what really happened when the gateway finally answers.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 import shiboken6
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 from clickpay_desk.gateway.errors import Cancelled
 
@@ -98,11 +104,21 @@ class TaskHandle:
     cancellable: bool = True
     finished: bool = False
     progress: tuple[int, int, str] = (0, 0, "")
+    #: Cancel stops the waiting at once; the worker finishes in the background (see module doc).
+    abandon_on_cancel: bool = False
+    #: True once the GUI stopped waiting for a cancelled task whose worker still runs.
+    abandoned: bool = False
+    _on_cancel: Callable[[], None] | None = field(default=None, repr=False)
 
     def cancel(self) -> None:
-        """Ask the task to stop; it stops at its next ``check_cancelled``."""
-        if self.cancellable:
-            self.context.cancelled.set()
+        """Ask the task to stop; it stops at its next ``check_cancelled`` (or, with
+        ``abandon_on_cancel``, is no longer waited for)."""
+        if not self.cancellable or self.finished:
+            return
+        first = not self.context.cancelled.is_set()
+        self.context.cancelled.set()
+        if first and self._on_cancel is not None:
+            self._on_cancel()
 
     @property
     def cancel_requested(self) -> bool:
@@ -116,6 +132,7 @@ class _Callbacks:
     on_progress: Callable[[int, int, str], None] | None
     on_cancelled: Callable[[], None] | None
     owner: QObject | None
+    on_late: Callable[[bool, Any], None] | None = None
 
 
 class TaskRunner(QObject):
@@ -130,11 +147,14 @@ class TaskRunner(QObject):
     task_progress = Signal(object)
     task_finished = Signal(object)
     task_failed = Signal(object, object)
+    #: An abandoned task's worker has returned (handle); its outcome went to ``on_late``.
+    task_settled = Signal(object)
 
     # Worker threads emit these with the task id only; the outcome itself waits in
     # ``_outcomes`` (no Python object crosses the signal, so no binding conversion applies).
     _w_finished = Signal(int)
     _w_progress = Signal(int, int, int, str)
+    _abandon_requested = Signal(int)  # queued: cancel() never runs callbacks re-entrantly
 
     def __init__(
         self,
@@ -153,11 +173,18 @@ class TaskRunner(QObject):
         self._ids = itertools.count(1)
         self._handles: dict[int, TaskHandle] = {}
         self._callbacks: dict[int, _Callbacks] = {}
+        self._abandoned: dict[int, tuple[TaskHandle, _Callbacks]] = {}
         self._outcomes: dict[int, tuple[bool, Any]] = {}  # id -> (succeeded, result or exception)
         self._outcomes_lock = threading.Lock()
         self._closed = False
         self._w_finished.connect(self._deliver)
         self._w_progress.connect(self._deliver_progress)
+        self._abandon_requested.connect(self._abandon, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def closed(self) -> bool:
+        """True once ``shutdown`` ran: nothing more may be submitted."""
+        return self._closed
 
     def set_writer(self, writer: Writer | None) -> None:
         """Route STORE tasks through ``writer`` (the store's single writer thread)."""
@@ -177,12 +204,18 @@ class TaskRunner(QObject):
         kind: TaskKind = TaskKind.NETWORK,
         owner: QObject | None = None,
         cancellable: bool = True,
+        abandon_on_cancel: bool = False,
+        on_late: Callable[[bool, Any], None] | None = None,
     ) -> TaskHandle:
         """Run ``fn(ctx)`` in the background; callbacks run on the GUI thread afterwards.
 
         ``owner``: when that widget is gone by the time the task ends, callbacks are skipped.
         A task with a ``title`` is shown in the status bar while it runs. With no
         ``on_error``, a failure is announced through ``task_failed``.
+
+        ``abandon_on_cancel``: Cancel delivers ``on_cancelled`` at once, without waiting for the
+        worker (which may be blocked in a socket read); when the worker returns later its outcome
+        goes to ``on_late(succeeded, result_or_exception)``.
         """
         if self._closed:
             raise RuntimeError("the task runner is shut down")
@@ -191,9 +224,15 @@ class TaskRunner(QObject):
             lambda d, t, s: self._w_progress.emit(task_id, d, t, s),
             min_interval=self._progress_interval,
         )
-        handle = TaskHandle(task_id, title, kind, ctx, cancellable)
+        handle = TaskHandle(
+            task_id, title, kind, ctx, cancellable, abandon_on_cancel=abandon_on_cancel
+        )
+        if abandon_on_cancel:
+            handle._on_cancel = lambda: self._abandon_requested.emit(task_id)
         self._handles[task_id] = handle
-        self._callbacks[task_id] = _Callbacks(on_done, on_error, on_progress, on_cancelled, owner)
+        self._callbacks[task_id] = _Callbacks(
+            on_done, on_error, on_progress, on_cancelled, owner, on_late
+        )
 
         def work() -> None:
             try:
@@ -230,8 +269,12 @@ class TaskRunner(QObject):
         """Tasks submitted and not yet delivered, oldest first."""
         return list(self._handles.values())
 
+    def abandoned(self) -> list[TaskHandle]:
+        """Cancelled tasks nobody waits for whose workers have not returned yet."""
+        return [handle for handle, _ in self._abandoned.values()]
+
     def cancel_all(self) -> None:
-        for handle in self._handles.values():
+        for handle in list(self._handles.values()):
             handle.cancel()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
@@ -253,14 +296,49 @@ class TaskRunner(QObject):
         handle.finished = True
         return handle, callbacks
 
-    @staticmethod
-    def _owner_alive(callbacks: _Callbacks) -> bool:
+    def _owner_alive(self, callbacks: _Callbacks) -> bool:
+        # After shutdown (the app is quitting) no callback runs: the widgets they would update
+        # are going away, and they could not submit follow-up work anyway.
+        if self._closed:
+            return False
         return callbacks.owner is None or shiboken6.isValid(callbacks.owner)
+
+    @Slot(int)
+    def _abandon(self, task_id: int) -> None:
+        """Stop waiting for a cancelled task: the GUI hears "cancelled" now, the worker runs on."""
+        taken = self._take(task_id)
+        if taken is None:
+            return  # it finished first: its real outcome was delivered
+        handle, callbacks = taken
+        handle.abandoned = True
+        self._abandoned[task_id] = (handle, callbacks)
+        try:
+            if callbacks.on_cancelled is not None and self._owner_alive(callbacks):
+                callbacks.on_cancelled()
+        finally:
+            self.task_finished.emit(handle)
+
+    def _settle_abandoned(self, task_id: int, succeeded: bool, value: Any) -> None:
+        handle, callbacks = self._abandoned.pop(task_id)
+        try:
+            if callbacks.on_late is not None and self._owner_alive(callbacks):
+                callbacks.on_late(succeeded, value)
+            elif not succeeded and not is_cancellation(value):
+                log.warning(
+                    "cancelled task %r ended later with: %s",
+                    handle.title or handle.id,
+                    type(value).__name__,
+                )
+        finally:
+            self.task_settled.emit(handle)
 
     @Slot(int)
     def _deliver(self, task_id: int) -> None:
         with self._outcomes_lock:
             succeeded, value = self._outcomes.pop(task_id, (False, None))
+        if task_id in self._abandoned:
+            self._settle_abandoned(task_id, succeeded, value)
+            return
         taken = self._take(task_id)
         if taken is None:
             return

@@ -21,13 +21,16 @@ import threading  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import httpx  # noqa: E402
+
 from clickpay_desk.core.profile import GatewayKind, Profile  # noqa: E402
 from clickpay_desk.paths import DataPaths  # noqa: E402
 from clickpay_desk.secrets import SecretStorageUnavailable  # noqa: E402
+from clickpay_desk.services.clients import ClientPool  # noqa: E402
+from clickpay_desk.services.connection import ConnectionVerdict  # noqa: E402
 from clickpay_desk.store.database import Store  # noqa: E402
 from clickpay_desk.store.writer import StoreWriter  # noqa: E402
 from clickpay_desk.ui.context import DeskContext  # noqa: E402
-from clickpay_desk.services.connection import ConnectionVerdict  # noqa: E402
 from clickpay_desk.ui.tasks import TaskRunner  # noqa: E402
 
 
@@ -80,6 +83,14 @@ class FakeSecretStore:
             self.keyring.pop(name, None)
 
 
+def _offline(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("offline in GUI tests", request=request)
+
+
+#: GUI tests never reach a real gateway: every request fails to connect (nothing is sent).
+OFFLINE = httpx.MockTransport(_offline)
+
+
 class FakeProbe:
     """Stands in for the gateway check: answers what the test sets, records what it was given."""
 
@@ -117,16 +128,19 @@ def desk(
     store = Store.open(paths.database)
     writer = StoreWriter(store)
     runner = TaskRunner(writer=writer)
+    pool = ClientPool(secrets, transport_factory=lambda _profile: OFFLINE)  # type: ignore[arg-type]
     ctx = DeskContext(
         store=store,
         writer=writer,
         secrets=secrets,  # type: ignore[arg-type]
         paths=paths,
         runner=runner,
+        pool=pool,
         probe=probe,
     )
     yield ctx
     runner.shutdown(3000)
+    pool.close()
     writer.close()
     store.close()
 
@@ -158,3 +172,69 @@ def _usable_qt_binding() -> None:
     problem = binding_problem()
     if problem is not None:
         pytest.fail(problem, pytrace=False)
+
+
+# -- a desk against a real loopback sandbox -------------------------------------------------------
+
+from dataclasses import dataclass  # noqa: E402
+
+from clickpay_desk.sandbox import demo  # noqa: E402
+from clickpay_desk.sandbox.server import start_in_thread  # noqa: E402
+from clickpay_desk.secrets import SecretStore  # noqa: E402
+
+
+@dataclass
+class LiveDesk:
+    """A DeskContext whose profile talks to a real sandbox server over loopback."""
+
+    ctx: DeskContext
+    profile: Profile
+    url: str
+    control: httpx.Client
+
+    def fault(self, path: str, mode: str, times: int = 1, **extra: object) -> None:
+        body = {"path": path, "mode": mode, "times": times, **extra}
+        self.control.post("/_sandbox/faults", json=body).raise_for_status()
+
+    def sandbox_invoices(self, cart_id: str) -> list[dict]:
+        state = self.control.get("/_sandbox/state").json()
+        return [i for i in state["invoices"] if i.get("cart_id") == cart_id]
+
+
+@pytest.fixture(scope="session")
+def sandbox_url() -> Iterator[str]:
+    server, url = start_in_thread()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def live_desk(qtbot, data_dir: Path, sandbox_url: str) -> Iterator[LiveDesk]:
+    """Real store, writer, runner and client pool; the demo key is session-only (no keyring)."""
+    control = httpx.Client(base_url=sandbox_url, timeout=10)
+    control.post("/_sandbox/reset").raise_for_status()
+    paths = DataPaths.for_dir(data_dir).ensure()
+    store = Store.open(paths.database)
+    writer = StoreWriter(store)
+    runner = TaskRunner(writer=writer)
+    secrets = SecretStore()
+    pool = ClientPool(secrets)
+    profile = store.save_profile(
+        Profile(
+            "Sandbox shop",
+            GatewayKind.CLICKPAY,
+            sandbox_url,
+            str(demo.PROFILE_ID),
+            payout_account_id=str(demo.ACCOUNT_ID),
+        )
+    )
+    secrets.set_session_only(profile.secret_name, demo.SERVER_KEY)
+    ctx = DeskContext(
+        store=store, writer=writer, secrets=secrets, paths=paths, runner=runner, pool=pool
+    )
+    yield LiveDesk(ctx, profile, sandbox_url, control)
+    runner.shutdown(8000)
+    pool.close()
+    writer.close()
+    store.close()
+    control.close()

@@ -9,16 +9,16 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from clickpay_desk.services.connection import ConnectionVerdict
 from clickpay_desk.store.records import JournalStatus
 from clickpay_desk.ui.context import ACTIVE_PROFILE_KEY
-from clickpay_desk.services.connection import ConnectionVerdict
 from clickpay_desk.ui.main_window import MainWindow, Tab
 
 SHOTS = Path(os.environ.get("CLICKPAY_DESK_SHOTS", "/tmp/shots"))
 
 
-def open_window(qtbot, desk) -> MainWindow:
-    window = MainWindow(desk)
+def open_window(qtbot, desk, **options) -> MainWindow:
+    window = MainWindow(desk, **options)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -57,6 +57,7 @@ def test_menus_have_the_promised_actions(qtbot, desk):
     assert [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()] == [
         "&Profiles…",
         "&Reconcile",
+        "&Export Activity…",
         "&Quit",
     ]
 
@@ -113,7 +114,7 @@ def test_no_profile_says_what_to_do(qtbot, desk):
 def test_f5_refreshes_activity_and_reconcile_shows_what_needs_checking(qtbot, desk, make_profile):
     profile = desk.store.save_profile(make_profile())
     entry = desk.store.journal_begin(profile.id, "invoice.create", "invoice:c1", "c1", {"a": 1})
-    window = open_window(qtbot, desk)
+    window = open_window(qtbot, desk, reconcile_at_start=False)
     QTest.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.activity.proxy.rowCount() == 1, timeout=3000)
     desk.store.journal_finish(entry.id, JournalStatus.UNKNOWN, error="No answer")
@@ -122,7 +123,11 @@ def test_f5_refreshes_activity_and_reconcile_shows_what_needs_checking(qtbot, de
     qtbot.waitUntil(lambda: window.activity.model.rowCount() == 2, timeout=3000)
     window.reconcile_action.trigger()
     assert window.activity.proxy.rowCount() == 2  # unknown + pending
-    assert "not built yet" in window.statusBar().currentMessage()
+    # No key for this profile: the reads cannot be made, and the entries stay unknown, saying so.
+    qtbot.waitUntil(lambda: window.reconcile_dialog is not None, timeout=3000)
+    assert "2 still unknown" in window.statusBar().currentMessage()
+    assert all("No server key" in m for m in window.reconcile_dialog.messages())
+    window.reconcile_dialog.close()
 
 
 def test_screenshot_main_window(qtbot, desk, secrets, make_profile):

@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from clickpay_desk.core.profile import GEIDEA_REGIONS, PT2_REGIONS, GatewayKind
-from clickpay_desk.ui.context import ACTIVE_PROFILE_KEY
 from clickpay_desk.services.connection import ConnectionVerdict
+from clickpay_desk.ui.context import ACTIVE_PROFILE_KEY
 from clickpay_desk.ui.profiles import ProfilesDialog
 
 SHOTS = Path(os.environ.get("CLICKPAY_DESK_SHOTS", "/tmp/shots"))
@@ -155,6 +155,42 @@ def test_editing_without_typing_the_key_keeps_it_and_moves_it_with_the_id(
     [new] = desk.store.list_profiles()
     assert new.id == old.id and new.merchant_id == "999"
     assert secrets.keyring == {new.secret_name: KEY}
+
+
+def test_new_key_or_address_drops_the_cached_client(
+    qtbot, dialog, desk, secrets, make_profile, monkeypatch
+):
+    profile = desk.store.save_profile(make_profile())
+    secrets.set(profile.secret_name, "OLD-KEY")
+    first = desk.pool.client_for(profile)
+    forgotten: list[int | None] = []
+    real_forget = desk.pool.forget
+    monkeypatch.setattr(desk.pool, "forget", lambda p: (forgotten.append(p.id), real_forget(p))[-1])
+    dlg = dialog(active_id=profile.id)
+    qtbot.waitUntil(lambda: dlg.form.name.text() == "Main shop", timeout=3000)
+
+    # A new key: the pool's client (built with the old key) is dropped.
+    dlg.form.secret.setText(KEY)
+    dlg.form.secret.textEdited.emit(KEY)
+    dlg.save_button.click()
+    qtbot.waitUntil(lambda: forgotten == [profile.id], timeout=3000)
+    second = desk.pool.client_for(profile)
+    assert second is not first
+
+    # Only the name changes: the client stays.
+    qtbot.waitUntil(lambda: dlg.save_button.isEnabled(), timeout=3000)
+    dlg.form.name.setText("Main shop (renamed)")
+    dlg.form.name.textEdited.emit("Main shop (renamed)")
+    dlg.save_button.click()
+    qtbot.waitUntil(lambda: "Saved" in dlg.result_label.text(), timeout=3000)
+    qtbot.wait(100)
+    assert forgotten == [profile.id]
+
+    # A new address (another region): dropped again.
+    qtbot.waitUntil(lambda: dlg.save_button.isEnabled(), timeout=3000)
+    dlg.form.region.setCurrentIndex(1)
+    dlg.save_button.click()
+    qtbot.waitUntil(lambda: forgotten == [profile.id, profile.id], timeout=3000)
 
 
 def test_test_connection_reports_plainly(qtbot, dialog, desk, probe):

@@ -230,3 +230,66 @@ def test_untitled_tasks_stay_out_of_the_status_bar(qtbot, runner):
     assert not widget.isVisible()
     release.set()
     qtbot.waitUntil(lambda: bool(done), timeout=3000)
+
+
+def test_abandon_on_cancel_stops_waiting_at_once_and_hands_over_the_late_outcome(qtbot, runner):
+    release = threading.Event()
+    started = threading.Event()
+    cancelled: list[float] = []
+    late: list[tuple[bool, object]] = []
+    settled: list[object] = []
+    runner.task_settled.connect(settled.append)
+
+    def work(ctx: TaskContext) -> str:
+        started.set()
+        release.wait(5)  # stands in for a socket read that ignores the cancel flag
+        return "sent after all"
+
+    handle = runner.submit(
+        work,
+        title="Creating the invoice",
+        abandon_on_cancel=True,
+        on_done=lambda r: pytest.fail("an abandoned task never reaches on_done"),
+        on_cancelled=lambda: cancelled.append(time.monotonic()),
+        on_late=lambda ok, value: late.append((ok, value)),
+    )
+    assert started.wait(3)
+    pressed = time.monotonic()
+    handle.cancel()
+    qtbot.waitUntil(lambda: bool(cancelled), timeout=1000)
+    assert cancelled[0] - pressed < 0.5
+    assert handle.abandoned and handle.finished
+    assert runner.running() == [] and runner.abandoned() == [handle]
+    handle.cancel()  # a second press changes nothing
+    assert late == []
+    release.set()
+    qtbot.waitUntil(lambda: bool(late), timeout=3000)
+    assert late == [(True, "sent after all")]
+    assert settled == [handle] and runner.abandoned() == []
+
+
+def test_abandonable_task_that_ends_normally_is_delivered_normally(qtbot, runner):
+    done: list[object] = []
+    runner.submit(lambda ctx: 7, abandon_on_cancel=True, on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=3000)
+    assert done == [7] and runner.abandoned() == []
+
+
+def test_progress_widget_cancel_abandons_a_blocked_task(qtbot, runner):
+    window = QWidget()
+    qtbot.addWidget(window)
+    widget = TaskProgressWidget(runner, window, show_after_ms=0)
+    window.show()
+    release = threading.Event()
+    cancelled: list[bool] = []
+    runner.submit(
+        lambda ctx: release.wait(5),
+        title="Waiting for the gateway",
+        abandon_on_cancel=True,
+        on_cancelled=lambda: cancelled.append(True),
+    )
+    qtbot.waitUntil(widget.isVisible, timeout=2000)
+    widget.cancel_button.click()
+    qtbot.waitUntil(lambda: bool(cancelled) and not widget.isVisible(), timeout=1000)
+    release.set()
+    qtbot.waitUntil(lambda: not runner.abandoned(), timeout=3000)

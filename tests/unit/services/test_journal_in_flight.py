@@ -1,0 +1,52 @@
+"""The journal's edges: a cancel before sending is "not done"; a request still in flight is not
+reconciled by a read that could race the gateway's commit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from clickpay_desk.gateway.errors import Cancelled
+from clickpay_desk.services import invoices, reconcile
+from clickpay_desk.services.journal import in_flight, run_journalled
+from clickpay_desk.store.records import JournalStatus
+from tests.unit.services.desk import Desk, make_invoice
+
+
+def test_cancel_before_sending_is_recorded_as_not_done(desk: Desk) -> None:
+    def cancelled_call() -> None:
+        raise Cancelled("Cancelled before anything was sent.")
+
+    with pytest.raises(Cancelled):
+        run_journalled(
+            desk.store, profile_id=desk.profile.id, operation="invoice.create",
+            subject="invoice:x", reference="x", request={}, call=cancelled_call,
+            summarize=lambda _: {},
+        )
+    (entry,) = desk.store.journal_list()
+    assert entry.status is JournalStatus.NOT_DONE
+    assert desk.store.journal_blocking("invoice:x", "invoice.create") is None
+
+
+def test_request_in_flight_is_left_alone_by_reconcile(desk: Desk) -> None:
+    invoice = make_invoice()
+    desk.fault("/payment/new/invoice", "delay", seconds=1.5)
+    worker = threading.Thread(
+        target=invoices.create_invoice, args=(desk.store, desk.pool, desk.profile, invoice)
+    )
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not desk.store.journal_unresolved() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (pending,) = desk.store.journal_unresolved()
+    assert pending.status is JournalStatus.PENDING and in_flight(pending.id)
+
+    assert reconcile.reconcile_all(desk.store, desk.pool) == []
+    one = reconcile.reconcile_entry(desk.store, desk.pool, pending)
+    assert not one.resolved and "still waiting" in one.message
+
+    worker.join(10)
+    (entry,) = desk.store.journal_list()
+    assert entry.status is JournalStatus.DONE and not in_flight(entry.id)
