@@ -59,6 +59,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import jsonwire
+from .contact import check_email
 from .dates import geidea_date_violations, parse_geidea_date, require_aware_now
 from .invoice import MAX_QUANTITY, RATE_DECIMALS, WireReader
 from .money import MAX_AMOUNT, decimals_of, minor_units, parse_decimal, significant_decimals
@@ -77,7 +78,6 @@ _PERCENT = Decimal("0.01")
 # so rounding happens only where the rules say, and nothing raises. Percentages multiply by 0.01
 # rather than divide by 100, which keeps every operation exact.
 _CTX = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COUNTRY_CODE = re.compile(r"^\+[0-9]{1,4}$")  # [0-9], not \d: \d also takes other scripts' digits
 _PHONE = re.compile(r"^[0-9]{4,15}$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
@@ -651,8 +651,9 @@ def _read_customer(r: _GeideaReader, raw: object, *, required: bool) -> GeideaCu
     email = r.text(raw, "email", "customer.email").strip()
     code = r.text(raw, "phoneCountryCode", "customer.phoneCountryCode").strip()
     number = r.text(raw, "phoneNumber", "customer.phoneNumber").strip()
-    if email and not _EMAIL.match(email):
-        r.add("customer.email", "must be an e-mail address such as name@example.com", email)
+    email_rule = check_email(email)[1] if email else ""
+    if email_rule:
+        r.add("customer.email", email_rule, email)
     if code and not _COUNTRY_CODE.match(code):
         r.add("customer.phoneCountryCode", 'must be "+" and 1 to 4 digits, e.g. "+966"', code)
     if number and not _PHONE.match(number):

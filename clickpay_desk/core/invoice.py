@@ -40,6 +40,7 @@ from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
+from .contact import check_country, check_email
 from .dates import parse_wire_datetime, pt2_invoice_date_violations, require_aware_now
 from .money import (
     GATEWAY_CURRENCIES,
@@ -74,7 +75,6 @@ _PERCENT = Decimal("0.01")
 _CTX = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 _STRICT_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # not \d: that also matches "١١٩"
 _DIGITS = re.compile(r"^\s*[0-9]+\s*$")  # str.isdigit() also takes "²", which int() refuses
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 _LINE_FIELD = re.compile(r"^invoice\.line_items\[(\d+)\](?:\.(\w+))?$")
 
@@ -707,18 +707,10 @@ def _read_customer(r: WireReader, raw: object) -> CustomerDetails | None:
         r.add("customer_details", "must be an object", raw)
         return None
     values = {k: r.text(raw, k, "customer_details." + k).strip() for k in _CUSTOMER_KEYS}
-    if values["email"] and not _EMAIL.match(values["email"]):
-        r.add(
-            "customer_details.email",
-            "must be an e-mail address such as name@example.com",
-            values["email"],
-        )
-    if values["country"] and not (len(values["country"]) == 2 and values["country"].isalpha()):
-        r.add(
-            "customer_details.country",
-            "must be a 2-letter ISO country code such as SA",
-            values["country"],
-        )
+    for key, check in (("email", check_email), ("country", check_country)):
+        rule = check(values[key])[1] if values[key] else ""
+        if rule:
+            r.add("customer_details." + key, rule, values[key])
     return CustomerDetails(**values)
 
 

@@ -42,14 +42,12 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Protocol
 
-import phonenumbers
-import pycountry
-from email_validator import EmailNotValidError, validate_email
 from schwifty import IBAN
 from schwifty import exceptions as iban_errors
 from schwifty.registry import get_iban_spec
 
 from .agreement import parse_int
+from .contact import check_country, check_e164, check_email
 from .money import (
     MAX_AMOUNT,
     format_amount,
@@ -377,19 +375,17 @@ def _amount(value: object, currency: str, bad: _Bad) -> Decimal | None:
 
 
 def _country(value: object, bad: _Bad) -> str | None:
-    if isinstance(value, str):
-        code = value.strip().upper()
-        if len(code) == 2 and code.isascii() and code.isalpha():
-            if pycountry.countries.get(alpha_2=code) is not None:
-                return code
-            bad("beneficiary_country", "is not an ISO 3166-1 country code", value)
-            return None
-    bad("beneficiary_country", "must be a 2-letter ISO 3166-1 country code such as SA", value)
-    return None
+    if not isinstance(value, str):
+        bad("beneficiary_country", "must be a 2-letter ISO 3166-1 country code such as SA", value)
+        return None
+    code, rule = check_country(value)
+    if rule:
+        bad("beneficiary_country", rule, value)
+    return code
 
 
-# The three checks below are pure and a batch repeats its beneficiaries, so each answer
-# (normalised value, or the broken rule) is cached by the text checked.
+# The IBAN check is pure and a batch repeats its beneficiaries, so each answer (normalised
+# value, or the broken rule) is cached by the text checked.
 
 
 def _iban(value: object, bad: _Bad) -> str | None:
@@ -422,18 +418,10 @@ def _email(value: object, bad: _Bad) -> str | None:
     if not isinstance(value, str):
         bad("beneficiary_email", "must be an e-mail address", value)
         return None
-    normalised, rule = _check_email(value.strip())
+    normalised, rule = check_email(value)
     if rule:
         bad("beneficiary_email", rule, value)
     return normalised
-
-
-@lru_cache(maxsize=4096)
-def _check_email(value: str) -> tuple[str | None, str]:
-    try:
-        return str(validate_email(value, check_deliverability=False).normalized), ""
-    except EmailNotValidError as exc:
-        return None, f"is not a valid e-mail address: {exc}"
 
 
 def _mobile(value: object, bad: _Bad) -> str | None:
@@ -444,21 +432,11 @@ def _mobile(value: object, bad: _Bad) -> str | None:
             value,
         )
         return None
-    normalised, rule = _check_mobile(_PHONE_JUNK.sub("", value))
+    normalised, rule = check_e164(_PHONE_JUNK.sub("", value))
     if rule:
         bad("beneficiary_mobile_number", rule, value)
     return normalised
 
-
-@lru_cache(maxsize=4096)
-def _check_mobile(text: str) -> tuple[str | None, str]:
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        return None, "is not a phone number in E.164 format"
-    if not phonenumbers.is_valid_number(number):
-        return None, "is not a valid phone number for its country code"
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)), ""
 
 
 def _transfer_code(value: object, bad: _Bad) -> TransferCode | None:
