@@ -36,14 +36,14 @@ from decimal import Decimal
 from enum import IntEnum
 
 from .money import (
+    EXACT,
     GATEWAY_CURRENCIES,
     MAX_AMOUNT,
     MIN_AMOUNT,
     format_amount,
-    minor_units,
+    parse_amount,
     parse_decimal,
     quantize,
-    significant_decimals,
 )
 from .rules import RuleViolation, ValidationError, raise_if
 
@@ -115,9 +115,8 @@ class Agreement:
         if self.is_open_ended:
             return None
         final = self.final_amount or Decimal(0)
-        return quantize(
-            self.initial_amount + self.repeat_amount * self.repeat_terms + final, self.currency
-        )
+        repeats = EXACT.multiply(self.repeat_amount, self.repeat_terms)  # exact for any term count
+        return quantize(EXACT.add(EXACT.add(self.initial_amount, repeats), final), self.currency)
 
     def problems(self, today: date) -> list[RuleViolation]:
         """Rules that depend on the calendar: the first installment must fall after ``today``."""
@@ -504,24 +503,20 @@ def _amount(
             found.append(RuleViolation(field, "is required"))
         return None
     try:
+        if currency is not None:
+            return parse_amount(value, currency, field, minimum=minimum, maximum=MAX_AMOUNT)
         amount = parse_decimal(value, field)
     except ValidationError as exc:
         found.extend(exc.violations)
         return None
-    if currency is not None:
-        units = minor_units(currency)
-        if significant_decimals(amount) > units:
-            found.append(
-                RuleViolation(field, f"{currency} allows at most {units} decimal places", value)
-            )
-            return None
+    # The currency is broken (and reported): its decimals are unknown, the range still holds.
     if minimum is not None and amount < minimum:
         found.append(RuleViolation(field, f"must be at least {minimum}", value))
         return None
     if amount > MAX_AMOUNT:
         found.append(RuleViolation(field, f"must be at most {MAX_AMOUNT}", value))
         return None
-    return quantize(amount, currency) if currency is not None else amount
+    return amount
 
 
 def _wire_amount(amount: Decimal, currency: str) -> Decimal:

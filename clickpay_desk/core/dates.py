@@ -142,14 +142,9 @@ def pt2_invoice_date_violations(
     found: list[RuleViolation] = []
     named = {"activation_date": activation, "expiry_date": expiry, "due_date": due}
     for name, value in named.items():
-        if value is not None and not is_aware(value):
-            found.append(
-                RuleViolation(
-                    prefix + name,
-                    f"must include a UTC offset, e.g. {PT2_EXAMPLE}",
-                    value.isoformat(),
-                )
-            )
+        naive = None if value is None else aware_violation(value, prefix + name)
+        if naive is not None:
+            found.append(naive)
     if found:
         return found
     if activation is not None and now is not None and activation <= now:

@@ -52,17 +52,27 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from . import jsonwire
 from .contact import check_email
-from .dates import geidea_date_violations, parse_geidea_date, require_aware_now
-from .invoice import MAX_QUANTITY, RATE_DECIMALS, WireReader
-from .money import MAX_AMOUNT, decimals_of, minor_units, parse_decimal, significant_decimals
+from .dates import geidea_date_violations, is_aware, parse_geidea_date, require_aware_now
+from .invoice import MAX_QUANTITY, WireReader
+from .money import (
+    EXACT,
+    MAX_AMOUNT,
+    as_decimal,
+    decimals_of,
+    minor_units,
+    parse_decimal,
+    percent_of,
+    significant_decimals,
+)
 from .rules import RuleViolation, ValidationError
 
 GEIDEA_DECIMALS = 2
@@ -72,16 +82,9 @@ LANGUAGES = ("EN", "AR")
 UPDATE_STATUSES = ("SentToCustomer",)
 
 _ZERO = Decimal(0)
-_HUNDRED = Decimal(100)
-_PERCENT = Decimal("0.01")
-# Unbounded precision: products are exact whatever arrives (a hostile 10**100 quantity included),
-# so rounding happens only where the rules say, and nothing raises. Percentages multiply by 0.01
-# rather than divide by 100, which keeps every operation exact.
-_CTX = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 _COUNTRY_CODE = re.compile(r"^\+[0-9]{1,4}$")  # [0-9], not \d: \d also takes other scripts' digits
 _PHONE = re.compile(r"^[0-9]{4,15}$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
-_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
 
 class AmountType(StrEnum):
@@ -96,14 +99,8 @@ def geidea_quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-min(GEIDEA_DECIMALS, minor_units(currency)))
 
 
-def _decimal(value: object, name: str, *, optional: bool = False) -> Decimal | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    raise TypeError(f"{name} must be Decimal or int, not {type(value).__name__}")
+def _optional_decimal(value: object, name: str) -> Decimal | None:
+    return None if value is None else as_decimal(value, name)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -121,9 +118,9 @@ class EInvoiceItem:
     tax_type: AmountType = AmountType.AMOUNT
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "price", _decimal(self.price, "price"))
+        object.__setattr__(self, "price", as_decimal(self.price, "price"))
         for name in ("item_discount", "tax"):
-            object.__setattr__(self, name, _decimal(getattr(self, name), name, optional=True))
+            object.__setattr__(self, name, _optional_decimal(getattr(self, name), name))
         if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
             raise TypeError("quantity must be int")
         object.__setattr__(self, "item_discount_type", AmountType(self.item_discount_type))
@@ -158,26 +155,26 @@ class EInvoiceTotals:
 def _part(base: Decimal, value: Decimal | None, kind: AmountType, q: Decimal) -> Decimal:
     """An amount given either directly or as a percentage of ``base``."""
     if not value:
-        return _CTX.quantize(_ZERO, q)
+        return EXACT.quantize(_ZERO, q)
     if kind is AmountType.PERCENTAGE:
-        return _CTX.quantize(_CTX.multiply(_CTX.multiply(base, value), _PERCENT), q)
-    return _CTX.quantize(value, q)
+        return percent_of(base, value, q)
+    return EXACT.quantize(value, q)
 
 
 def compute_item_at(item: EInvoiceItem, q: Decimal) -> EInvoiceItemTotals:
     """Derived fields of one item at rounding unit ``q``."""
-    price = _CTX.quantize(item.price, q)
-    discounted = _CTX.subtract(price, _part(price, item.item_discount, item.item_discount_type, q))
+    price = EXACT.quantize(item.price, q)
+    discounted = EXACT.subtract(price, _part(price, item.item_discount, item.item_discount_type, q))
     unit_tax = _part(discounted, item.tax, item.tax_type, q)
-    unit_total = _CTX.add(discounted, unit_tax)
+    unit_total = EXACT.add(discounted, unit_tax)
     qty = Decimal(item.quantity)
     return EInvoiceItemTotals(
         price_with_discount=discounted,
         price_tax=unit_tax,
         price_total=unit_total,
-        total_without_tax=_CTX.multiply(discounted, qty),
-        total_tax=_CTX.multiply(unit_tax, qty),
-        total=_CTX.multiply(unit_total, qty),
+        total_without_tax=EXACT.multiply(discounted, qty),
+        total_tax=EXACT.multiply(unit_tax, qty),
+        total=EXACT.multiply(unit_total, qty),
     )
 
 
@@ -196,7 +193,7 @@ def finish_einvoice(
     """Apply the invoice-level discount and charges to summed item figures."""
     off = _part(subtotal, invoice_discount, AmountType(invoice_discount_type), q)
     extra = _part(subtotal, extra_charges, AmountType(extra_charges_type), q)
-    grand = _CTX.add(_CTX.subtract(subtotal, off), extra)
+    grand = EXACT.add(EXACT.subtract(subtotal, off), extra)
     return EInvoiceTotals(items, subtotal_without_tax, subtotal_tax, subtotal, off, extra, grand)
 
 
@@ -212,12 +209,12 @@ def compute_einvoice(
     """Every derived field of an eInvoice: per item and subtotal, subtotalTax, grandTotal..."""
     q = geidea_quantum(currency)
     computed = tuple(compute_item_at(item, q) for item in items)
-    zero = _CTX.quantize(_ZERO, q)
+    zero = EXACT.quantize(_ZERO, q)
     without_tax = tax = total = zero
     for t in computed:
-        without_tax = _CTX.add(without_tax, t.total_without_tax)
-        tax = _CTX.add(tax, t.total_tax)
-        total = _CTX.add(total, t.total)
+        without_tax = EXACT.add(without_tax, t.total_without_tax)
+        tax = EXACT.add(tax, t.total_tax)
+        total = EXACT.add(total, t.total)
     return finish_einvoice(
         q,
         computed,
@@ -273,41 +270,33 @@ class EInvoice:
     callback_url: str | None = None
     payment_intent_id: str | None = None
     status: str | None = None
-    _totals: EInvoiceTotals | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "currency", self.currency.strip().upper())
         object.__setattr__(self, "items", tuple(self.items))
         for name in ("extra_charges", "invoice_discount"):
-            object.__setattr__(self, name, _decimal(getattr(self, name), name, optional=True))
+            object.__setattr__(self, name, _optional_decimal(getattr(self, name), name))
         object.__setattr__(self, "extra_charges_type", AmountType(self.extra_charges_type))
         object.__setattr__(self, "invoice_discount_type", AmountType(self.invoice_discount_type))
-        for name in ("activation_date", "expiry_date"):
-            value = getattr(self, name)
-            if isinstance(value, datetime) and (value.tzinfo is None or value.utcoffset() is None):
+        for wire_name, value in (
+            ("activationDate", self.activation_date),
+            ("expiryDate", self.expiry_date),
+        ):
+            if isinstance(value, datetime) and not is_aware(value):
                 raise ValidationError.single(
-                    "activationDate" if name == "activation_date" else "expiryDate",
-                    "must include a UTC offset, or be a plain date",
-                    value.isoformat(),
+                    wire_name, "must include a UTC offset, or be a plain date", value.isoformat()
                 )
 
-    @property
+    @cached_property
     def totals(self) -> EInvoiceTotals:
-        if self._totals is None:
-            object.__setattr__(
-                self,
-                "_totals",
-                compute_einvoice(
-                    self.items,
-                    self.currency,
-                    extra_charges=self.extra_charges,
-                    extra_charges_type=self.extra_charges_type,
-                    invoice_discount=self.invoice_discount,
-                    invoice_discount_type=self.invoice_discount_type,
-                ),
-            )
-        assert self._totals is not None
-        return self._totals
+        return compute_einvoice(
+            self.items,
+            self.currency,
+            extra_charges=self.extra_charges,
+            extra_charges_type=self.extra_charges_type,
+            invoice_discount=self.invoice_discount,
+            invoice_discount_type=self.invoice_discount_type,
+        )
 
     @property
     def amount(self) -> Decimal:
@@ -328,7 +317,7 @@ def _wire_date(value: date | datetime) -> str:
 
 
 def _wire_rate(value: Decimal, kind: AmountType, q: Decimal) -> Decimal:
-    return _CTX.quantize(value, q) if kind is AmountType.AMOUNT else value
+    return EXACT.quantize(value, q) if kind is AmountType.AMOUNT else value
 
 
 def einvoice_to_wire(invoice: EInvoice) -> dict[str, Any]:
@@ -345,7 +334,7 @@ def einvoice_to_wire(invoice: EInvoice) -> dict[str, Any]:
             wire_item["eInvoiceItemId"] = item.item_id
         if item.description is not None:
             wire_item["description"] = item.description
-        wire_item["price"] = _CTX.quantize(item.price, q)
+        wire_item["price"] = EXACT.quantize(item.price, q)
         wire_item["quantity"] = item.quantity
         if item.sku is not None:
             wire_item["sku"] = item.sku
@@ -466,18 +455,7 @@ class _GeideaReader(WireReader):
         return number
 
     def rate_or_amount(self, value: object, kind: AmountType, name: str) -> Decimal | None:
-        if kind is AmountType.AMOUNT:
-            return self.money(value, name)
-        number = self.number(value, name)
-        if number is None:
-            return None
-        if not _ZERO <= number <= _HUNDRED:
-            self.add(name, "must be a percentage from 0 to 100", value)
-            return None
-        if significant_decimals(number) > RATE_DECIMALS:
-            self.add(name, f"must have at most {RATE_DECIMALS} decimal places", value)
-            return None
-        return number
+        return self.money(value, name) if kind is AmountType.AMOUNT else self.rate(value, name)
 
 
 _ITEM_DERIVED = (

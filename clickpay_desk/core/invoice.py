@@ -35,29 +35,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
+from .agreement import CART_DESCRIPTION_MAX, CART_ID_MAX
 from .contact import check_country, check_email
-from .dates import parse_wire_datetime, pt2_invoice_date_violations, require_aware_now
+from .dates import (
+    aware_violation,
+    parse_wire_datetime,
+    pt2_invoice_date_violations,
+    require_aware_now,
+)
 from .money import (
+    EXACT,
     GATEWAY_CURRENCIES,
     MAX_AMOUNT,
     MIN_AMOUNT,
+    as_decimal,
     format_amount,
     minor_units,
     normalize_currency,
     parse_amount,
     parse_decimal,
+    percent_of,
     quantum,
     significant_decimals,
 )
 from .rules import RuleViolation, ValidationError
 
-MAX_CART_ID = 64
-MAX_CART_DESCRIPTION = 128
 TRAN_TYPES = ("sale", "auth")
 TRAN_CLASSES = ("ecom",)
 LANGUAGES = ("en", "ar")
@@ -68,24 +76,10 @@ MAX_QUANTITY = 10**12
 MAX_RATE = Decimal(100)
 
 _ZERO = Decimal(0)
-_PERCENT = Decimal("0.01")
-# Unbounded precision: products are exact whatever arrives (a hostile 10**100 quantity included),
-# so rounding happens only where the rules say, and nothing raises. Percentages multiply by 0.01
-# rather than divide by 100, which keeps every operation exact.
-_CTX = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
 _STRICT_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # not \d: that also matches "١١٩"
 _DIGITS = re.compile(r"^\s*[0-9]+\s*$")  # str.isdigit() also takes "²", which int() refuses
 _URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 _LINE_FIELD = re.compile(r"^invoice\.line_items\[(\d+)\](?:\.(\w+))?$")
-
-
-def _decimal_field(value: object, name: str) -> Decimal:
-    """Coerce a constructor argument: Decimal or int, never float (nor bool)."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    raise TypeError(f"{name} must be Decimal or int, not {type(value).__name__}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -111,7 +105,7 @@ class LineItem:
             "tax_rate",
             "tax_total",
         ):
-            object.__setattr__(self, name, _decimal_field(getattr(self, name), name))
+            object.__setattr__(self, name, as_decimal(getattr(self, name), name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +135,17 @@ class InvoiceTotals:
 
 def line_totals_at(item: LineItem, q: Decimal) -> LineTotals:
     """Line figures rounded at quantum ``q`` (Decimal('0.01') for SAR)."""
-    net = _CTX.quantize(_CTX.multiply(item.unit_cost, item.quantity), q)
+    net = EXACT.quantize(EXACT.multiply(item.unit_cost, item.quantity), q)
     if item.discount_amount:
-        discount = _CTX.quantize(item.discount_amount, q)
+        discount = EXACT.quantize(item.discount_amount, q)
     else:
-        discount = _CTX.quantize(_CTX.multiply(_CTX.multiply(net, item.discount_rate), _PERCENT), q)
+        discount = percent_of(net, item.discount_rate, q)
+    taxable = EXACT.subtract(net, discount)
     if item.tax_total:
-        tax = _CTX.quantize(item.tax_total, q)
+        tax = EXACT.quantize(item.tax_total, q)
     else:
-        base = _CTX.subtract(net, discount)
-        tax = _CTX.quantize(_CTX.multiply(_CTX.multiply(base, item.tax_rate), _PERCENT), q)
-    total = _CTX.add(_CTX.subtract(net, discount), tax)
-    return LineTotals(net, discount, tax, total)
+        tax = percent_of(taxable, item.tax_rate, q)
+    return LineTotals(net, discount, tax, EXACT.add(taxable, tax))
 
 
 def compute_line(item: LineItem, currency: str) -> LineTotals:
@@ -170,13 +163,13 @@ def compute_totals(
 ) -> InvoiceTotals:
     """Totals of a whole invoice, computed from scratch (what the engine is tested against)."""
     q = quantum(currency)
-    net = discount = tax = lines_total = _CTX.quantize(_ZERO, q)
+    net = discount = tax = lines_total = EXACT.quantize(_ZERO, q)
     for item in lines:
         t = line_totals_at(item, q)
-        net = _CTX.add(net, t.net)
-        discount = _CTX.add(discount, t.discount)
-        tax = _CTX.add(tax, t.tax)
-        lines_total = _CTX.add(lines_total, t.total)
+        net = EXACT.add(net, t.net)
+        discount = EXACT.add(discount, t.discount)
+        tax = EXACT.add(tax, t.tax)
+        lines_total = EXACT.add(lines_total, t.total)
     return finish_totals(
         currency, net, discount, tax, lines_total, shipping_charges, extra_charges, extra_discount
     )
@@ -194,10 +187,10 @@ def finish_totals(
 ) -> InvoiceTotals:
     """Add the invoice-level charges to summed line figures."""
     q = quantum(currency)
-    shipping = _CTX.quantize(_decimal_field(shipping_charges, "shipping_charges"), q)
-    extra = _CTX.quantize(_decimal_field(extra_charges, "extra_charges"), q)
-    off = _CTX.quantize(_decimal_field(extra_discount, "extra_discount"), q)
-    grand = _CTX.subtract(_CTX.add(_CTX.add(lines_total, shipping), extra), off)
+    shipping = EXACT.quantize(as_decimal(shipping_charges, "shipping_charges"), q)
+    extra = EXACT.quantize(as_decimal(extra_charges, "extra_charges"), q)
+    off = EXACT.quantize(as_decimal(extra_discount, "extra_discount"), q)
+    grand = EXACT.subtract(EXACT.add(EXACT.add(lines_total, shipping), extra), off)
     return InvoiceTotals(
         currency.upper(), net, discount, tax, lines_total, shipping, extra, off, grand
     )
@@ -254,7 +247,6 @@ class Invoice:
     profile_id: int | None = None
     tran_type: str = "sale"
     tran_class: str = "ecom"
-    _totals: InvoiceTotals | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         code = normalize_currency(self.currency, "cart_currency")
@@ -270,7 +262,7 @@ class Invoice:
                 )
 
         for name in ("shipping_charges", "extra_charges", "extra_discount"):
-            value = _decimal_field(getattr(self, name), name)
+            value = as_decimal(getattr(self, name), name)
             object.__setattr__(self, name, value)
             exact(value, "invoice." + name)
         for i, item in enumerate(self.lines):
@@ -283,12 +275,9 @@ class Invoice:
             if value is not None:
                 if not isinstance(value, datetime):
                     raise TypeError(f"{name} must be a datetime")
-                if value.tzinfo is None or value.utcoffset() is None:
-                    found.append(
-                        RuleViolation(
-                            "invoice." + name, "must include a UTC offset", value.isoformat()
-                        )
-                    )
+                naive = aware_violation(value, "invoice." + name)
+                if naive is not None:
+                    found.append(naive)
         if found:
             raise ValidationError(found)
 
@@ -297,22 +286,15 @@ class Invoice:
         q = quantum(self.currency)
         return tuple(line_totals_at(item, q) for item in self.lines)
 
-    @property
+    @cached_property
     def totals(self) -> InvoiceTotals:
-        if self._totals is None:
-            object.__setattr__(
-                self,
-                "_totals",
-                compute_totals(
-                    self.lines,
-                    self.currency,
-                    shipping_charges=self.shipping_charges,
-                    extra_charges=self.extra_charges,
-                    extra_discount=self.extra_discount,
-                ),
-            )
-        assert self._totals is not None
-        return self._totals
+        return compute_totals(
+            self.lines,
+            self.currency,
+            shipping_charges=self.shipping_charges,
+            extra_charges=self.extra_charges,
+            extra_discount=self.extra_discount,
+        )
 
     @property
     def cart_amount(self) -> Decimal:
@@ -465,6 +447,19 @@ class WireReader:
             self.found.extend(RuleViolation(v.field, v.rule, value) for v in exc.violations)
             return None
 
+    def rate(self, value: object, name: str) -> Decimal | None:
+        """A percentage: 0 to 100 with at most ``RATE_DECIMALS`` decimals."""
+        number = self.number(value, name)
+        if number is None:
+            return None
+        if not _ZERO <= number <= MAX_RATE:
+            self.add(name, "must be a percentage from 0 to 100", value)
+            return None
+        if significant_decimals(number) > RATE_DECIMALS:
+            self.add(name, f"must have at most {RATE_DECIMALS} decimal places", value)
+            return None
+        return number
+
     def text(
         self,
         data: Mapping[str, Any],
@@ -559,9 +554,9 @@ def _read_request(payload: object, now: datetime | None, strict: bool) -> _Read:
 
     tran_type = choice("tran_type", TRAN_TYPES, "sale")
     tran_class = choice("tran_class", TRAN_CLASSES, "ecom")
-    cart_id = r.text(payload, "cart_id", "cart_id", required=True, max_len=MAX_CART_ID)
+    cart_id = r.text(payload, "cart_id", "cart_id", required=True, max_len=CART_ID_MAX)
     cart_description = r.text(
-        payload, "cart_description", "cart_description", required=True, max_len=MAX_CART_DESCRIPTION
+        payload, "cart_description", "cart_description", required=True, max_len=CART_DESCRIPTION_MAX
     )
 
     currency: str | None = None
@@ -609,7 +604,7 @@ def _read_request(payload: object, now: datetime | None, strict: bool) -> _Read:
         "due_date": None,
     }
     lang, disable_edit = "en", False
-    lines_ok = False
+    lines_ok = charges_ok = False
     if not isinstance(inv, Mapping):
         r.add(
             "invoice",
@@ -630,10 +625,13 @@ def _read_request(payload: object, now: datetime | None, strict: bool) -> _Read:
             else:
                 r.add("invoice.lang", "must be en or ar", raw_lang)
         disable_edit = r.flag(inv, "disable_edit", "invoice.disable_edit")
+        charges_ok = True
         for key in charges:
             if inv.get(key) is not None:
                 value = r.amount(inv[key], currency, "invoice." + key, minimum=_ZERO)
-                if value is not None:
+                if value is None:
+                    charges_ok = False  # reported; the total cannot be checked without it
+                else:
                     charges[key] = value
         dates_ok = True
         for key in dates:
@@ -651,10 +649,6 @@ def _read_request(payload: object, now: datetime | None, strict: bool) -> _Read:
             )
         lines_ok = _read_lines(r, inv.get("line_items"), currency, lines)
 
-    charges_ok = currency is not None and all(
-        not isinstance(inv, Mapping) or inv.get(k) is None or charges[k] is not None
-        for k in charges
-    )
     if currency is not None and lines_ok and charges_ok and isinstance(inv, Mapping):
         totals = compute_totals(lines, currency, **charges)
         grand = totals.grand_total
@@ -788,7 +782,7 @@ def _read_line(r: WireReader, entry: object, currency: str | None, prefix: str) 
                 r.add(prefix + ".quantity", f"must be at most {MAX_QUANTITY}", entry["quantity"])
             else:
                 quantity = value.to_integral_value()
-                if _CTX.multiply(unit_cost, quantity) > MAX_AMOUNT:
+                if EXACT.multiply(unit_cost, quantity) > MAX_AMOUNT:
                     r.add(
                         prefix + ".quantity",
                         f"unit_cost × quantity must not exceed {MAX_AMOUNT}",
@@ -803,18 +797,10 @@ def _read_line(r: WireReader, entry: object, currency: str | None, prefix: str) 
                 amounts[key] = value
     for key in ("discount_rate", "tax_rate"):
         amounts[key] = _ZERO
-        raw = entry.get(key)
-        if raw is None:
-            continue
-        value = r.number(raw, f"{prefix}.{key}")
-        if value is None:
-            continue
-        if not _ZERO <= value <= MAX_RATE:
-            r.add(f"{prefix}.{key}", "must be a percentage from 0 to 100", raw)
-        elif significant_decimals(value) > RATE_DECIMALS:
-            r.add(f"{prefix}.{key}", f"must have at most {RATE_DECIMALS} decimal places", raw)
-        else:
-            amounts[key] = value
+        if entry.get(key) is not None:
+            value = r.rate(entry[key], f"{prefix}.{key}")
+            if value is not None:
+                amounts[key] = value
     sku = r.text(entry, "sku", prefix + ".sku")
     description = r.text(entry, "description", prefix + ".description")
     url = r.url(entry, "url", prefix + ".url")

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+)
 
 import iso4217
 
@@ -35,9 +45,12 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # Spaces people paste between thousands: plain, no-break, narrow no-break, thin.
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
-# Rounding to the minor unit must never fail or lose digits on the integer side: the default
-# context (28 digits) raises InvalidOperation when quantizing 10**30 to cents.
-_WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
+#: The context of every money operation in core: unbounded precision, so products are exact
+#: whatever arrives and rounding happens only where the rules say (half-up, at a quantum). The
+#: default context (28 digits) would round 10**30 × 1.5 silently and refuse to quantize 10**30
+#: to cents. Percentages multiply by 0.01 rather than divide by 100, which keeps them exact.
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_UP)
+_PERCENT = Decimal("0.01")
 # Larger than any amount anyone means, small enough to round without building huge numbers.
 _MAX_INTEGER_DIGITS = 100
 # Native digits of CLDR numbering systems Babel leaves in Latin digits.
@@ -83,7 +96,24 @@ def quantum(currency: str) -> Decimal:
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round ``amount`` half-up to the currency's minor unit."""
-    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP, context=_WIDE)
+    return EXACT.quantize(amount, quantum(currency))
+
+
+def percent_of(base: Decimal, rate: Decimal, q: Decimal) -> Decimal:
+    """``base`` × ``rate`` %, rounded half-up at quantum ``q`` (a 15 % tax on 9.99: 1.50)."""
+    return EXACT.quantize(EXACT.multiply(EXACT.multiply(base, rate), _PERCENT), q)
+
+
+def as_decimal(value: object, name: str) -> Decimal:
+    """A Decimal from a constructor argument: Decimal or int, never float (nor bool).
+
+    Raises ``TypeError``: passing a float to a money value is a programming error, not input.
+    """
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise TypeError(f"{name} must be Decimal or int, not {type(value).__name__}")
 
 
 def parse_decimal(value: object, field: str = "amount") -> Decimal:
@@ -159,11 +189,12 @@ def parse_amount(
         raise ValidationError.single(
             field, f"{currency.upper()} allows at most {units} decimal places", value
         )
+    # The limits are shown as the currency can write them: JPY's smallest amount is 1, not 0.01.
     if minimum is not None and amount < minimum:
-        shown = format_amount(minimum, currency)
+        shown = format_amount(minimum.quantize(quantum(currency), ROUND_CEILING, EXACT), currency)
         raise ValidationError.single(field, f"must be at least {shown}", value)
     if maximum is not None and amount > maximum:
-        shown = format_amount(maximum, currency)
+        shown = format_amount(maximum.quantize(quantum(currency), ROUND_FLOOR, EXACT), currency)
         raise ValidationError.single(field, f"must be at most {shown}", value)
     return quantize(amount, currency)
 
@@ -212,11 +243,9 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        if isinstance(self.amount, float | bool) or not isinstance(self.amount, Decimal | int):
-            raise TypeError("Money.amount must be Decimal or int, never float")
         code = self.currency.strip().upper()
         object.__setattr__(self, "currency", code)
-        object.__setattr__(self, "amount", quantize(Decimal(self.amount), code))
+        object.__setattr__(self, "amount", quantize(as_decimal(self.amount, "Money.amount"), code))
 
     @classmethod
     def parse(cls, value: object, currency: str, field: str = "amount") -> Money:
@@ -232,14 +261,14 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         self._same(other)
-        return Money(self.amount + other.amount, self.currency)
+        return Money(EXACT.add(self.amount, other.amount), self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._same(other)
-        return Money(self.amount - other.amount, self.currency)
+        return Money(EXACT.subtract(self.amount, other.amount), self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money(self.amount.copy_negate(), self.currency)
 
     def __lt__(self, other: Money) -> bool:
         self._same(other)

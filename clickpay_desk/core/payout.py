@@ -48,15 +48,7 @@ from schwifty.registry import get_iban_spec
 
 from .agreement import parse_int
 from .contact import check_country, check_e164, check_email
-from .money import (
-    MAX_AMOUNT,
-    format_amount,
-    minor_units,
-    normalize_currency,
-    parse_decimal,
-    quantize,
-    significant_decimals,
-)
+from .money import format_amount, normalize_currency, parse_amount, parse_decimal, quantize
 from .rules import RuleViolation, ValidationError, raise_if
 
 
@@ -357,21 +349,15 @@ class _Bad(Protocol):  # the ``bad`` callback of _check_request, for the readers
 
 def _amount(value: object, currency: str, bad: _Bad) -> Decimal | None:
     try:
-        amount = parse_decimal(value, "amount")
-    except ValidationError:
-        bad("amount", "must be a number such as 1250.00", value)
-        return None
-    units = minor_units(currency)
-    if significant_decimals(amount) > units:
-        bad("amount", f"{currency} allows at most {units} decimal places", value)
+        amount = parse_amount(value, currency, "amount", minimum=None)
+    except ValidationError as exc:
+        for violation in exc.violations:
+            bad("amount", violation.rule, value)
         return None
     if amount <= 0:
         bad("amount", "must be greater than 0", value)
         return None
-    if amount > MAX_AMOUNT:
-        bad("amount", f"must be at most {MAX_AMOUNT}", value)
-        return None
-    return quantize(amount, currency)
+    return amount
 
 
 def _country(value: object, bad: _Bad) -> str | None:
@@ -384,10 +370,6 @@ def _country(value: object, bad: _Bad) -> str | None:
     return code
 
 
-# The IBAN check is pure and a batch repeats its beneficiaries, so each answer (normalised
-# value, or the broken rule) is cached by the text checked.
-
-
 def _iban(value: object, bad: _Bad) -> str | None:
     if not isinstance(value, str):
         bad("beneficiary_account_number", "must be an IBAN written as text", value)
@@ -398,6 +380,8 @@ def _iban(value: object, bad: _Bad) -> str | None:
     return normalised
 
 
+# The IBAN check is pure and a batch repeats its beneficiaries, so each answer (normalised
+# value, or the broken rule) is cached by the text checked.
 @lru_cache(maxsize=4096)
 def _check_iban(value: str) -> tuple[str | None, str]:
     compact = _IBAN_JUNK.sub("", value).upper()
@@ -436,7 +420,6 @@ def _mobile(value: object, bad: _Bad) -> str | None:
     if rule:
         bad("beneficiary_mobile_number", rule, value)
     return normalised
-
 
 
 def _transfer_code(value: object, bad: _Bad) -> TransferCode | None:

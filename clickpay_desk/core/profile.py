@@ -6,8 +6,10 @@ the OS keyring (``clickpay_desk.secrets``), looked up by ``Profile.secret_name``
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from .rules import RuleViolation
 
@@ -62,7 +64,7 @@ class Profile:
         found: list[RuleViolation] = []
         if not self.name.strip():
             found.append(RuleViolation("name", "is required"))
-        if not self.base_url.startswith(("https://", "http://127.", "http://localhost")):
+        if not _safe_url(self.base_url):
             found.append(RuleViolation("base_url", "must be an https:// address", self.base_url))
         if not self.merchant_id.strip():
             what = "profile id" if self.gateway is GatewayKind.CLICKPAY else "merchant public key"
@@ -78,6 +80,29 @@ class Profile:
         if self.language not in ("en", "ar"):
             found.append(RuleViolation("language", "must be en or ar", self.language))
         return found
+
+
+def _safe_url(url: str) -> bool:
+    """https:// with a host; plain http:// only to this computer (the sandbox on loopback).
+
+    The secret travels in every request's headers: a prefix test would let
+    "http://localhost.example.com" or "http://127.example.com" take it in clear text.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:  # "http://[::1" and the like
+        return False
+    if parts.scheme == "https":
+        return bool(host)
+    if parts.scheme != "http":
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _ascii_digits(text: str) -> bool:

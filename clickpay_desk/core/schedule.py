@@ -14,6 +14,8 @@ payment *after* the initial one):
 
 Open-ended agreements (``repeat_terms`` = 0) have no end and no final payment; they are projected
 up to ``horizon`` (inclusive) and/or ``max_count`` entries, and one of the two is required.
+Every schedule stops at the calendar's last day (31 December 9999): the reference sets no limit
+on ``repeat_every`` or ``repeat_terms``, and a date past it cannot even be represented.
 
 Month-end rule: monthly dates are always computed from the anchor, never from the previous
 installment, and a day the month does not have is clamped to its last day. An anchor of
@@ -78,7 +80,7 @@ def repeat_due_date(agreement: Agreement, number: int) -> date:
 
 
 def iter_schedule(agreement: Agreement, start: date) -> Iterator[Installment]:
-    """Every installment in date order; endless for an open-ended agreement."""
+    """Every installment in date order; endless for an open-ended agreement (up to 9999)."""
     if start >= agreement.first_installment_due_date:
         raise ValidationError.single(
             "start",
@@ -90,22 +92,24 @@ def iter_schedule(agreement: Agreement, start: date) -> Iterator[Installment]:
     yield Installment(0, start, agreement.initial_amount, currency, InstallmentKind.INITIAL)
     number = 1
     while agreement.is_open_ended or number <= agreement.repeat_terms:
-        yield Installment(
-            number,
-            repeat_due_date(agreement, number),
-            agreement.repeat_amount,
-            currency,
-            InstallmentKind.REPEAT,
-        )
+        due = _due_date(agreement, number)
+        if due is None:
+            return
+        yield Installment(number, due, agreement.repeat_amount, currency, InstallmentKind.REPEAT)
         number += 1
-    if agreement.final_amount is not None:
-        yield Installment(
-            number,
-            repeat_due_date(agreement, number),
-            agreement.final_amount,
-            currency,
-            InstallmentKind.FINAL,
-        )
+    if agreement.final_amount is None:
+        return
+    due = _due_date(agreement, number)
+    if due is not None:
+        yield Installment(number, due, agreement.final_amount, currency, InstallmentKind.FINAL)
+
+
+def _due_date(agreement: Agreement, number: int) -> date | None:
+    """:func:`repeat_due_date`, or None once it would fall after 31 December 9999."""
+    try:
+        return repeat_due_date(agreement, number)
+    except (OverflowError, ValueError):  # timedelta/date out of range, or a year past 9999
+        return None
 
 
 def project_schedule(
@@ -157,16 +161,10 @@ def schedule_total(installments: Iterable[Installment]) -> Decimal:
     return quantize(total, currency) if currency is not None else total
 
 
-def agreement_total(agreement: Agreement) -> Decimal | None:
-    """All a finite agreement charges (initial + repeats + final); ``None`` if open-ended."""
-    return agreement.total
-
-
 __all__ = [
     "Installment",
     "InstallmentKind",
     "add_months",
-    "agreement_total",
     "iter_schedule",
     "next_installment",
     "project_schedule",

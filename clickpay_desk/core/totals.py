@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from decimal import Decimal
 from typing import Generic, TypeVar
 
 from .geidea_invoice import (
@@ -26,9 +26,7 @@ from .geidea_invoice import (
     geidea_quantum,
 )
 from .invoice import Invoice, InvoiceTotals, LineItem, LineTotals, finish_totals, line_totals_at
-from .money import decimals_of, normalize_currency, quantum
-
-_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+from .money import EXACT, decimals_of, normalize_currency, quantum
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,10 +51,10 @@ class _IncrementalTotals(ABC, Generic[T, R]):
         """One line's figures, and the same as minor-unit integers."""
 
     def _minor(self, amount: Decimal) -> int:
-        return int(amount.scaleb(self._units, _EXACT))
+        return int(amount.scaleb(self._units, EXACT))
 
     def _decimal(self, minor: int) -> Decimal:
-        return Decimal(minor).scaleb(-self._units, _EXACT)
+        return Decimal(minor).scaleb(-self._units, EXACT)
 
     def _add(self, row: Row, sign: int) -> None:
         s = self._sums
@@ -69,7 +67,7 @@ class _IncrementalTotals(ABC, Generic[T, R]):
         n = len(self._items)
         if not -n <= index < n:
             raise IndexError(f"line {index} does not exist (the invoice has {n} lines)")
-        return index % n if n else index
+        return index % n
 
     def __len__(self) -> int:
         return len(self._items)
@@ -245,7 +243,9 @@ class EInvoiceTotalsEngine(_IncrementalTotals[EInvoiceItem, EInvoiceItemTotals])
             raise TypeError("items must be EInvoiceItem values")
         t = compute_item_at(item, self._q)
         m = self._minor
-        gross = m(item.price.quantize(self._q, context=_EXACT)) * item.quantity
+        # Half-up like compute_item_at: a price with more decimals than the unit (10.005) must
+        # round the same way in both, or the discount (gross − without tax) goes negative.
+        gross = m(EXACT.quantize(item.price, self._q)) * item.quantity
         without_tax = m(t.total_without_tax)
         return t, (gross, gross - without_tax, m(t.total_tax), m(t.total))
 
@@ -281,9 +281,16 @@ class EInvoiceTotalsEngine(_IncrementalTotals[EInvoiceItem, EInvoiceItemTotals])
 
     def totals(self) -> EInvoiceTotals:
         """The derived invoice fields; ``items`` is a copy of the per-item figures (O(n))."""
+        return self._finish(tuple(self._figures))
+
+    @property
+    def grand_total(self) -> Decimal:
+        return self._finish(()).grand_total  # O(1): the per-item figures are not copied
+
+    def _finish(self, items: tuple[EInvoiceItemTotals, ...]) -> EInvoiceTotals:
         return finish_einvoice(
             self._q,
-            tuple(self._figures),
+            items,
             self.subtotal_without_tax,
             self.subtotal_tax,
             self.subtotal,
@@ -292,17 +299,3 @@ class EInvoiceTotalsEngine(_IncrementalTotals[EInvoiceItem, EInvoiceItemTotals])
             invoice_discount=self.invoice_discount,
             invoice_discount_type=self.invoice_discount_type,
         )
-
-    @property
-    def grand_total(self) -> Decimal:
-        return finish_einvoice(
-            self._q,
-            (),
-            self.subtotal_without_tax,
-            self.subtotal_tax,
-            self.subtotal,
-            extra_charges=self.extra_charges,
-            extra_charges_type=self.extra_charges_type,
-            invoice_discount=self.invoice_discount,
-            invoice_discount_type=self.invoice_discount_type,
-        ).grand_total

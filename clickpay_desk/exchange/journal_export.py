@@ -87,12 +87,20 @@ def _profile(profile_id: int | None, profiles: Mapping[int, str]) -> str:
 
 
 def _public(data: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if _SECRET_KEY.search(str(key)):
-            continue
-        out[str(key)] = _public(value) if isinstance(value, Mapping) else value
-    return out
+    return {
+        str(key): _public_value(value)
+        for key, value in data.items()
+        if not _SECRET_KEY.search(str(key))
+    }
+
+
+def _public_value(value: Any) -> Any:
+    # Objects inside lists too: a result listing entries must not carry their tokens along.
+    if isinstance(value, Mapping):
+        return _public(value)
+    if isinstance(value, list | tuple):
+        return [_public_value(item) for item in value]
+    return value
 
 
 def _scalar(value: Any) -> str:

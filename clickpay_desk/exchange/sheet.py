@@ -173,6 +173,7 @@ def write_xlsx(path: Path | str, sheets: Sequence[SheetSpec], *, tz: tzinfo | No
     target = Path(path)
     # Convert (and so validate) everything before the disk is touched.
     prepared = [(sheet, _prepare(sheet, tz)) for sheet in sheets]
+
     def save(out: IO[bytes]) -> None:
         # Built only once the temporary file is open: a write-only sheet that is never saved
         # fails noisily later, at garbage collection.

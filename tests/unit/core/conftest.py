@@ -20,6 +20,6 @@ def load_reference(name: str, *, decimals: bool = False) -> Any:
 
 
 @pytest.fixture
-def reference_sample() -> Callable[..., Any]:
-    """``reference_sample("000_create_invoice_request.json", decimals=True)``: a fresh copy."""
+def sample() -> Callable[..., Any]:
+    """``sample("000_create_invoice_request.json", decimals=True)``: a fresh copy."""
     return load_reference

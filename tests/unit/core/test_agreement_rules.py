@@ -238,6 +238,24 @@ def test_final_amount_is_added_to_the_total() -> None:
     assert agreement.total == Decimal("710.50")
 
 
+def test_a_final_amount_below_the_gateway_minimum_is_refused() -> None:
+    # KWD writes 0.005 exactly, but no amount below 0.01 goes to the gateway.
+    with pytest.raises(ValidationError) as caught:
+        agreement_from_wire(
+            wire_agreement(agreement_currency="KWD", initial_amount="1", final_amount="0.005")
+        )
+    v = only(list(caught.value.violations))
+    assert (v.field, v.rule) == ("agreement.final_amount", "must be 0 or at least 0.01")
+
+
+def test_total_stays_exact_for_any_number_of_terms() -> None:
+    agreement = agreement_from_wire(
+        wire_agreement(repeat_amount="9999999999.99", repeat_terms=10**20, final_amount="0.01")
+    )
+    # 100.00 + 10**20 × 9999999999.99 + 0.01: 32 digits, past the default 28-digit context
+    assert agreement.total == Decimal("999999999999000000000000000100.01")
+
+
 # --- every rule with bad input ---------------------------------------------------------------
 
 TODAY = date(2025, 1, 15)
@@ -367,6 +385,7 @@ def test_cart_amount_decimals_follow_the_currency(currency: str, amount: str, ok
         ("final_amount", "-1", "must not be negative"),
         ("final_amount", "1.999", "decimal places"),
         ("final_amount", "x", "must be a number"),
+        ("final_amount", Decimal("-1E+99999999999"), "too large"),  # refused, not computed
         ("repeat_terms", _DROP, "is required"),
         ("repeat_terms", -1, "0 (open-ended) or more"),
         ("repeat_terms", "two", "whole number"),

@@ -36,6 +36,6 @@ def test_invoice_customer_with_unknown_country_is_refused() -> None:
         "cart_id": "c1", "cart_description": "d", "cart_currency": "SAR", "cart_amount": "9.50",
         "customer_details": {"name": "A", "email": "a@example.com", "country": "XX"},
         "invoice": {"line_items": [{"unit_cost": "9.50", "quantity": 1}]},
-    }
+    }  # fmt: skip
     found = validate_invoice_request(payload, datetime(2026, 1, 1, tzinfo=UTC))
     assert [v.field for v in found] == ["customer_details.country"]

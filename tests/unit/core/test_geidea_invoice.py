@@ -38,11 +38,6 @@ ITEM_DERIVED = ("priceWithDiscount", "priceTax", "priceTotal", "totalWithoutTax"
 DETAIL_DERIVED = ("subtotalWithoutTax", "subtotalTax", "subtotal", "grandTotal")
 
 
-@pytest.fixture
-def sample(reference_sample: Sample) -> Sample:
-    return reference_sample
-
-
 def with_real_email(payload: dict[str, Any]) -> dict[str, Any]:
     # The reference's e-mails went through an e-mail obfuscator: "[email protected]".
     payload = copy.deepcopy(payload)
@@ -359,6 +354,17 @@ def test_each_rule_names_its_field(
     matching = [v for v in found if v.field == field]
     assert matching, f"expected a violation on {field}, got {found}"
     assert any(rule_part in v.rule for v in matching), matching
+
+
+def test_subtotal_must_be_more_than_a_hundredth_whatever_the_charges() -> None:
+    payload = body(amount="5.01", eInvoiceDetails__eInvoiceItems=[
+        {"price": "0.01", "quantity": 1, "total": "0.01"}
+    ], eInvoiceDetails__subtotal="0.01", eInvoiceDetails__grandTotal="5.01",
+        eInvoiceDetails__invoiceDiscount=_DROP, eInvoiceDetails__extraCharges=5)  # fmt: skip
+    found = validate_einvoice_request(payload, CREATED)
+    assert [(v.field, v.rule) for v in found] == [
+        ("eInvoiceDetails.subtotal", "must be greater than 0.01")
+    ]
 
 
 def test_phone_instead_of_email() -> None:

@@ -353,8 +353,3 @@ def test_from_wire_refuses_non_objects() -> None:
         with pytest.raises(ValidationError) as err:
             invoice_from_wire(bad)  # type: ignore[arg-type]
         assert err.value.violations[0].field == "request"
-
-
-@pytest.fixture
-def sample(reference_sample: Sample) -> Sample:
-    return reference_sample

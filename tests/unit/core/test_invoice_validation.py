@@ -191,6 +191,16 @@ def test_a_broken_line_does_not_also_blame_the_totals() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("shipping_charges", "10.001"), ("extra_charges", "lots"), ("extra_discount", "-1")],
+)
+def test_a_broken_charge_does_not_also_blame_the_totals(key: str, value: str) -> None:
+    # Without the charge the total is unknown: cart_amount and invoice.total are not judged.
+    found = rules_of(request(**{f"invoice__{key}": value, "invoice__total": "119.00"}))
+    assert [field for field, _ in found] == [f"invoice.{key}"]
+
+
 def test_every_violation_is_reported_at_once() -> None:
     payload = request(
         profile_id=_DROP, cart_id="", cart_amount="1.001", invoice__lang="de",

@@ -191,6 +191,8 @@ def test_parse_amount_keeps_exactly_the_currency_decimals(
         ("0", "SAR", "must be at least 0.01"),
         ("-5", "SAR", "must be at least 0.01"),
         ("0.001", "KWD", "must be at least 0.010"),
+        ("0", "JPY", "must be at least 1"),  # the smallest yen amount, not "0" (0.01 rounded)
+        ("10000000000", "JPY", "must be at most 9999999999"),
         ("10000000000.00", "SAR", "must be at most 9999999999.99"),
     ],
 )
@@ -339,3 +341,12 @@ def test_money_parse_names_the_field() -> None:
         Money.parse("12.345", "SAR", "shipping_charges")
     assert only(err.value) == ("shipping_charges", "SAR allows at most 2 decimal places")
     assert Money.parse(10**30, "SAR").amount == Decimal(10) ** 30
+
+
+def test_money_arithmetic_never_rounds_away_digits() -> None:
+    # 31 significant digits: Decimal's default context (28) would drop the cents.
+    big = Money(Decimal(10) ** 28, "SAR")
+    cent = Money(Decimal("0.01"), "SAR")
+    assert (big + cent).wire() == "10000000000000000000000000000.01"
+    assert (big - cent).wire() == "9999999999999999999999999999.99"
+    assert (-(big + cent)).amount == Decimal("-10000000000000000000000000000.01")

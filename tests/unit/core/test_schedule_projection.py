@@ -17,7 +17,6 @@ from clickpay_desk.core.schedule import (
     Installment,
     InstallmentKind,
     add_months,
-    agreement_total,
     iter_schedule,
     next_installment,
     project_schedule,
@@ -72,7 +71,7 @@ def test_reference_sample_schedule_every_two_days_with_a_final_payment() -> None
         (2, date(2024, 5, 24), Decimal("1.01"), InstallmentKind.REPEAT),
         (3, date(2024, 5, 26), Decimal("1.01"), InstallmentKind.FINAL),
     ]
-    assert schedule_total(schedule) == Decimal("4.04") == agreement_total(sample)
+    assert schedule_total(schedule) == Decimal("4.04") == sample.total
 
 
 def test_daily_schedule() -> None:
@@ -253,8 +252,8 @@ def test_totals_are_decimal_at_the_currency_decimals() -> None:
     total = schedule_total(schedule)
     assert isinstance(total, Decimal)
     assert str(total) == "2.265"  # 1.250 + 8 × 0.125 + 0.015
-    assert agreement_total(kwd) == total
-    assert agreement_total(agreement(terms=0)) is None
+    assert kwd.total == total
+    assert agreement(terms=0).total is None
     assert schedule_total([]) == Decimal(0)
 
 
@@ -263,6 +262,25 @@ def test_schedule_total_refuses_mixed_currencies() -> None:
     usd = project_schedule(agreement(currency="USD"), date(2025, 1, 1))
     with pytest.raises(ValueError):
         schedule_total(sar + usd)
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        agreement(period=RepeatPeriod.MONTH, every=10**7, terms=2, final="1.00"),
+        agreement(period=RepeatPeriod.WEEK, every=10**9, terms=0),
+        agreement(period=RepeatPeriod.DAY, every=10**18, terms=5),
+    ],
+    ids=["months", "weeks-open-ended", "days"],
+)
+def test_a_schedule_ends_with_the_calendar_instead_of_crashing(plan: Agreement) -> None:
+    # Reference 002 sets no limit on repeat_every: the second repeat already falls after 9999.
+    schedule = project_schedule(plan, date(2025, 1, 1), max_count=10)
+    assert [(i.number, i.due_date) for i in schedule] == [
+        (0, date(2025, 1, 1)),
+        (1, plan.first_installment_due_date),
+    ]
+    assert next_installment(plan, date(2025, 1, 1), date(2025, 6, 1)) is None
 
 
 def test_long_open_ended_projection_is_fast_and_lazy() -> None:

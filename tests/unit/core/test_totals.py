@@ -118,8 +118,8 @@ def test_engine_readouts() -> None:
     assert engine.grand_total == D("20.85")
 
 
-def test_engine_takes_over_an_invoice(reference_sample: Any) -> None:
-    invoice = invoice_from_wire(reference_sample("000_create_invoice_request.json"))
+def test_engine_takes_over_an_invoice(sample: Any) -> None:
+    invoice = invoice_from_wire(sample("000_create_invoice_request.json"))
     engine = InvoiceTotalsEngine.from_invoice(invoice)
     assert engine.totals() == invoice.totals
     assert engine.grand_total == D("9.50")
@@ -210,3 +210,12 @@ def test_geidea_engine_reference_sample() -> None:
     assert str(engine.grand_total) == "1000.00"
     engine.set_charges(extra_charges=D(5))
     assert engine.grand_total == D("1005.00")
+
+
+def test_geidea_engine_rounds_an_over_precise_price_half_up_like_the_rules() -> None:
+    # 10.005 rounds to 10.01 in compute_einvoice; the engine's gross must agree, or the
+    # discount column would show -0.01 on a line without any discount.
+    item = EInvoiceItem(price=D("10.005"), quantity=3)
+    engine = EInvoiceTotalsEngine("SAR", [item])
+    assert (engine.net, engine.discount) == (D("30.03"), D("0.00"))
+    assert engine.totals() == compute_einvoice([item], "SAR")

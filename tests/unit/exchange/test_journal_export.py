@@ -158,3 +158,15 @@ def test_outcome_never_contains_the_raw_request(tmp_path: Path) -> None:
     values = [c.value for c in ws[2]]
     assert values[6] == 'tran_ref: TST2410100012345; nested: {"code": "A"}'
     assert not any(isinstance(v, str) and "cart_id" in v for v in values)
+
+
+def test_secrets_inside_lists_of_objects_are_dropped_too(tmp_path: Path) -> None:
+    listed = entry(
+        6,
+        JournalStatus.DONE,
+        result={"entries": [{"entry_id": 52, "token": SECRETS[3]}, {"entry_id": 54}]},
+    )
+    ws = load_workbook(export_journal([listed], tmp_path / "a.xlsx"))["Activity"]
+    outcome = ws["G2"].value
+    assert SECRETS[3] not in outcome and "token" not in outcome
+    assert outcome == 'entries: [{"entry_id": 52}, {"entry_id": 54}]'
