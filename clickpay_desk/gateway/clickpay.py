@@ -27,7 +27,6 @@ from .http import (
     Timeouts,
     check_secret,
     path_segment,
-    text_of,
     timeouts_from,
 )
 from .models import (
@@ -41,7 +40,7 @@ from .models import (
     Transaction,
     TranStatus,
 )
-from .wirefields import Fields, invalid
+from .wirefields import Fields, invalid, scalar_text
 
 
 class Pt2Dialect:
@@ -56,10 +55,10 @@ class Pt2Dialect:
     def read_error(self, payload: Any) -> ErrorBody:
         if not isinstance(payload, Mapping):
             return ErrorBody()
-        code = text_of(payload.get("code"))
+        code = scalar_text(payload.get("code"))
         return ErrorBody(
-            message=text_of(payload.get("message")),
-            trace=text_of(payload.get("trace")),
+            message=scalar_text(payload.get("message")),
+            trace=scalar_text(payload.get("trace")),
             code=code,
             auth_failure=code == "1",
             from_gateway="message" in payload or "code" in payload,

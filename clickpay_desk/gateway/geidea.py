@@ -30,10 +30,10 @@ from .http import (
     Timeouts,
     check_secret,
     path_segment,
-    text_of,
     timeouts_from,
 )
 from .http import split_field_message as _split
+from .wirefields import scalar_text
 
 EINVOICE_PATH = "/payment-intent/api/v1/direct/eInvoice"
 
@@ -49,8 +49,8 @@ class GeideaDialect:
     def read_error(self, payload: Any) -> ErrorBody:
         if not isinstance(payload, Mapping):
             return ErrorBody()
-        detailed = text_of(payload.get("detailedResponseMessage"))
-        general = text_of(payload.get("responseMessage"))
+        detailed = scalar_text(payload.get("detailedResponseMessage"))
+        general = scalar_text(payload.get("responseMessage"))
         # Prefer whichever message names a field; otherwise the more specific one.
         if _split(general) is not None and _split(detailed) is None:
             message = general
@@ -58,9 +58,10 @@ class GeideaDialect:
             message = detailed or general
         return ErrorBody(
             message=message,
-            trace=text_of(payload.get("reference")) or text_of(payload.get("correlationId")),
-            code=text_of(payload.get("detailedResponseCode"))
-            or text_of(payload.get("responseCode")),
+            trace=scalar_text(payload.get("reference"))
+            or scalar_text(payload.get("correlationId")),
+            code=scalar_text(payload.get("detailedResponseCode"))
+            or scalar_text(payload.get("responseCode")),
             from_gateway=any(
                 key in payload
                 for key in ("responseCode", "responseMessage", "detailedResponseMessage")
@@ -70,7 +71,7 @@ class GeideaDialect:
     def refusal_in_success(self, payload: Any) -> ErrorBody | None:
         if not isinstance(payload, Mapping):
             return None
-        code = text_of(payload.get("responseCode"))
+        code = scalar_text(payload.get("responseCode"))
         if code is None or set(code) <= {"0"}:  # "000" (or 0 sent as a number) is success
             return None
         return self.read_error(payload)
@@ -78,10 +79,13 @@ class GeideaDialect:
 
 def two_decimals(amount: Decimal | int | str) -> str:
     """The amount as Geidea signs it: exactly two decimals ("20.00"). More precision is refused."""
-    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-    if not value.is_finite():
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
+        rounded = value.quantize(_TWO_PLACES) if value.is_finite() else None
+    except ArithmeticError:  # "abc", or more digits than a Decimal holds
+        rounded = None
+    if rounded is None:
         raise FieldRefused("amount", "must be a number")
-    rounded = value.quantize(_TWO_PLACES)
     if rounded != value:
         raise FieldRefused("amount", "must not have more than 2 digits after the decimal point")
     return format(rounded, "f")
@@ -138,7 +142,8 @@ class GeideaClient:
         self.public_key = str(public_key).strip()
         if not self.public_key:
             raise ValueError("the merchant public key is required")
-        # Keyed once; the client keeps no plain copy of the password to show up in a dump.
+        # Keyed once: signing keeps no copy of the password (the session keeps one, only to
+        # scrub it from gateway text, and httpx keeps the Basic header).
         self._signer = hmac.new(password.encode("utf-8"), digestmod=hashlib.sha256)
         basic = f"{self.public_key}:{password}"
         self._session = HttpSession(

@@ -33,7 +33,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
@@ -184,19 +183,6 @@ def field_problems(message: str | None) -> tuple[tuple[str, str], ...]:
     if len(parts) > 1 and all(p is not None for p in parts):
         return tuple(p for p in parts if p is not None)
     return (whole,) if whole is not None else ()
-
-
-def text_of(value: Any) -> str | None:
-    """A gateway-supplied scalar as text (numbers too), or None for absent/empty/structured."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        return format(value, "f") if value.is_finite() else None
-    return None
 
 
 @dataclass(frozen=True)

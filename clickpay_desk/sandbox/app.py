@@ -180,7 +180,7 @@ class SandboxApp:
                 try:
                     response = found.handler(request)
                 finally:
-                    self.store.flush()
+                    self.store.flush_soon()
         except Reply as reply:
             response = reply.response
         except ValidationError as exc:  # a rule the handler did not expect to fail
@@ -229,12 +229,16 @@ class SandboxApp:
                 log_list.append(record)
                 del log_list[:-CALLBACK_LOG_LIMIT]
                 self.store.touch()
-                self.store.flush()
+                self.store.flush_soon()
 
     def _seed(self) -> dict[str, Any]:
         from .seed import seed_demo_data
 
         return seed_demo_data(self)
+
+    def close(self) -> None:
+        """Write pending state to the state file now (what a stopping server does)."""
+        self.store.flush()
 
     def snapshot(self) -> dict[str, Any]:
         """What ``GET /_sandbox/state`` answers."""

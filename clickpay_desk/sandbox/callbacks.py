@@ -2,8 +2,9 @@
 
 The body is the payload's JSON bytes; header ``signature`` is the hex HMAC-SHA256 of exactly
 those bytes, keyed with the ClickPay server key (PT2) or the Geidea API password (Geidea), so a
-receiver verifies it over the raw body it got. Delivery is one POST with a short timeout; its
-outcome is recorded in the state (``GET /_sandbox/state`` → ``callbacks``) and never raised.
+receiver verifies it over the raw body it got (with ``gateway.callbacks``, as the desk does).
+Delivery is one POST with a short timeout; its outcome is recorded in the state
+(``GET /_sandbox/state`` → ``callbacks``) and never raised.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import httpx
 
 from clickpay_desk.core import jsonwire
 
-from ..gateway.callbacks import sign as _sign
+from ..gateway.callbacks import SIGNATURE_HEADER, sign
 from .config import SandboxConfig
 
 
@@ -27,14 +28,6 @@ class Outbound:
     payload: dict[str, Any]
     key: str  # the HMAC key
     gateway: str  # "clickpay" | "geidea"
-
-
-def sign(raw_body: bytes, key: str) -> str:
-    """Hex HMAC-SHA256 of ``raw_body`` keyed with ``key`` (the ``signature`` header).
-
-    The same function the desk verifies callbacks with (``gateway.callbacks.sign``).
-    """
-    return _sign(raw_body, key)
 
 
 def deliver(outbound: Outbound, config: SandboxConfig, at: str) -> dict[str, Any]:
@@ -49,7 +42,7 @@ def deliver(outbound: Outbound, config: SandboxConfig, at: str) -> dict[str, Any
         "payload": outbound.payload,
         "delivered": False,
     }
-    headers = {"Content-Type": "application/json", "signature": signature}
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
     if not outbound.url.lower().startswith(("http://", "https://")):
         record["error"] = "not an http(s) URL: not sent"
         return record

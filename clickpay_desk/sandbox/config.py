@@ -23,7 +23,8 @@ class SandboxConfig:
 
     ``public_base_url`` is the origin written into invoice and payment-page links; when ``None``
     the links use the address the request came in on. ``state_file`` keeps the sandbox's data in
-    a JSON file (rewritten atomically after every change) so a restarted server keeps it.
+    a JSON file (rewritten atomically at most every 0.2 s while calls change it, and when the
+    server stops) so a restarted server keeps it.
     ``callback_sender`` replaces the real HTTP delivery of callbacks (tests capture them);
     ``deliver_callbacks=False`` records callbacks in the state without sending them.
     """

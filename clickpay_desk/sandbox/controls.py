@@ -213,10 +213,7 @@ class Controls:
         return Response.json(200, {"faults": self.ctx.faults.armed()})
 
     def clear_faults(self, request: Request) -> Response:
-        faults = self.ctx.faults
-        latency = faults.latency
-        faults.clear()
-        faults.latency = latency
+        self.ctx.faults.clear()
         return Response.json(200, {"faults": []})
 
     def latency(self, request: Request) -> Response:
@@ -231,6 +228,7 @@ class Controls:
     def reset(self, request: Request) -> Response:
         self.ctx.store.reset()
         self.ctx.faults.clear()
+        self.ctx.faults.latency = 0.0
         return Response.json(200, {"message": "Sandbox has been reset"})
 
     def seed(self, request: Request) -> Response:

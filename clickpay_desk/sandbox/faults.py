@@ -52,7 +52,7 @@ class Fault:
             return False
         if self.path.endswith("*"):
             return path.startswith(self.path[:-1])
-        return path == self.path or path.rstrip("/") == self.path.rstrip("/")
+        return path.rstrip("/") == self.path.rstrip("/")
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -127,6 +127,6 @@ class FaultBook:
             return [fault.to_json() for fault in self._faults]
 
     def clear(self) -> None:
+        """Disarm every fault (the latency stays)."""
         with self._lock:
             self._faults.clear()
-            self.latency = 0.0

@@ -63,7 +63,6 @@ PAYABLE = ("Created", "SentToCustomer")
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
 _SLUG = string.ascii_lowercase + string.digits
-QUICK_FIELDS = ("amount", "currency", "customer", "merchantReferenceId", "timestamp", "signature")
 
 
 def geidea_time(moment: datetime) -> str:

@@ -84,6 +84,11 @@ def final_status(entry: dict[str, Any]) -> tuple[str, str]:
     return "Paid", MESSAGE_INITIATED
 
 
+def _sum_of_amounts(batch: dict[str, Any]) -> Decimal:
+    """The batch ``total``: the sum of its entries' amounts (fees not included)."""
+    return sum((parse_decimal(e["amount"]) for e in batch["requests"]), Decimal(0))
+
+
 class Payouts:
     def __init__(self, ctx: Context, clickpay: ClickPay) -> None:
         self.ctx = ctx
@@ -155,8 +160,7 @@ class Payouts:
         }
 
     def _total(self, batch: dict[str, Any]) -> str:
-        total = sum((parse_decimal(e["amount"]) for e in batch["requests"]), Decimal(0))
-        return format_amount(total, batch["currency"])
+        return format_amount(_sum_of_amounts(batch), batch["currency"])
 
     def _entries(self, requests: list[Any], currency: str) -> list[dict[str, Any]]:
         entries = []
@@ -256,8 +260,7 @@ class Payouts:
                     )
                 ],
             )
-        total = sum((parse_decimal(e["amount"]) for e in batch["requests"]), Decimal(0))
-        violations = validate_batch_close(body, len(batch["requests"]), total)
+        violations = validate_batch_close(body, len(batch["requests"]), _sum_of_amounts(batch))
         if violations:
             raise pt2_refusal(self.ctx, violations)
         store = self.ctx.store

@@ -81,6 +81,23 @@ def _hex(length: int = 32) -> str:
     return secrets.token_hex(length // 2).upper()
 
 
+def _cart(body: dict[str, Any]) -> dict[str, Any]:
+    """What an invoice and a payment request keep of a validated request body, normalised."""
+    currency = str(body["cart_currency"]).strip().upper()
+    return {
+        "tran_type": str(body["tran_type"]).strip().lower(),
+        "tran_class": str(body["tran_class"]).strip().lower(),
+        "cart_id": str(body["cart_id"]).strip(),
+        "cart_description": str(body["cart_description"]).strip(),
+        "cart_currency": currency,
+        "cart_amount": format_amount(parse_decimal(body["cart_amount"], "cart_amount"), currency),
+        "customer_details": body.get("customer_details"),
+        "tokenise": body.get("tokenise"),
+        "callback": body.get("callback"),
+        "return": body.get("return"),
+    }
+
+
 class ClickPay:
     """PT2 endpoints and the customer-side operations behind the controls."""
 
@@ -151,8 +168,6 @@ class ClickPay:
         violations = validate_invoice_request(body, store.now())
         if violations:
             raise pt2_refusal(self.ctx, violations)
-        currency = str(body["cart_currency"]).strip().upper()
-        amount = format_amount(parse_decimal(body["cart_amount"], "cart_amount"), currency)
         invoice_id = store.next_number("invoice")
         link = f"{self.ctx.base_url(request)}/payment/request/invoice/{invoice_id}/{_hex()}"
         details = body.get("invoice") or {}
@@ -161,17 +176,8 @@ class ClickPay:
             "status": "pending",
             "invoice_link": link,
             "created": iso_z(store.now()),
-            "tran_type": str(body["tran_type"]).strip().lower(),
-            "tran_class": str(body["tran_class"]).strip().lower(),
-            "cart_id": str(body["cart_id"]).strip(),
-            "cart_description": str(body["cart_description"]).strip(),
-            "cart_currency": currency,
-            "cart_amount": amount,
+            **_cart(body),
             "customer_ref": body.get("customer_ref"),
-            "customer_details": body.get("customer_details"),
-            "tokenise": body.get("tokenise"),
-            "callback": body.get("callback"),
-            "return": body.get("return"),
             "activation_date": details.get("activation_date"),
             "expiry_date": details.get("expiry_date"),
             "due_date": details.get("due_date"),
@@ -301,8 +307,6 @@ class ClickPay:
             ]
         if violations:
             raise pt2_refusal(self.ctx, violations)
-        currency = str(body["cart_currency"]).strip().upper()
-        amount = format_amount(parse_decimal(body["cart_amount"], "cart_amount"), currency)
         tran_ref = self._new_tran_ref()
         redirect = f"{self.ctx.base_url(request)}/payment/page/{_hex(40)}"
         agreement = None
@@ -314,17 +318,8 @@ class ClickPay:
             "status": "P",
             "created": iso_z(store.now()),
             "created_on": today.isoformat(),
-            "tran_type": str(body["tran_type"]).strip().lower(),
-            "tran_class": str(body["tran_class"]).strip().lower(),
-            "cart_id": str(body["cart_id"]).strip(),
-            "cart_description": str(body["cart_description"]).strip(),
-            "cart_currency": currency,
-            "cart_amount": amount,
-            "customer_details": body.get("customer_details"),
+            **_cart(body),
             "shipping_details": body.get("shipping_details"),
-            "tokenise": body.get("tokenise"),
-            "callback": body.get("callback"),
-            "return": body.get("return"),
             "redirect_url": redirect,
             "agreement": agreement,
             "agreement_id": None,
@@ -339,8 +334,8 @@ class ClickPay:
                 "tran_type": TRAN_TYPE_LABELS.get(tx["tran_type"], tx["tran_type"]),
                 "cart_id": tx["cart_id"],
                 "cart_description": tx["cart_description"],
-                "cart_currency": currency,
-                "cart_amount": amount,
+                "cart_currency": tx["cart_currency"],
+                "cart_amount": tx["cart_amount"],
                 "return": body.get("return") or "none",
                 "redirect_url": redirect,
                 "serviceId": 2,

@@ -205,7 +205,6 @@ def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
         batch = store.data["batches"][str(done["batch_id"])]
         batch["closed_on"] = (today - timedelta(days=2)).isoformat()
         app.payouts.progress(today)
-        store.flush()
     open_batch = _ok(
         app,
         "POST",

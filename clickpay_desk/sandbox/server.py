@@ -96,12 +96,13 @@ class SandboxServer(socketserver.ThreadingMixIn, WSGIServer):
         return f"http://{self.server_name}:{self.server_port}"
 
     def stop(self) -> None:
-        """Stop serving and close the socket (idempotent)."""
+        """Stop serving, close the socket and write pending state (idempotent)."""
         if self._thread is not None:
             self.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
         self.server_close()
+        self.app.close()
 
 
 def start_in_thread(
@@ -182,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     finally:
         server.server_close()
-        app.store.flush()
+        app.close()
     return 0
 
 

@@ -3,9 +3,12 @@
 Everything a simulated gateway holds (invoices, transactions, agreements, payout batches, Geidea
 payment intents, the callbacks it sent) lives in :attr:`SandboxStore.data`, a dict of JSON values
 (amounts as text or ``Decimal``). Every handler runs under :attr:`SandboxStore.lock`; a handler
-that changes something calls :meth:`SandboxStore.touch`, and the app writes the state file (when
-there is one) once the handler is done, atomically: a temporary file in the same directory,
-then ``os.replace``. A restarted server loads the file and carries on where it stopped.
+that changes something calls :meth:`SandboxStore.touch`, and once it is done the app asks for the
+state file (when there is one) to be written within :data:`FLUSH_DELAY` seconds
+(:meth:`flush_soon`): a burst of calls shares one write instead of rewriting the whole file after
+each. Every write is atomic (a temporary file in the same directory, then ``os.replace``); a
+stopping server writes what is pending at once (:meth:`flush`). A restarted server loads the
+file and carries on where it stopped.
 
 The clock: the sandbox's "today" is the real date plus ``offset_days``, which
 ``POST /_sandbox/clock/advance`` moves on. Rules such as "activation after today" use it.
@@ -25,6 +28,8 @@ from typing import Any
 from clickpay_desk.core import jsonwire
 
 STATE_VERSION = 1
+#: Seconds a change may wait before the state file is rewritten.
+FLUSH_DELAY = 0.2
 
 #: First number handed out for each kind of id (the next one is start + 1).
 _COUNTER_STARTS = {
@@ -55,11 +60,13 @@ def empty_state() -> dict[str, Any]:
 class SandboxStore:
     """The state of one sandbox, guarded by one re-entrant lock."""
 
-    def __init__(self, state_file: Path | None = None) -> None:
+    def __init__(self, state_file: Path | None = None, flush_delay: float = FLUSH_DELAY) -> None:
         self.lock = threading.RLock()
         self.state_file = Path(state_file) if state_file is not None else None
         self.data: dict[str, Any] = empty_state()
         self._dirty = False
+        self._flush_delay = flush_delay
+        self._timer: threading.Timer | None = None
         self._traces = count(1)
         if self.state_file is not None and self.state_file.exists():
             self.data = self._load(self.state_file)
@@ -78,16 +85,44 @@ class SandboxStore:
         return fresh
 
     def touch(self) -> None:
-        """Mark the state changed; :meth:`flush` writes it."""
+        """Mark the state changed; :meth:`flush_soon` or :meth:`flush` writes it."""
         self._dirty = True
 
-    def flush(self) -> None:
-        """Write the state file if anything changed since the last write (atomic replace)."""
+    def flush_soon(self) -> None:
+        """Have the state file written within ``flush_delay`` seconds if anything changed.
+
+        The writer is a one-shot timer thread that is never a daemon, so an interpreter that
+        exits with a write pending waits for it (at most ``flush_delay``).
+        """
         with self.lock:
+            if not self._dirty or self._timer is not None:
+                return
+            if self.state_file is None:
+                self._dirty = False
+                return
+            timer = threading.Timer(self._flush_delay, self._flush_from_timer)
+            timer.name = "sandbox-state-writer"
+            timer.daemon = False  # a request thread is a daemon: do not inherit that
+            self._timer = timer
+            timer.start()
+
+    def _flush_from_timer(self) -> None:
+        with self.lock:
+            # A flush() that ran while this timer waited for the lock has written already.
+            if self._timer is threading.current_thread():
+                self._timer = None
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the state file now if anything changed since the last write (atomic replace)."""
+        with self.lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             if not self._dirty:
                 return
-            self._dirty = False
             if self.state_file is None:
+                self._dirty = False
                 return
             target = self.state_file
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +134,7 @@ class SandboxStore:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
+            self._dirty = False
 
     def reset(self) -> None:
         """Forget everything (the clock goes back to the real date)."""

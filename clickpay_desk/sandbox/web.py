@@ -116,9 +116,6 @@ class Response:
             phrase = "Unknown"
         return f"{self.status} {phrase}"
 
-    def with_body(self, body: bytes) -> Response:
-        return Response(self.status, body, list(self.headers))
-
 
 class Reply(Exception):
     """Raised by a handler to answer right away (errors deep in a handler)."""

@@ -64,7 +64,9 @@ def check_connection(
     except NotFound:
         return ConnectionVerdict(True, True, "The gateway answered and accepted the key.")
     except AuthenticationRefused as exc:
-        return ConnectionVerdict(True, False, str(exc))  # names the key and the id already
+        # Names the key and the id already. Without an HTTP status the key was refused here,
+        # before asking (empty, or characters no key has): the gateway was not heard from.
+        return ConnectionVerdict(exc.http_status is not None, False, str(exc))
     except GatewayUnavailable as exc:
         return ConnectionVerdict(
             False,

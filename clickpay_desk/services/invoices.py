@@ -63,9 +63,12 @@ def create_invoice(
     profile_id = _require_profile_id(profile)
     raise_if(invoice.problems(now or datetime.now(UTC)))
     subject = subject_of(invoice.cart_id)
-    last = store.journal_last(subject, CREATE)
-    if last is not None and last.status is JournalStatus.DONE:
-        raise AlreadyCreated(invoice.cart_id, (last.result or {}).get("invoice_id"))
+
+    def not_created_yet() -> None:
+        last = store.journal_last(subject, CREATE)
+        if last is not None and last.status is JournalStatus.DONE:
+            raise AlreadyCreated(invoice.cart_id, (last.result or {}).get("invoice_id"))
+
     payload = invoice.to_wire(profile_id=int(profile.merchant_id))
     client = pool.clickpay(profile)
     created: InvoiceCreated = run_journalled(
@@ -77,6 +80,7 @@ def create_invoice(
         request=payload,
         call=lambda: client.create_invoice(payload, cancel=cancel),
         summarize=lambda c: {"invoice_id": c.invoice_id, "invoice_link": c.invoice_link},
+        check=not_created_yet,  # atomically with journalling: a worker may have just created it
     )
     return store.upsert_invoice(
         InvoiceRecord(

@@ -59,6 +59,9 @@ def describe(operation: str) -> str:
 # request the gateway has not committed yet, so reconciliation leaves it alone.
 _in_flight: set[int] = set()
 _in_flight_lock = threading.Lock()
+# Held from "may this action be sent?" to "it is journalled": two workers starting the same
+# action at once cannot both find nothing blocking and both send.
+_begin_lock = threading.Lock()
 
 
 def in_flight(entry_id: int) -> bool:
@@ -77,18 +80,24 @@ def run_journalled(
     request: Mapping[str, Any],
     call: Callable[[], T],
     summarize: Callable[[T], dict[str, Any]],
+    check: Callable[[], None] | None = None,
 ) -> T:
     """Journal, send once, record the outcome. Raises what ``call`` raised (after recording it).
 
     ``request`` is a summary for the Activity view; it must hold no secret (the clients add the
-    key to the headers, never to payloads).
+    key to the headers, never to payloads). ``check`` runs just before the journal entry is
+    written, atomically with the unresolved-attempt check, and raises to refuse the action
+    (e.g. "already created").
     """
-    blocking = store.journal_blocking(subject, operation)
-    if blocking is not None:
-        raise UnresolvedAttempt(blocking)
-    entry = store.journal_begin(profile_id, operation, subject, reference, dict(request))
-    with _in_flight_lock:
-        _in_flight.add(entry.id)
+    with _begin_lock:
+        if check is not None:
+            check()
+        blocking = store.journal_blocking(subject, operation)
+        if blocking is not None:
+            raise UnresolvedAttempt(blocking)
+        entry = store.journal_begin(profile_id, operation, subject, reference, dict(request))
+        with _in_flight_lock:
+            _in_flight.add(entry.id)
     try:
         return _send(store, entry, call, summarize)
     finally:

@@ -12,6 +12,7 @@ resolve it by hand with ``resolve_manually``.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStat
 
 from .clients import ClientPool, MissingSecret
 from .journal import describe, in_flight
+
+log = logging.getLogger(__name__)
 
 STILL_IN_FLIGHT = (
     "is still waiting for the gateway's answer; its outcome is recorded when the answer comes."
@@ -150,6 +153,11 @@ def reconcile_entry(
         finding = reader(pool, profile, entry, cancel)
     except (GatewayError, MissingSecret) as exc:
         return Reconciled(entry, False, f"Still unknown whether {what} arrived: {exc}")
+    except (KeyError, TypeError, ValueError) as exc:
+        # A journalled request without what its read needs (no batch_id, an empty reference,
+        # a profile of the other gateway): one odd entry must not stop the others' reconciling.
+        log.warning("cannot read back %s entry %s: %r", entry.operation, entry.id, exc)
+        finding = None
     if finding is None:
         return Reconciled(
             entry, False, f"Could not tell whether {what} arrived; check the dashboard."

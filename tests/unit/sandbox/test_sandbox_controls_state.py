@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -163,6 +165,7 @@ def test_state_file_keeps_everything_across_restarts(tmp_path: Path, kit: Any) -
     with httpx.Client(transport=first.transport(), base_url="http://s") as client:
         kit.post(client, "/_sandbox/clock/advance", {"days": 1})
     before = first.snapshot()
+    first.close()  # what a stopping server does: write what is pending
     assert path.exists()
     assert not list(tmp_path.glob("*.tmp"))  # the atomic write leaves no temporary file behind
     second = create_app(SandboxConfig(state_file=path, deliver_callbacks=False))
@@ -182,6 +185,37 @@ def test_state_file_keeps_everything_across_restarts(tmp_path: Path, kit: Any) -
         assert new_id > max(created["invoices"].values())
 
 
+def test_state_file_is_written_soon_after_changes_without_a_stop(
+    tmp_path: Path, kit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.json"
+    writes: list[str] = []
+    real_replace = os.replace
+
+    def counting_replace(src: Any, dst: Any) -> None:
+        writes.append(str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr("clickpay_desk.sandbox.store.os.replace", counting_replace)
+    app = create_app(SandboxConfig(state_file=path, deliver_callbacks=False))
+    with httpx.Client(
+        transport=app.transport(), base_url="http://s", headers=app.pt2_headers()
+    ) as client:
+        for number in range(40):
+            body = kit.invoice_request(cart_id=f"burst-{number}")
+            assert kit.post(client, "/payment/new/invoice", body).status_code == 200
+    # A burst of changes shares writes instead of rewriting the whole file after each one...
+    assert len(writes) < 10, len(writes)
+    # ...and the last change reaches the file shortly, with no stop needed.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if path.exists() and len(json.loads(path.read_text())["invoices"]) == 40:
+            break
+        time.sleep(0.02)
+    assert len(json.loads(path.read_text())["invoices"]) == 40
+    assert not list(tmp_path.glob("*.tmp"))
+
+
 def test_a_broken_state_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text('{"something": "else"}')
@@ -196,6 +230,7 @@ def test_decimals_survive_the_state_file_exactly(tmp_path: Path, kit: Any) -> No
         transport=app.transport(), base_url="http://s", headers={"authorization": kit.geidea_auth()}
     ) as client:
         kit.post(client, "/payment-intent/api/v1/direct/eInvoice", kit.einvoice_request())
+    app.close()
     assert '"amount":20.00' in path.read_text()
     again = create_app(SandboxConfig(state_file=path))
     with httpx.Client(

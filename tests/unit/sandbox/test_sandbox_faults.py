@@ -180,6 +180,9 @@ def test_latency_delays_gateway_calls_but_not_controls(
     control.get("/_sandbox/state")
     assert time.monotonic() - started < 0.2
     assert kit.post(control, "/_sandbox/latency", {"seconds": -1}).status_code == 400
+    # Disarming the faults is not a reset: the latency (a benchmark setting) stays.
+    assert control.delete("/_sandbox/faults").json() == {"faults": []}
+    assert control.get("/_sandbox/state").json()["latency"] == 0.2
     kit.post(control, "/_sandbox/latency", {"seconds": 0})
 
 

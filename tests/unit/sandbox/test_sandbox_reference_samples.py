@@ -185,8 +185,7 @@ def test_every_request_sample_in_the_fixtures_is_covered(kit: Any) -> None:
 def test_reference_sample_request(
     kit: Any, pt2: httpx.Client, geidea: httpx.Client, control: httpx.Client, name: str
 ) -> None:
-    if not (kit.REFERENCE_DIR / name).exists():
-        pytest.skip(f"{name} is not in tests/fixtures/reference")
+    assert (kit.REFERENCE_DIR / name).exists(), f"{name} is not in tests/fixtures/reference"
     SAMPLES[name](Sandbox(kit, pt2, geidea, control), name)
 
 

@@ -43,6 +43,13 @@ def test_clickpay_wrong_key_is_named(transport):
     assert "WRONG-KEY-1234" not in verdict.message
 
 
+def test_a_key_no_gateway_could_accept_is_refused_without_asking(transport):
+    verdict = check_connection(clickpay(), "KEY-\u0660-1234", transport=transport)
+    assert not verdict.answering and verdict.key_accepted is False
+    assert "characters a server key cannot have" in verdict.message
+    assert "KEY-" not in verdict.message
+
+
 def test_geidea_right_and_wrong_password(transport):
     assert check_connection(geidea(), demo.GEIDEA_API_PASSWORD, transport=transport).ok
     wrong = check_connection(geidea(), "nope-nope", transport=transport)

@@ -127,3 +127,21 @@ def test_cancel_then_refresh_shows_cancelled_and_paid(desk: Desk) -> None:
     assert not report.failed and seen[-1] == (2, 2)
     by_id = {r.remote_id: r.status for r in desk.store.list_invoices()}
     assert by_id == {first.remote_id: "cancelled", second.remote_id: "paid"}
+
+
+def test_an_entry_that_cannot_be_read_back_does_not_stop_the_others(desk: Desk) -> None:
+    # A journalled close without the batch_id its read needs (written by an older version, say).
+    odd = desk.store.journal_begin(
+        desk.profile.id, "payout.batch.close", "batch:7", "batch-7", {"count": 1}
+    )
+    desk.store.journal_finish(odd.id, JournalStatus.UNKNOWN, error="no answer")
+    invoice = make_invoice()
+    desk.fault("/payment/new/invoice", "drop-after-commit")
+    with pytest.raises(OutcomeUnknown):
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+
+    first, second = reconcile.reconcile_all(desk.store, desk.pool)
+    assert first.entry.id == odd.id and not first.resolved
+    assert "check the dashboard" in first.message
+    assert second.resolved and second.entry.status is JournalStatus.DONE
+    assert [e.id for e in desk.store.journal_unresolved()] == [odd.id]

@@ -10,7 +10,7 @@ import pytest
 
 from clickpay_desk.gateway.errors import Cancelled
 from clickpay_desk.services import invoices, reconcile
-from clickpay_desk.services.journal import in_flight, run_journalled
+from clickpay_desk.services.journal import UnresolvedAttempt, in_flight, run_journalled
 from clickpay_desk.store.records import JournalStatus
 from tests.unit.services.desk import Desk, make_invoice
 
@@ -50,3 +50,36 @@ def test_request_in_flight_is_left_alone_by_reconcile(desk: Desk) -> None:
     worker.join(10)
     (entry,) = desk.store.journal_list()
     assert entry.status is JournalStatus.DONE and not in_flight(entry.id)
+
+
+def test_two_workers_creating_the_same_invoice_at_once_send_it_once(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoice = make_invoice()
+    real_blocking = desk.store.journal_blocking
+
+    def slow_blocking(subject: str, operation: str) -> object:
+        found = real_blocking(subject, operation)
+        time.sleep(0.2)  # widen the gap between "nothing blocks" and "journalled"
+        return found
+
+    monkeypatch.setattr(desk.store, "journal_blocking", slow_blocking)
+    outcomes: list[object] = []
+
+    def create() -> None:
+        try:
+            outcomes.append(invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice))
+        except (UnresolvedAttempt, invoices.AlreadyCreated) as exc:
+            outcomes.append(exc)
+
+    workers = [threading.Thread(target=create) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    sent = [i for i in desk.state()["invoices"] if i["cart_id"] == invoice.cart_id]
+    assert len(sent) == 1
+    assert sorted(type(o).__name__ for o in outcomes) in (
+        ["AlreadyCreated", "InvoiceRecord"],
+        ["InvoiceRecord", "UnresolvedAttempt"],
+    )
