@@ -12,10 +12,12 @@ applies to log records as defence in depth.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import keyring
 import keyring.errors
@@ -262,6 +264,66 @@ class SecretStore:
 
     def __reduce__(self) -> Any:
         raise TypeError("SecretStore cannot be pickled")
+
+
+# -- a profile's key after Save ---------------------------------------------------------------
+
+
+class SecretStoreLike(Protocol):
+    """The ``SecretStore`` methods ``store_secret`` uses (a real one, or a test double)."""
+
+    def get(self, name: str) -> str | None: ...
+    def set(self, name: str, secret: str) -> None: ...
+    def set_session_only(self, name: str, secret: str) -> None: ...
+    def is_session_only(self, name: str) -> bool: ...
+    def delete(self, name: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class SecretOutcome:
+    """Where a profile's key ended up after Save."""
+
+    saved: bool  # in the OS keyring
+    session_only: bool
+    problem: str = ""  # why it could not be kept (for the user; never holds the key)
+    unchanged: bool = False  # nothing typed, nothing to move
+
+
+def store_secret(
+    secrets: SecretStoreLike,
+    name: str,
+    secret: str,
+    session_only: bool,
+    old_name: str | None,
+) -> SecretOutcome:
+    """Put a typed key under ``name`` (keyring, or this session's memory), or — nothing typed —
+    move the existing one from ``old_name`` when the profile's gateway, URL or id changed (the
+    keyring name follows them; a session-only key stays session-only). Never raises
+    ``SecretStorageUnavailable``: the outcome says what went wrong. Blocking: call it in a worker.
+    """
+    if not secret:
+        if old_name is None or old_name == name:
+            return SecretOutcome(saved=False, session_only=False, unchanged=True)
+        try:
+            was_session = secrets.is_session_only(old_name)
+            secret = secrets.get(old_name) or ""
+        except SecretStorageUnavailable as exc:
+            return SecretOutcome(False, False, str(exc))
+        if not secret:
+            return SecretOutcome(saved=False, session_only=False, unchanged=True)
+        session_only = session_only or was_session
+    try:
+        if session_only:
+            secrets.set_session_only(name, secret)
+        else:
+            secrets.set(name, secret)
+    except SecretStorageUnavailable as exc:
+        return SecretOutcome(False, False, str(exc))
+    if old_name is not None and old_name != name:
+        # A stale entry left behind is harmless; the new one is in place.
+        with contextlib.suppress(SecretStorageUnavailable):
+            secrets.delete(old_name)
+    return SecretOutcome(saved=not session_only, session_only=session_only)
 
 
 def _check_name(name: str) -> None:

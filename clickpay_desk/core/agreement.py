@@ -110,6 +110,13 @@ class Agreement:
         return self.repeat_terms == 0
 
     @property
+    def installment_count(self) -> int | None:
+        """How many payments in all (initial, repeats, final), or ``None`` when open-ended."""
+        if self.is_open_ended:
+            return None
+        return 1 + self.repeat_terms + (self.final_amount is not None)
+
+    @property
     def total(self) -> Decimal | None:
         """initial + repeat_terms × repeat + final, or ``None`` for an open-ended agreement."""
         if self.is_open_ended:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from .rules import RuleViolation
+from .money import normalize_currency
+from .rules import RuleViolation, ValidationError
 
 
 class GatewayKind(StrEnum):
@@ -77,6 +78,13 @@ class Profile:
             found.append(
                 RuleViolation("payout_account_id", "must be a number", self.payout_account_id)
             )
+        try:
+            # ClickPay accepts a fixed list; Geidea whatever ISO currency the account is set up for.
+            normalize_currency(
+                self.currency, "currency", gateway_only=self.gateway is GatewayKind.CLICKPAY
+            )
+        except ValidationError as exc:
+            found.extend(exc.violations)
         if self.language not in ("en", "ar"):
             found.append(RuleViolation("language", "must be en or ar", self.language))
         return found

@@ -42,7 +42,7 @@ from ..core.dates import parse_wire_datetime
 from ..core.invoice import validate_invoice_request
 from ..core.money import format_amount, parse_decimal
 from ..core.rules import RuleViolation, ValidationError
-from ..core.schedule import iter_schedule, next_installment, project_schedule
+from ..core.schedule import next_installment, project_schedule
 from .callbacks import Outbound
 from .replies import (
     Context,
@@ -466,9 +466,8 @@ class ClickPay:
                 sent = self._outbound(record.get("callback"), payload)
                 if sent is not None:
                     outbox.append(sent)
-            if not agreement.is_open_ended and len(record["installments"]) >= sum(
-                1 for _ in iter_schedule(agreement, start)
-            ):
+            count = agreement.installment_count
+            if count is not None and len(record["installments"]) >= count:
                 record["status"] = "completed"
                 record["next_due_date"] = None
             else:

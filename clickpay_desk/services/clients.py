@@ -22,7 +22,7 @@ class MissingSecret(Exception):
         what = "server key" if profile.gateway is GatewayKind.CLICKPAY else "API password"
         super().__init__(
             f"No {what} is stored for the profile “{profile.name}”. "
-            "Open File → Profiles and enter it."
+            "Open File ▸ Profiles and enter it."
         )
 
 

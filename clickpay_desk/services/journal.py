@@ -33,7 +33,7 @@ class UnresolvedAttempt(Exception):
         super().__init__(
             f"The last attempt to {describe(entry.operation)} “{entry.reference}” "
             f"({entry.created_at:%Y-%m-%d %H:%M}) has an unknown outcome. "
-            "Run File → Reconcile before trying again, so nothing is sent twice."
+            "Run File ▸ Reconcile before trying again, so nothing is sent twice."
         )
 
 

@@ -14,7 +14,7 @@ Durability: ``synchronous=FULL``, so a committed journal entry survives a kill o
 the journal is written before a request is sent, and the send waits for that commit.
 
 Secrets: there is no column for one. Settings, drafts and the journal must never be given one;
-as defence in depth, JSON written to the journal and drafts is passed through
+as defence in depth, JSON written to the journal, drafts and record payloads is passed through
 ``clickpay_desk.secrets.redact``.
 """
 
@@ -568,26 +568,16 @@ class Store:
             "currency": rec.currency,
             "amount": money_text(rec.amount),
             "status": rec.status,
-            "payload": json_text(rec.payload),
+            "payload": _payload_text(rec.payload),
         }
-        with self._write() as conn:
-            row_id = rec.id
-            if row_id is None and values["remote_id"] is not None:
-                row_id = _find_id(
-                    conn, "invoices", "remote_id", rec.profile_id, values["remote_id"]
-                )
-            row_id = _upsert(conn, "invoices", row_id, values, rec.created_at)
-            return _invoice(_fetch(conn, "invoices", row_id))
+        return _invoice(self._save_record("invoices", "remote_id", rec.id, values, rec.created_at))
 
     def get_invoice(self, invoice_id: int) -> InvoiceRecord | None:
         row = self._read_one("SELECT * FROM invoices WHERE id = ?", (invoice_id,))
         return None if row is None else _invoice(row)
 
     def find_invoice(self, profile_id: int, remote_id: str) -> InvoiceRecord | None:
-        row = self._read_one(
-            "SELECT * FROM invoices WHERE profile_id = ? AND remote_id = ?",
-            (profile_id, _remote(remote_id)),
-        )
+        row = self._find_record("invoices", "remote_id", profile_id, remote_id)
         return None if row is None else _invoice(row)
 
     def list_invoices(
@@ -612,26 +602,17 @@ class Store:
             "currency": rec.currency,
             "initial_amount": money_text(rec.initial_amount),
             "status": rec.status,
-            "payload": json_text(rec.payload),
+            "payload": _payload_text(rec.payload),
         }
-        with self._write() as conn:
-            row_id = rec.id
-            if row_id is None and values["agreement_id"] is not None:
-                row_id = _find_id(
-                    conn, "agreements", "agreement_id", rec.profile_id, values["agreement_id"]
-                )
-            row_id = _upsert(conn, "agreements", row_id, values, rec.created_at)
-            return _agreement(_fetch(conn, "agreements", row_id))
+        row = self._save_record("agreements", "agreement_id", rec.id, values, rec.created_at)
+        return _agreement(row)
 
     def get_agreement(self, agreement_row_id: int) -> AgreementRecord | None:
         row = self._read_one("SELECT * FROM agreements WHERE id = ?", (agreement_row_id,))
         return None if row is None else _agreement(row)
 
     def find_agreement(self, profile_id: int, agreement_id: str) -> AgreementRecord | None:
-        row = self._read_one(
-            "SELECT * FROM agreements WHERE profile_id = ? AND agreement_id = ?",
-            (profile_id, _remote(agreement_id)),
-        )
+        row = self._find_record("agreements", "agreement_id", profile_id, agreement_id)
         return None if row is None else _agreement(row)
 
     def list_agreements(
@@ -657,24 +638,15 @@ class Store:
             "count": int(rec.count),
             "total": money_text(rec.total),
         }
-        with self._write() as conn:
-            row_id = rec.id
-            if row_id is None and values["remote_batch_id"] is not None:
-                row_id = _find_id(
-                    conn, "batches", "remote_batch_id", rec.profile_id, values["remote_batch_id"]
-                )
-            row_id = _upsert(conn, "batches", row_id, values, rec.created_at)
-            return _batch(_fetch(conn, "batches", row_id))
+        row = self._save_record("batches", "remote_batch_id", rec.id, values, rec.created_at)
+        return _batch(row)
 
     def get_batch(self, batch_id: int) -> BatchRecord | None:
         row = self._read_one("SELECT * FROM batches WHERE id = ?", (batch_id,))
         return None if row is None else _batch(row)
 
     def find_batch(self, profile_id: int, remote_batch_id: str) -> BatchRecord | None:
-        row = self._read_one(
-            "SELECT * FROM batches WHERE profile_id = ? AND remote_batch_id = ?",
-            (profile_id, _remote(remote_batch_id)),
-        )
+        row = self._find_record("batches", "remote_batch_id", profile_id, remote_batch_id)
         return None if row is None else _batch(row)
 
     def list_batches(
@@ -704,7 +676,7 @@ class Store:
         for e in entries:
             values = (
                 int(e.row),
-                json_text(e.payload),
+                _payload_text(e.payload),
                 _remote(e.remote_entry_id),
                 money_text(e.amount),
                 optional_money_text(e.fee),
@@ -761,6 +733,30 @@ class Store:
 
     # -- helpers -------------------------------------------------------------------------------
 
+    def _save_record(
+        self,
+        table: str,
+        remote_column: str,
+        row_id: int | None,
+        values: dict[str, Any],
+        created_at: datetime,
+    ) -> sqlite3.Row:
+        """Insert or update one invoice, agreement or batch row; returns it as stored. A record
+        without a local id but with a remote id updates the profile's row for that remote id."""
+        with self._write() as conn:
+            remote = values[remote_column]
+            if row_id is None and remote is not None:
+                row_id = _find_id(conn, table, remote_column, values["profile_id"], remote)
+            return _fetch(conn, table, _upsert(conn, table, row_id, values, created_at))
+
+    def _find_record(
+        self, table: str, remote_column: str, profile_id: int, remote_id: object
+    ) -> sqlite3.Row | None:
+        return self._read_one(
+            f"SELECT * FROM {table} WHERE profile_id = ? AND {remote_column} = ?",
+            (profile_id, _remote(remote_id)),
+        )
+
     def _list(self, table: str, profile_id: int | None, status: str | None) -> list[sqlite3.Row]:
         where: list[str] = []
         params: list[Any] = []
@@ -785,6 +781,11 @@ def _lastrowid(cur: sqlite3.Cursor) -> int:
 def _remote(value: object) -> str | None:
     """Remote ids are text: PT2 answers numbers, Geidea UUIDs."""
     return None if value is None else str(value)
+
+
+def _payload_text(payload: dict[str, Any]) -> str:
+    # Defence in depth, as for the journal: a gateway answer that echoed a key is not kept.
+    return redact(json_text(payload))
 
 
 def _escape_like(text: str) -> str:

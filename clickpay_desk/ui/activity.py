@@ -33,7 +33,13 @@ from PySide6.QtWidgets import (
 from clickpay_desk.core.profile import Profile
 from clickpay_desk.store.records import JournalEntry, JournalStatus
 
-from .activity_model import ENTRY_ROLE, ActivityColumn, ActivityFilter, ActivityModel
+from .activity_model import (
+    ENTRY_ROLE,
+    ActivityColumn,
+    ActivityFilter,
+    ActivityModel,
+    operation_text,
+)
 from .errors import user_message
 from .tasks import TaskContext, TaskKind, TaskRunner
 
@@ -114,7 +120,7 @@ class ActivityView(QWidget):
             lambda _i: self.proxy.set_operation(self.operation_filter.currentData())
         )
         self.text_filter = QLineEdit()
-        self.text_filter.setPlaceholderText("Search subject, reference, detail…")
+        self.text_filter.setPlaceholderText("Search reference, profile, detail…")
         self.text_filter.setClearButtonEnabled(True)
         self.text_filter.textChanged.connect(self.proxy.set_text)
         self.refresh_button = QPushButton("&Refresh")
@@ -150,13 +156,14 @@ class ActivityView(QWidget):
         header.setStretchLastSection(True)
         for column, width in (
             (ActivityColumn.TIME, 140),
-            (ActivityColumn.PROFILE, 110),
-            (ActivityColumn.OPERATION, 115),
-            (ActivityColumn.SUBJECT, 130),
-            (ActivityColumn.REFERENCE, 125),
+            (ActivityColumn.PROFILE, 120),
+            (ActivityColumn.OPERATION, 160),
+            (ActivityColumn.REFERENCE, 150),
             (ActivityColumn.STATUS, 255),
         ):
             self.table.setColumnWidth(column, width)
+        # The journal's own key ("invoice:<cart id>") repeats the reference: searchable, not shown.
+        self.table.setColumnHidden(ActivityColumn.SUBJECT, True)
 
         self.summary = QLabel("Loading the activity journal…")
         self.summary.setWordWrap(True)
@@ -364,8 +371,8 @@ class ActivityView(QWidget):
 
     def _update_operations(self, entries: list[JournalEntry]) -> None:
         known = {self.operation_filter.itemData(i) for i in range(self.operation_filter.count())}
-        for operation in sorted({e.operation for e in entries} - known):
-            self.operation_filter.addItem(operation, operation)
+        for operation in sorted({e.operation for e in entries} - known, key=operation_text):
+            self.operation_filter.addItem(operation_text(operation), operation)
 
     def _update_summary(self) -> None:
         entries = self.model.entries()

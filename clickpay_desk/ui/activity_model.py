@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QIcon
 
+from clickpay_desk.services.journal import describe
 from clickpay_desk.store.records import JournalEntry, JournalStatus
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw value a column sorts by
@@ -72,6 +73,12 @@ STATUS_BACKGROUND: dict[JournalStatus, str] = {
     JournalStatus.PENDING: "#fff3bf",
     JournalStatus.REFUSED: "#ffe3e3",
 }
+
+
+def operation_text(operation: str) -> str:
+    """The journal's operation in words, e.g. "Create the invoice" for ``invoice.create``."""
+    words = describe(operation)
+    return words[:1].upper() + words[1:]
 
 
 def local_time(moment: datetime) -> str:
@@ -135,7 +142,10 @@ class ActivityModel(QAbstractTableModel):
         return self._entries[row]
 
     def set_profile_names(self, names: Mapping[int, str]) -> None:
-        self._profile_names = dict(names)
+        names = dict(names)
+        if names == self._profile_names:
+            return  # the periodic refresh: nothing to repaint, re-sort or re-filter
+        self._profile_names = names
         if self._entries:
             col = ActivityColumn.PROFILE
             self.dataChanged.emit(self.index(0, col), self.index(len(self._entries) - 1, col))
@@ -233,7 +243,7 @@ class ActivityModel(QAbstractTableModel):
                     return "(deleted profile)"
                 return self._profile_names.get(entry.profile_id, f"profile {entry.profile_id}")
             case ActivityColumn.OPERATION:
-                return entry.operation
+                return operation_text(entry.operation)
             case ActivityColumn.SUBJECT:
                 return entry.subject
             case ActivityColumn.REFERENCE:

@@ -93,6 +93,7 @@ class DraftSaver(QObject):
         self._runner.submit(
             lambda _: store.save_draft(kind, key, data),
             kind=TaskKind.STORE,
+            owner=self,  # the save still happens when the form is gone; only the signal is skipped
             on_done=lambda _: self.saved.emit(key),
             on_error=lambda exc: self.failed.emit(
                 f"Unsaved changes could not be kept: {user_message(exc)}"

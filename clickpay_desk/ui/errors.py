@@ -23,7 +23,7 @@ USER_FACING: tuple[type[BaseException], ...] = (
     ValidationError,
     SecretStorageUnavailable,
     MissingSecret,
-    UnresolvedAttempt,  # "the last attempt ... has an unknown outcome. Run File → Reconcile ..."
+    UnresolvedAttempt,  # "the last attempt ... has an unknown outcome. Run File ▸ Reconcile ..."
     AlreadyCreated,
     StoreError,
 )

@@ -84,9 +84,16 @@ class GatewayWatch(QObject):
             ctx.check_cancelled()
             return probe(profile, secret, cancel=ctx.cancelled)
 
-        def done(verdict: ConnectionVerdict) -> None:
-            self._running = None
+        def settled() -> bool:
+            """Forget this check; False when it was for a profile no longer active (its answer
+            is dropped, and the check that replaced it stays recorded as running)."""
             if generation != self._generation:
+                return False
+            self._running = None
+            return True
+
+        def done(verdict: ConnectionVerdict) -> None:
+            if not settled():
                 return
             if verdict.answering and verdict.key_accepted is not False:
                 self._set("Gateway: answering", True)
@@ -96,12 +103,11 @@ class GatewayWatch(QObject):
                 self._set(f"Gateway: not answering — {verdict.message}", False)
 
         def failed(exc: BaseException) -> None:
-            self._running = None
-            if generation == self._generation:
+            if settled():
                 self._set(f"Gateway: not answering — {user_message(exc)}", False)
 
         def stopped() -> None:
-            self._running = None
+            settled()
 
         self._running = self._runner.submit(
             work, on_done=done, on_error=failed, on_cancelled=stopped, owner=self

@@ -31,6 +31,7 @@ from .activity import ActivityView
 from .activity_export import Exported, choose_export_path, export_task, with_suffix
 from .agreements_tab import AgreementsTab
 from .context import ACTIVE_PROFILE_KEY, DeskContext
+from .elided_label import ElidedLabel
 from .errors import user_message
 from .gateway_status import GatewayWatch
 from .icons import app_icon
@@ -115,9 +116,7 @@ class MainWindow(QMainWindow):
         self.mutations.notice.connect(self.activity.show_notice)
         self.mutations.journal_changed.connect(self.activity.refresh)
         self.invoice_actions = InvoiceActions(ctx, self.mutations, self)
-        self.reconciler = Reconciler(
-            ctx.runner, ctx.store, ctx.pool, parent=self
-        )
+        self.reconciler = Reconciler(ctx.runner, ctx.store, ctx.pool, parent=self)
         self.reconciler.message.connect(self.show_message)
         self.reconciler.finished.connect(self._reconciled)
         self.reconciler.journal_changed.connect(self.activity.refresh)
@@ -148,20 +147,21 @@ class MainWindow(QMainWindow):
         self.profile_combo.setToolTip("The merchant profile every tab works with")
         self.profile_combo.activated.connect(self._profile_picked)
         label.setBuddy(self.profile_combo)
+        # Next to the profile it is about, and in the toolbar rather than the status bar, where
+        # every message would hide it for as long as the message stays.
+        self.gateway_label = ElidedLabel("Gateway: —")
+        self.gateway_label.setContentsMargins(12, 0, 6, 0)
         bar.addWidget(label)
         bar.addWidget(self.profile_combo)
+        bar.addWidget(self.gateway_label)
         self.addToolBar(bar)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         self.profile_label = QLabel("Profile: loading…")
-        self.gateway_label = QLabel("Gateway: —")
+        self.profile_label.setContentsMargins(6, 0, 12, 0)
         self.progress = TaskProgressWidget(self.ctx.runner, self)
-        for label in (self.profile_label, self.gateway_label):
-            label.setContentsMargins(6, 0, 12, 0)
-        self.gateway_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        status.addWidget(self.profile_label)
-        status.addWidget(self.gateway_label, 1)
+        status.addWidget(self.profile_label, 1)
         status.addPermanentWidget(self.progress)
 
     def _build_menus(self) -> None:
@@ -240,12 +240,6 @@ class MainWindow(QMainWindow):
         if profile is not None and profile != self.active_profile:
             self._set_active(profile, save=True)
 
-    def set_active_profile(self, profile_id: int) -> None:
-        """Make ``profile_id`` the active profile (saved in the store through the writer)."""
-        profile = next((p for p in self.profiles if p.id == profile_id), None)
-        if profile is not None:
-            self._set_active(profile, save=True)
-
     def _set_active(self, profile: Profile | None, *, save: bool) -> None:
         changed = (profile and profile.id) != (self.active_profile and self.active_profile.id)
         self.active_profile = profile
@@ -270,6 +264,14 @@ class MainWindow(QMainWindow):
     def open_profiles(self) -> None:
         from .profiles import ProfilesDialog  # imported on first use: keeps start-up short
 
+        previous = self.profiles_dialog
+        if previous is not None and previous.isVisible():
+            previous.raise_()
+            previous.activateWindow()
+            return
+        if previous is not None:
+            # Closed earlier (kept until now so that work it started could still finish).
+            previous.deleteLater()
         dialog = ProfilesDialog(self.ctx, self, active_id=self.active_profile_id())
         dialog.active_chosen.connect(self.set_active_profile_after_reload)
         dialog.saved.connect(lambda _profile: self.reload_profiles())
@@ -278,6 +280,8 @@ class MainWindow(QMainWindow):
         self.profiles_dialog = dialog
 
     def set_active_profile_after_reload(self, profile_id: int) -> None:
+        """Make ``profile_id`` active (saved through the writer), then reload the profiles: it
+        may be one the Profiles dialog has only just saved."""
         store = self.ctx.store
         self.ctx.runner.submit(
             lambda _: store.set_setting(ACTIVE_PROFILE_KEY, profile_id),
@@ -314,20 +318,26 @@ class MainWindow(QMainWindow):
             self.activity.show_notice("\n".join([when + run.text, *lines]))
         if run.automatic:
             return
-        if all(r.resolved for r in run.results) and not run.skipped:
+        settled = all(r.resolved for r in run.results) and not run.skipped
+        if settled:
             self.activity.show_all_statuses()  # nothing left to attend to: show the findings
         if self.reconcile_dialog is not None:
             self.reconcile_dialog.close()
         names = {p.id: p.name for p in self.profiles if p.id is not None}
         dialog = ReconcileDialog(run, self, profile_names=names)
-        dialog.show_activity.connect(self._show_needs_attention)
+        dialog.show_activity.connect(lambda: self._show_activity(needs_attention=not settled))
         dialog.finished.connect(lambda _result: setattr(self, "reconcile_dialog", None))
         self.reconcile_dialog = dialog
         dialog.open()
 
-    def _show_needs_attention(self) -> None:
+    def _show_activity(self, *, needs_attention: bool) -> None:
+        """The Activity tab, filtered to what still needs attention when something does (an
+        empty "needs attention" list after a reconcile that settled everything says nothing)."""
         self.tabs.setCurrentIndex(Tab.ACTIVITY)
-        self.activity.show_needs_attention()
+        if needs_attention:
+            self.activity.show_needs_attention()
+        else:
+            self.activity.show_all_statuses()
 
     def export_activity(self, path: Path | str | None = None) -> TaskHandle | None:
         """File ▸ Export Activity…: ask where (unless ``path`` is given), then write in a worker."""
@@ -355,14 +365,14 @@ class MainWindow(QMainWindow):
             f"<b>ClickPay Desk</b> {__version__}<br>"
             "Back-office for ClickPay (PayTabs PT2) and Geidea merchants.<br><br>"
             f"Data folder: {self.ctx.paths.root}<br>"
-            "Server keys are kept in the system keyring only.",
+            "Server keys and API passwords are kept in the system keyring only (or, when you "
+            "choose so, in memory for this session), never in a file.",
         )
 
     # -- feedback ----------------------------------------------------------------------------
 
     def _gateway_changed(self, text: str, answering: bool) -> None:
-        self.gateway_label.setText(text)
-        self.gateway_label.setToolTip(text)
+        self.gateway_label.setText(text)  # the tooltip repeats it whole when it does not fit
 
     def _task_failed(self, handle: TaskHandle, exc: BaseException) -> None:
         self._show_error(handle.title or "A background task", exc)

@@ -66,7 +66,7 @@ class ProfileForm(QWidget):
         self.session_only = QCheckBox("Use the key for this session &only (never saved)")
 
         self.problem_labels: dict[str, QLabel] = {}
-        form = QFormLayout()
+        form = self._form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.merchant_id_label = QLabel()
         self.secret_label = QLabel()
@@ -100,6 +100,8 @@ class ProfileForm(QWidget):
                 label = QLabel(label)
             label.setBuddy(field)
             form.addRow(label, cell)
+            if field is self.payout_account_id:
+                self._payout_row = cell
         form.addRow("", self.secret_state)
         form.addRow("", self.session_only)
         layout = QVBoxLayout(self)
@@ -209,11 +211,7 @@ class ProfileForm(QWidget):
     # -- problems ----------------------------------------------------------------------------
 
     def problems(self) -> list[RuleViolation]:
-        found = self.profile().problems()
-        currency = self.currency.currentText().strip()
-        if len(currency) != 3 or not currency.isalpha():
-            found.append(RuleViolation("currency", "must be a 3-letter ISO 4217 code", currency))
-        return found
+        return self.profile().problems()
 
     def show_problems(self, problems: list[RuleViolation]) -> None:
         """Put each problem next to its field; returns nothing, hides the others."""
@@ -247,7 +245,8 @@ class ProfileForm(QWidget):
         self.merchant_id.setPlaceholderText("e.g. 44537" if clickpay else "a UUID from Geidea")
         self.secret_label.setText("Ser&ver key:" if clickpay else "API pass&word:")
         self.secret_label.setBuddy(self.secret)
-        self.payout_label.setVisible(clickpay)
+        # The whole row, so a Geidea form has no gap where the payout account was.
+        self._form.setRowVisible(self._payout_row, clickpay)
         self.payout_account_id.setVisible(clickpay)
         self.problem_labels["payout_account_id"].setVisible(False)
         if not self._loading:

@@ -12,10 +12,6 @@ When a profile's key or address changes, its cached gateway client is dropped fr
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass
-from typing import Protocol
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -31,7 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from clickpay_desk.core.profile import GatewayKind, Profile
-from clickpay_desk.secrets import SecretStorageUnavailable
+from clickpay_desk.secrets import (
+    SecretOutcome,
+    SecretStorageUnavailable,
+    register_secret,
+    store_secret,
+)
 from clickpay_desk.services.connection import ConnectionVerdict
 
 from .context import DeskContext
@@ -49,6 +50,24 @@ def draft_key(profile: Profile | None) -> str:
     return NEW_DRAFT if profile is None or profile.id is None else str(profile.id)
 
 
+def delete_consequences(usage: dict[str, int]) -> str:
+    """What deleting a profile takes with it, from ``Store.profile_usage``."""
+    counted = [
+        (usage.get(table, 0), noun, plural)
+        for table, noun, plural in (
+            ("invoices", "invoice", "invoices"),
+            ("agreements", "agreement", "agreements"),
+            ("batches", "payout batch", "payout batches"),
+        )
+    ]
+    parts = [f"{n} {noun if n == 1 else plural}" for n, noun, plural in counted if n]
+    if not parts:
+        return "It has no invoices, agreements or payout batches in this app."
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    verb = "is" if sum(n for n, _, _ in counted) == 1 else "are"
+    return f"Its {listed} in this app {verb} deleted with it."
+
+
 def address_changed(old: Profile, new: Profile) -> bool:
     """True when ``new`` talks to another gateway, URL or merchant than ``old``."""
     return (old.gateway, old.base_url, old.merchant_id, old.payout_account_id) != (
@@ -57,26 +76,6 @@ def address_changed(old: Profile, new: Profile) -> bool:
         new.merchant_id,
         new.payout_account_id,
     )
-
-
-class SecretStoreLike(Protocol):
-    """The ``SecretStore`` methods this dialog uses (a real one, or a test double)."""
-
-    def get(self, name: str) -> str | None: ...
-    def set(self, name: str, secret: str) -> None: ...
-    def set_session_only(self, name: str, secret: str) -> None: ...
-    def is_session_only(self, name: str) -> bool: ...
-    def delete(self, name: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class SecretOutcome:
-    """Where the key ended up after Save."""
-
-    saved: bool  # in the OS keyring
-    session_only: bool
-    problem: str = ""
-    unchanged: bool = False  # nothing typed, nothing to move
 
 
 class ProfilesDialog(QDialog):
@@ -97,6 +96,7 @@ class ProfilesDialog(QDialog):
         self._current: Profile | None = None
         self._secret_problem = ""  # shown again after the reload that follows a save
         self._first_load = True
+        self.delete_box: QMessageBox | None = None  # the open "Delete profile?" question
 
         self.list = QListWidget()
         self.list.setMinimumWidth(220)
@@ -164,7 +164,7 @@ class ProfilesDialog(QDialog):
         self.drafts = DraftSaver(ctx.runner, ctx.store, DRAFT_KIND, self.form.draft_data, self)
         self.form.edited.connect(self.drafts.changed)
         self.discard_button.clicked.connect(self.discard_draft)
-        self.finished.connect(lambda _result: self.drafts.flush())
+        self.finished.connect(self._closed)
         self.form.gateway.currentIndexChanged.connect(self._gateway_switched)
         self.setTabOrder(self.list, self.add_button)
         self.setTabOrder(self.add_button, self.delete_button)
@@ -175,6 +175,10 @@ class ProfilesDialog(QDialog):
         self._update_buttons()
         self._check_keyring()
         self.reload()
+
+    def _closed(self, _result: int) -> None:
+        self.drafts.flush()
+        self.form.clear_secret()  # a key typed but not saved does not stay in a hidden widget
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -200,9 +204,6 @@ class ProfilesDialog(QDialog):
         self, profiles: list[Profile], select_id: int | None, *, resume_new: bool = False
     ) -> None:
         self.profiles = profiles
-        if resume_new:
-            self.new_profile()
-            return
         wanted = select_id if select_id is not None else self.active_id
         self.list.blockSignals(True)
         self.list.clear()
@@ -213,6 +214,9 @@ class ProfilesDialog(QDialog):
         row = next((i for i, p in enumerate(profiles) if p.id == wanted), 0 if profiles else -1)
         self.list.setCurrentRow(row)
         self.list.blockSignals(False)
+        if resume_new:
+            self.new_profile()  # the half-typed new profile comes back (its draft is loaded)
+            return
         self._show_row(row)
         if self._secret_problem:
             # The profile was saved but its key was not: keep saying so, and offer the
@@ -291,19 +295,24 @@ class ProfilesDialog(QDialog):
             return
         self.form.secret_state.setText(f"Looking for a saved {word}…")
         secrets, name = self.ctx.secrets, profile.secret_name
+        article = "An" if word[0] in "AEIOU" else "A"
 
         def work(_: TaskContext) -> str:
             try:
                 if secrets.is_session_only(name):
-                    return f"A {word} is set for this session only. Leave empty to keep it."
+                    return f"{article} {word} is set for this session only. Leave empty to keep it."
                 found = secrets.get(name) is not None
             except SecretStorageUnavailable as exc:
                 return str(exc)
             if found:
-                return f"A {word} is saved in the system keyring. Leave empty to keep it."
+                return f"{article} {word} is saved in the system keyring. Leave empty to keep it."
             return f"No {word} is saved yet: type it above."
 
-        self.ctx.runner.submit(work, owner=self, on_done=self.form.secret_state.setText)
+        def found(text: str) -> None:
+            if self._current is profile:  # not an answer about a profile shown before
+                self.form.secret_state.setText(text)
+
+        self.ctx.runner.submit(work, owner=self, on_done=found)
 
     def _gateway_switched(self, _index: int) -> None:
         if self._current is None:
@@ -344,6 +353,8 @@ class ProfilesDialog(QDialog):
             self.form.show_secret_problem(f"the {self._secret_word()} is required")
             self._say(f"Not saved: type the {self._secret_word()}.", False)
             return
+        if secret:
+            register_secret(secret)  # masked in any log line from here on, saved or not
         self.form.show_secret_problem("")
         store = self.ctx.store
         self.save_button.setEnabled(False)
@@ -383,6 +394,7 @@ class ProfilesDialog(QDialog):
         if outcome.problem:
             self._secret_problem = outcome.problem
             self.form.show_secret_problem(outcome.problem)
+            self.form.session_only.setChecked(True)  # offered for the next try
             self._say(f"The profile was saved, but not its key: {outcome.problem}", False)
         elif outcome.unchanged:
             self._say("Saved. The key was left as it was.", True)
@@ -397,19 +409,48 @@ class ProfilesDialog(QDialog):
         self.reload(select_id=saved.id)
 
     def delete_current(self) -> None:
+        """Ask (saying what goes with the profile), then delete it. The counts are read in a
+        worker, and the question (``delete_box``) is asked without blocking the GUI thread."""
         profile = self._current
         if profile is None or profile.id is None:
             return
-        answer = QMessageBox.question(
-            self,
-            "Delete profile",
-            f"Delete the profile “{profile.name}”?\n\nIts invoices, agreements and payout "
-            "batches in this app are deleted with it; the activity journal keeps its history. "
-            "Its key is removed from the keyring.",
+        store, profile_id = self.ctx.store, profile.id
+        self.ctx.runner.submit(
+            lambda _: store.profile_usage(profile_id),
+            kind=TaskKind.READ,
+            owner=self,
+            on_done=lambda usage: self._confirm_delete(profile, usage),
+            on_error=self._failed,
         )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
+
+    def _confirm_delete(self, profile: Profile, usage: dict[str, int]) -> None:
+        if profile is not self._current:
+            return  # another profile was picked meanwhile: do not ask about this one
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Delete profile")
+        box.setText(f"Delete the profile “{profile.name}”?")
+        box.setInformativeText(
+            f"{delete_consequences(usage)} The activity journal keeps its history. Its "
+            f"{self._secret_word()} is removed from the keyring."
+        )
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered() -> None:
+            self.delete_box = None
+            if box.clickedButton() is delete:
+                self._delete(profile)
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        self.delete_box = box
+        box.open()
+
+    def _delete(self, profile: Profile) -> None:
         store, secrets, profile_id = self.ctx.store, self.ctx.secrets, profile.id
+        assert profile_id is not None
 
         def forget(_: object) -> None:
             self.ctx.runner.submit(
@@ -454,6 +495,8 @@ class ProfilesDialog(QDialog):
             return
         profile = self.form.profile()
         typed = self.form.typed_secret()
+        if typed:
+            register_secret(typed)  # not saved yet, but sent: masked in any log line
         saved_name = None if self._current is None else self._current.secret_name
         secrets, probe = self.ctx.secrets, self.ctx.probe
 
@@ -492,37 +535,3 @@ class ProfilesDialog(QDialog):
         self.save_button.setEnabled(True)
         self.test_button.setEnabled(True)
         self._say(user_message(exc), False)
-
-
-def store_secret(
-    secrets: SecretStoreLike,
-    name: str,
-    secret: str,
-    session_only: bool,
-    old_name: str | None,
-) -> SecretOutcome:
-    """Put a typed key in the SecretStore, or move the existing one when the profile's gateway,
-    URL or id changed (its keyring name follows them). Runs in a worker."""
-    if not secret:
-        if old_name is None or old_name == name:
-            return SecretOutcome(saved=False, session_only=False, unchanged=True)
-        try:
-            was_session = secrets.is_session_only(old_name)
-            secret = secrets.get(old_name) or ""
-        except SecretStorageUnavailable as exc:
-            return SecretOutcome(False, False, str(exc))
-        if not secret:
-            return SecretOutcome(saved=False, session_only=False, unchanged=True)
-        session_only = session_only or was_session
-    try:
-        if session_only:
-            secrets.set_session_only(name, secret)
-        else:
-            secrets.set(name, secret)
-    except SecretStorageUnavailable as exc:
-        return SecretOutcome(False, False, str(exc))
-    if old_name is not None and old_name != name:
-        # A stale entry left behind is harmless; the new one is in place.
-        with contextlib.suppress(SecretStorageUnavailable):
-            secrets.delete(old_name)
-    return SecretOutcome(saved=not session_only, session_only=session_only)

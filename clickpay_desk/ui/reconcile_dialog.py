@@ -18,10 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.services.journal import describe
 from clickpay_desk.store.records import JournalStatus
 
-from .reconciliation import ReconcileRun
+from .reconciliation import ReconcileRun, entry_title
 
 OUTCOME_TEXT: dict[JournalStatus, str] = {
     JournalStatus.DONE: "Done",
@@ -80,7 +79,7 @@ class ReconcileDialog(QDialog):
             outcome = QTableWidgetItem(word)
             if word in icons:
                 outcome.setIcon(icons[word])
-            request = QTableWidgetItem(f"{describe(entry.operation)} “{entry.reference}”")
+            request = QTableWidgetItem(entry_title(entry))
             profile = QTableWidgetItem(
                 names.get(entry.profile_id, "") if entry.profile_id is not None else ""
             )

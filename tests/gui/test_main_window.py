@@ -103,6 +103,13 @@ def test_gateway_not_answering_says_why(qtbot, desk, secrets, make_profile):
         ),
         timeout=3000,
     )
+    # A status-bar message does not hide it, and a long reason cannot widen the window.
+    window.show_message("Exported 3 activity entries to /tmp/activity.xlsx.")
+    assert window.gateway_label.isVisible()
+    reason = "No connection could be made to https://secure.clickpay.com.sa (ConnectError). " * 4
+    window._gateway_changed(f"Gateway: not answering — {reason}", False)
+    assert window.gateway_label.toolTip() == window.gateway_label.text()
+    assert window.minimumSizeHint().width() < 1000
 
 
 def test_no_profile_says_what_to_do(qtbot, desk):

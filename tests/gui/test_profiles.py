@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from clickpay_desk.core.profile import GEIDEA_REGIONS, PT2_REGIONS, GatewayKind
 from clickpay_desk.services.connection import ConnectionVerdict
+from clickpay_desk.store.records import InvoiceRecord
 from clickpay_desk.ui.context import ACTIVE_PROFILE_KEY
-from clickpay_desk.ui.profiles import ProfilesDialog
+from clickpay_desk.ui.profiles import DRAFT_KIND, NEW_DRAFT, ProfilesDialog, delete_consequences
 
 SHOTS = Path(os.environ.get("CLICKPAY_DESK_SHOTS", "/tmp/shots"))
 KEY = "SJ-TOP-SECRET-SERVER-KEY-123"
@@ -183,7 +185,7 @@ def test_new_key_or_address_drops_the_cached_client(
     dlg.form.name.textEdited.emit("Main shop (renamed)")
     dlg.save_button.click()
     qtbot.waitUntil(lambda: "Saved" in dlg.result_label.text(), timeout=3000)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: not desk.runner.running(), timeout=3000)  # all follow-ups ran
     assert forgotten == [profile.id]
 
     # A new address (another region): dropped again.
@@ -218,11 +220,49 @@ def test_use_this_profile_and_delete(qtbot, dialog, desk, secrets, make_profile,
     with qtbot.waitSignal(dlg.active_chosen) as chosen:
         dlg.activate_button.click()
     assert chosen.args == [b.id]
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    desk.store.upsert_invoice(
+        InvoiceRecord(None, b.id, b.gateway, "c1", "77", None, "SAR", Decimal("9.50"), "new", {})
+    )
+
+    # The question says what goes with the profile, without blocking the GUI; Cancel keeps it.
     dlg.delete_button.click()
+    qtbot.waitUntil(lambda: dlg.delete_box is not None and dlg.delete_box.isVisible(), timeout=3000)
+    box = dlg.delete_box
+    assert "“B shop”" in box.text()
+    assert "Its 1 invoice in this app are deleted" not in box.informativeText()
+    assert "Its 1 invoice in this app is deleted with it." in box.informativeText()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.waitUntil(lambda: not desk.runner.running(), timeout=3000)
+    assert dlg.list.count() == 2 and secrets.keyring != {}
+
+    dlg.delete_button.click()
+    qtbot.waitUntil(lambda: dlg.delete_box is not None and dlg.delete_box.isVisible(), timeout=3000)
+    [delete] = [b for b in dlg.delete_box.buttons() if b.text() == "Delete"]
+    delete.click()
     qtbot.waitUntil(lambda: dlg.list.count() == 1, timeout=3000)
     qtbot.waitUntil(lambda: secrets.keyring == {}, timeout=3000)
     assert [p.name for p in desk.store.list_profiles()] == ["A shop"]
+    assert desk.store.list_invoices() == []
+
+
+def test_delete_consequences_in_words():
+    assert delete_consequences({"invoices": 0, "agreements": 0, "batches": 0, "journal": 3}) == (
+        "It has no invoices, agreements or payout batches in this app."
+    )
+    assert delete_consequences({"invoices": 2, "agreements": 1, "batches": 1}) == (
+        "Its 2 invoices, 1 agreement and 1 payout batch in this app are deleted with it."
+    )
+
+
+def test_a_half_typed_new_profile_comes_back_with_the_list_of_profiles(
+    qtbot, dialog, desk, make_profile
+):
+    desk.store.save_profile(make_profile("A shop"))
+    desk.store.save_draft(DRAFT_KIND, NEW_DRAFT, {"name": "Half-typed shop"})
+    dlg = dialog()
+    qtbot.waitUntil(lambda: dlg.form.name.text() == "Half-typed shop", timeout=3000)
+    assert dlg.list.count() == 1 and dlg.list.currentRow() == -1
+    assert dlg.draft_label.isVisibleTo(dlg)
 
 
 def test_main_window_opens_profiles_and_follows_the_choice(qtbot, desk, secrets, make_profile):
@@ -273,3 +313,22 @@ def test_screenshot_profiles_dialog(qtbot, dialog, desk, secrets, make_profile):
     assert dlg2.form.secret_state.text() == "Type the API password of this merchant account."
     qtbot.wait(50)  # let the layout settle after the problem notes changed
     assert dlg2.grab().save(str(SHOTS / "profiles-no-keyring.png"))
+
+
+def test_closing_forgets_an_unsaved_key_and_reopening_replaces_the_dialog(qtbot, desk):
+    import shiboken6
+
+    from clickpay_desk.ui.main_window import MainWindow
+
+    window = MainWindow(desk, reconcile_at_start=False)
+    qtbot.addWidget(window)
+    window.profiles_action.trigger()
+    first = window.profiles_dialog
+    assert first is not None
+    first.form.secret.setText(KEY)
+    first.reject()
+    assert first.form.secret.text() == ""  # typed, never saved: not kept in a hidden widget
+    window.profiles_action.trigger()
+    assert window.profiles_dialog is not first
+    qtbot.waitUntil(lambda: not shiboken6.isValid(first), timeout=3000)  # not one per opening
+    assert len(window.findChildren(ProfilesDialog)) == 1

@@ -88,6 +88,13 @@ def test_reconcile_menu_lists_each_outcome_and_refreshes_activity(qtbot, live_de
     dialog.close()
     assert window.grab().save(str(SHOTS / "activity-reconciled.png"))
 
+    # "Show in Activity" after a reconcile that settled everything shows the findings, not an
+    # empty "needs attention" list.
+    window.tabs.setCurrentIndex(Tab.INVOICES)
+    dialog.activity_button.click()
+    assert window.tabs.currentIndex() == Tab.ACTIVITY
+    assert view.status_filter.currentIndex() == 0 and view.proxy.rowCount() == 3
+
 
 def status_of(view, reference: str) -> str:
     from clickpay_desk.ui.activity_model import ActivityColumn
@@ -121,7 +128,8 @@ def test_nothing_unknown_at_startup_means_no_reconcile(qtbot, live_desk):
     ctx = live_desk.ctx
     invoices.create_invoice(ctx.store, ctx.pool, live_desk.profile, make_invoice())
     window = open_window(qtbot, live_desk)
-    qtbot.wait(300)
+    # Once the start-up read has answered (and anything it started has ended)...
+    qtbot.waitUntil(lambda: not ctx.runner.running(), timeout=5000)
     assert window.reconciler.running is None
     assert not window.activity.notice.isVisibleTo(window.activity)
 
@@ -169,7 +177,7 @@ def test_mark_as_done_needs_the_dashboard_confirmation(qtbot, live_desk):
     assert "NOT done" in box.text() and "merchant dashboard" in box.informativeText()
     assert "twice" in box.informativeText()
     box.button(QMessageBox.StandardButton.Cancel).click()
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: not ctx.runner.running(), timeout=3000)
     assert entry_of(ctx.store, invoice.cart_id).status is JournalStatus.UNKNOWN
 
     # "Mark as done…", confirmed as checked on the dashboard.
@@ -196,7 +204,7 @@ def test_repeating_a_create_whose_outcome_is_unknown_is_refused_plainly(qtbot, l
     text = user_message(errors[0])
     assert text.startswith(f"The last attempt to create the invoice “{invoice.cart_id}”")
     assert "has an unknown outcome" in text
-    assert "Run File → Reconcile before trying again, so nothing is sent twice." in text
+    assert "Run File ▸ Reconcile before trying again, so nothing is sent twice." in text
     assert window.statusBar().currentMessage() == (
         f"Creating the invoice “{invoice.cart_id}” failed: {text}"
     )

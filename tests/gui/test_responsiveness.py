@@ -23,7 +23,9 @@ from clickpay_desk.ui.mutations import SENT_AND_CANCELLED
 from tests.unit.services.desk import make_invoice
 
 HOLD_SECONDS = 5
-MAX_GAP = 0.100
+#: A GUI thread waiting for the held request would stall for seconds; the bound leaves room for
+#: a loaded 2-core CI machine (the 50 ms target is measured by benchmarks/startup.py).
+MAX_GAP = 0.250
 
 
 def test_gui_stays_responsive_and_cancel_says_what_was_sent(qtbot, live_desk):
@@ -74,11 +76,11 @@ def test_gui_stays_responsive_and_cancel_says_what_was_sent(qtbot, live_desk):
     assert progress.label.text().startswith(f"Creating the invoice “{invoice.cart_id}”")
     cancel_pressed = time.monotonic()
     qtbot.mouseClick(progress.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: SENT_AND_CANCELLED in window.activity.notice_label.text(), timeout=1000)
+    qtbot.waitUntil(lambda: SENT_AND_CANCELLED in window.activity.notice_label.text(), timeout=3000)
     answered = time.monotonic()
     heartbeat.stop()
 
-    assert answered - cancel_pressed < 1.0
+    assert answered - cancel_pressed < 2.0  # at once, not after the gateway's 5 s
     assert answered - started < HOLD_SECONDS - 0.5, "the UI waited for the gateway"
     assert handle.abandoned and handle in ctx.runner.abandoned()  # the worker is still blocked
     assert not progress.isVisible()
@@ -90,7 +92,7 @@ def test_gui_stays_responsive_and_cancel_says_what_was_sent(qtbot, live_desk):
     assert window.statusBar().currentMessage() == expected
 
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
-    assert len(ticks) > 100, len(ticks)
+    assert len(ticks) > 50, len(ticks)  # ~100 per second when idle
     assert max(gaps) < MAX_GAP, f"GUI thread stalled {max(gaps) * 1000:.0f} ms"
 
     # While its worker waits the request is in flight: reconcile leaves it alone (a read now

@@ -2,46 +2,22 @@
 throw-away ``dbus-run-session``; see packaging/dev.sh).
 
 Skipped, with the reason, when this machine has no usable keyring and ``CI`` is unset. With
-``CI`` set a missing keyring FAILS, so CI can never skip these silently.
+``CI`` set a missing keyring FAILS, so CI can never skip these silently (``real_keyring``).
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 
 import keyring
-import keyring.core
 import pytest
 
 from clickpay_desk.secrets import MASK, SERVICE, SecretStore, redact
 
 pytestmark = pytest.mark.keyring
-
-HOW_TO_RUN = (
-    "run inside a D-Bus session with an unlocked Secret Service, e.g. "
-    "HOME=$(mktemp -d) dbus-run-session -- sh -c 'printf %s pw | gnome-keyring-daemon "
-    "--unlock --components=secrets >/dev/null; .venv/bin/pytest tests/keyring'"
-)
-
-
-@pytest.fixture
-def real_keyring() -> Iterator[str]:
-    """Use the backend keyring detects for this environment; yields its description."""
-    previous = keyring.get_keyring()
-    keyring.core.init_backend()  # fresh detection, whatever earlier tests selected
-    try:
-        usable, description = SecretStore().backend_status()
-        if not usable:
-            if os.environ.get("CI"):
-                pytest.fail(f"CI is set but there is no usable OS keyring: {description}")
-            pytest.skip(f"no usable OS keyring here ({description}); {HOW_TO_RUN}")
-        yield description
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from tests.keyring.real_keyring import real_keyring  # noqa: F401 - the fixture
+
 
 @pytest.fixture
 def app_logging() -> Iterator[None]:

@@ -14,7 +14,6 @@ skipped when ``CI`` is unset, and FAILS when ``CI`` is set, so CI can never skip
 from __future__ import annotations
 
 import logging
-import os
 import traceback
 import uuid
 import zipfile
@@ -23,7 +22,6 @@ from pathlib import Path
 
 import httpx
 import keyring
-import keyring.core
 import pytest
 from PySide6.QtCore import Qt
 
@@ -36,30 +34,6 @@ from clickpay_desk.store.records import InvoiceRecord, JournalStatus
 from tests.unit.services.desk import make_invoice
 
 pytestmark = [pytest.mark.keyring, pytest.mark.gui]
-
-HOW_TO_RUN = (
-    "run inside a D-Bus session with an unlocked Secret Service, e.g. "
-    "HOME=$(mktemp -d) dbus-run-session -- sh -c 'printf %s pw | gnome-keyring-daemon "
-    "--unlock --components=secrets >/dev/null; CI=1 QT_QPA_PLATFORM=offscreen "
-    ".venv/bin/pytest tests/session'"
-)
-
-
-@pytest.fixture
-def real_keyring() -> Iterator[str]:
-    """The keyring backend detected for this environment (fresh detection)."""
-    previous = keyring.get_keyring()
-    keyring.core.init_backend()
-    try:
-        usable, description = SecretStore().backend_status()
-        if not usable:
-            if os.environ.get("CI"):
-                pytest.fail(f"CI is set but there is no usable OS keyring: {description}")
-            pytest.skip(f"no usable OS keyring here ({description}); {HOW_TO_RUN}")
-        yield description
-    finally:
-        keyring.set_keyring(previous)
-
 
 @pytest.fixture
 def canary() -> str:

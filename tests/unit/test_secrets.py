@@ -29,6 +29,7 @@ from clickpay_desk.secrets import (
     SecretStore,
     redact,
     register_secret,
+    store_secret,
 )
 from clickpay_desk.store import JournalStatus, Store
 
@@ -82,9 +83,30 @@ class ReachableSecretService(SecretService.Keyring):
     priority = 5  # type: ignore[assignment]
 
 
+class MemoryKeyring(ReachableSecretService):
+    """A real-looking OS keyring that keeps its entries in a dict."""
+
+    __module__ = SecretService.__name__
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("not found")
+
+
 # Test backends must not join keyring's registry of backends it may pick on its own.
 KeyringBackend._classes.discard(PlaintextKeyring)  # type: ignore[attr-defined]
 KeyringBackend._classes.discard(ReachableSecretService)  # type: ignore[attr-defined]
+KeyringBackend._classes.discard(MemoryKeyring)  # type: ignore[attr-defined]
 
 
 def _files_containing(root: Path, secret: str) -> list[Path]:
@@ -203,6 +225,57 @@ def test_names_and_secrets_must_not_be_empty() -> None:
     with pytest.raises(ValueError) as raised:
         secrets.set_session_only(NAME, "")
     assert "empty" in str(raised.value)
+
+
+# -- a profile's key after Save ---------------------------------------------------------------
+
+OLD_NAME = "clickpay:https://secure.clickpay.com.sa:44537"
+NEW_NAME = "clickpay:https://secure.clickpay.com.sa:99999"
+
+
+def test_a_typed_key_goes_to_the_keyring_and_a_changed_id_moves_it(
+    use_backend: Callable[[KeyringBackend], None],
+) -> None:
+    memory = MemoryKeyring()
+    use_backend(memory)
+    secrets = SecretStore()
+    outcome = store_secret(secrets, OLD_NAME, SECRET, session_only=False, old_name=None)
+    assert outcome.saved and not outcome.session_only and not outcome.problem
+    assert memory.items == {(SERVICE, OLD_NAME): SECRET}
+
+    # Saved again with nothing typed and the same id: the key is left alone.
+    assert store_secret(secrets, OLD_NAME, "", session_only=False, old_name=OLD_NAME).unchanged
+    # The profile id changed (its keyring name follows it): the key moves, the old entry goes.
+    moved = store_secret(secrets, NEW_NAME, "", session_only=False, old_name=OLD_NAME)
+    assert moved.saved and not moved.unchanged
+    assert memory.items == {(SERVICE, NEW_NAME): SECRET}
+
+
+def test_a_session_only_key_stays_session_only_when_it_moves(
+    use_backend: Callable[[KeyringBackend], None],
+) -> None:
+    memory = MemoryKeyring()
+    use_backend(memory)
+    secrets = SecretStore()
+    secrets.set_session_only(OLD_NAME, SECRET)
+    outcome = store_secret(secrets, NEW_NAME, "", session_only=False, old_name=OLD_NAME)
+    assert outcome.session_only and not outcome.saved
+    assert secrets.is_session_only(NEW_NAME) and secrets.get(NEW_NAME) == SECRET
+    assert secrets.get(OLD_NAME) is None and memory.items == {}
+
+
+def test_a_refused_key_is_an_outcome_with_a_plain_problem(
+    use_backend: Callable[[KeyringBackend], None],
+) -> None:
+    use_backend(keyring.backends.fail.Keyring())
+    secrets = SecretStore()
+    outcome = store_secret(secrets, OLD_NAME, SECRET, session_only=False, old_name=None)
+    assert not outcome.saved and not outcome.session_only
+    assert "no usable system keyring" in outcome.problem and SECRET not in outcome.problem
+    assert secrets.get(OLD_NAME) is None
+    # The choice offered next: this session only.
+    kept = store_secret(secrets, OLD_NAME, SECRET, session_only=True, old_name=None)
+    assert kept.session_only and secrets.get(OLD_NAME) == SECRET
 
 
 # -- redaction ------------------------------------------------------------------------------

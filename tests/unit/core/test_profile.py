@@ -81,3 +81,18 @@ def test_secret_name_tells_profiles_apart() -> None:
     other = replace(GOOD, merchant_id="44538")
     assert GOOD.secret_name == "clickpay:https://secure.clickpay.com.sa:44537"
     assert GOOD.secret_name != other.secret_name
+
+
+def test_default_currency_must_be_one_the_gateway_takes() -> None:
+    from clickpay_desk.core.profile import GatewayKind as _Kind
+    from clickpay_desk.core.profile import Profile as _Profile
+
+    def problems(gateway: _Kind, currency: str) -> list[str]:
+        profile = _Profile("Shop", gateway, "https://example.com", "123", currency=currency)
+        return [v.field for v in profile.problems()]
+
+    assert problems(_Kind.CLICKPAY, "kwd") == []
+    assert problems(_Kind.CLICKPAY, "CHF") == ["currency"]  # ISO, but not on the PT2 list
+    assert problems(_Kind.GEIDEA, "CHF") == []
+    assert problems(_Kind.GEIDEA, "ZZZ") == ["currency"]
+    assert problems(_Kind.CLICKPAY, "") == ["currency"]

@@ -355,3 +355,18 @@ def test_open_ended_schedule_stops_exactly_at_the_horizon(
     assert all(i.due_date <= horizon for i in schedule)
     following = repeat_due_date(plan, len(schedule))  # the next repeat after the last listed
     assert following > horizon
+
+
+def test_installment_count_matches_the_projected_schedule() -> None:
+    from datetime import date as _date
+
+    from clickpay_desk.core.agreement import Agreement, RepeatPeriod
+    from clickpay_desk.core.schedule import project_schedule as _project
+
+    for final in (None, Decimal("5.00")):
+        agreement = Agreement(
+            description="Gym", currency="SAR", initial_amount=Decimal("10.00"),
+            repeat_amount=Decimal("10.00"), repeat_terms=3, repeat_period=RepeatPeriod.MONTH,
+            repeat_every=1, first_installment_due_date=_date(2030, 1, 31), final_amount=final,
+        )
+        assert agreement.installment_count == len(_project(agreement, _date(2030, 1, 1)))
