@@ -217,8 +217,6 @@ class TaskRunner(QObject):
         worker (which may be blocked in a socket read); when the worker returns later its outcome
         goes to ``on_late(succeeded, result_or_exception)``.
         """
-        if self._closed:
-            raise RuntimeError("the task runner is shut down")
         task_id = next(self._ids)
         ctx = TaskContext(
             lambda d, t, s: self._w_progress.emit(task_id, d, t, s),
@@ -227,6 +225,13 @@ class TaskRunner(QObject):
         handle = TaskHandle(
             task_id, title, kind, ctx, cancellable, abandon_on_cancel=abandon_on_cancel
         )
+        if self._closed:
+            # The app is quitting: a timer that fires now (a periodic refresh, a status check)
+            # gets a task that never runs, rather than an exception in the event loop.
+            log.warning("task %r submitted after shutdown was not run", title or kind.value)
+            ctx.cancelled.set()
+            handle.finished = True
+            return handle
         if abandon_on_cancel:
             handle._on_cancel = lambda: self._abandon_requested.emit(task_id)
         self._handles[task_id] = handle

@@ -191,7 +191,10 @@ def test_mark_as_done_needs_the_dashboard_confirmation(qtbot, live_desk):
     )
     settled = entry_of(ctx.store, invoice.cart_id)
     assert settled.result == {"resolved_by": "user"} and settled.reconciled_at is not None
-    assert "as checked on the merchant dashboard" in window.statusBar().currentMessage()
+    qtbot.waitUntil(
+        lambda: "as checked on the merchant dashboard" in window.statusBar().currentMessage(),
+        timeout=3000,
+    )
     qtbot.waitUntil(lambda: status_of(view, invoice.cart_id) == "Done", timeout=3000)
 
 

@@ -293,3 +293,12 @@ def test_progress_widget_cancel_abandons_a_blocked_task(qtbot, runner):
     qtbot.waitUntil(lambda: bool(cancelled) and not widget.isVisible(), timeout=3000)
     release.set()
     qtbot.waitUntil(lambda: not runner.abandoned(), timeout=3000)
+
+
+def test_work_submitted_after_shutdown_never_runs_and_raises_nothing(qtbot, runner):
+    runner.shutdown(2000)
+    ran: list[object] = []
+    handle = runner.submit(lambda ctx: ran.append(1), on_done=ran.append, on_error=ran.append)
+    qtbot.wait(100)
+    assert handle.finished and handle.cancel_requested
+    assert ran == [] and not runner.running()
