@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -176,10 +176,16 @@ def reconcile_entry(
 def _apply_to_records(
     store: Store, profile: Profile, entry: JournalEntry, result: dict[str, Any]
 ) -> None:
-    """Keep locally the invoice that reconciliation found created (its create never answered)."""
-    if entry.operation != "invoice.create" or entry.status is not JournalStatus.DONE:
+    """Bring the local invoice in line with what reconciliation found: keep the one whose create
+    never answered, mark the one whose cancel never answered as cancelled."""
+    if entry.status is not JournalStatus.DONE or profile.id is None:
         return
-    if profile.id is None or not result.get("invoice_id"):
+    if entry.operation == "invoice.cancel":
+        cancelled = store.find_invoice(profile.id, entry.reference)
+        if cancelled is not None:
+            store.upsert_invoice(replace(cancelled, status="cancelled"))
+        return
+    if entry.operation != "invoice.create" or not result.get("invoice_id"):
         return
     remote_id = str(result["invoice_id"])
     if store.find_invoice(profile.id, remote_id) is not None:

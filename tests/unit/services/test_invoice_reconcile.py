@@ -145,3 +145,14 @@ def test_an_entry_that_cannot_be_read_back_does_not_stop_the_others(desk: Desk) 
     assert "check the dashboard" in first.message
     assert second.resolved and second.entry.status is JournalStatus.DONE
     assert [e.id for e in desk.store.journal_unresolved()] == [odd.id]
+
+
+def test_cancel_whose_answer_was_lost_is_reconciled_and_shown_cancelled(desk: Desk) -> None:
+    record = invoices.create_invoice(desk.store, desk.pool, desk.profile, make_invoice())
+    desk.fault(f"/payment/invoice/{record.remote_id}/cancel", "drop-after-commit")
+    with pytest.raises(OutcomeUnknown):
+        invoices.cancel_invoice(desk.store, desk.pool, desk.profile, record)
+    assert desk.store.find_invoice(desk.profile.id, record.remote_id).status == "pending"
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool)
+    assert found.resolved and found.entry.status is JournalStatus.DONE
+    assert desk.store.find_invoice(desk.profile.id, record.remote_id).status == "cancelled"
