@@ -21,6 +21,8 @@ from clickpay_desk.gateway.errors import (
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import JournalEntry, JournalStatus
 
+from .operations import describe
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -35,23 +37,6 @@ class UnresolvedAttempt(Exception):
             f"({entry.created_at:%Y-%m-%d %H:%M}) has an unknown outcome. "
             "Run File ▸ Reconcile before trying again, so nothing is sent twice."
         )
-
-
-OPERATION_TEXT = {
-    "invoice.create": "create the invoice",
-    "invoice.cancel": "cancel the invoice",
-    "geidea.invoice.create": "create the Geidea invoice",
-    "geidea.invoice.delete": "delete the Geidea invoice",
-    "agreement.request": "request the agreement's first payment",
-    "agreement.cancel": "cancel the agreement",
-    "payout.batch.new": "create the payout batch",
-    "payout.batch.add": "add entries to the payout batch",
-    "payout.batch.close": "submit the payout batch",
-}
-
-
-def describe(operation: str) -> str:
-    return OPERATION_TEXT.get(operation, operation)
 
 
 # Journal entries whose request is being sent or awaited by a thread of this process. Such an

@@ -29,16 +29,16 @@ from clickpay_desk.core.profile import GatewayKind, Profile
 
 from .activity import ActivityView
 from .activity_export import Exported, choose_export_path, export_task, with_suffix
-from .agreements_tab import AgreementsTab
+from .agreements import AgreementsTab
 from .context import ACTIVE_PROFILE_KEY, DeskContext
 from .elided_label import ElidedLabel
 from .errors import user_message
 from .gateway_status import GatewayWatch
 from .icons import app_icon
 from .invoice_actions import InvoiceActions
-from .invoices_tab import InvoicesTab
+from .invoices import InvoicesTab
 from .mutations import Mutations
-from .payouts_tab import PayoutsTab
+from .payouts import PayoutsTab
 from .reconcile_dialog import ReconcileDialog
 from .reconciliation import Reconciler, ReconcileRun
 from .task_progress import TaskProgressWidget
@@ -49,6 +49,13 @@ if TYPE_CHECKING:
 
 GATEWAY_NAMES = {GatewayKind.CLICKPAY: "ClickPay/PayTabs", GatewayKind.GEIDEA: "Geidea"}
 SETTINGS_FILE = "window.ini"
+
+
+def profile_caption(profile: Profile) -> str:
+    """ "Profile: NAME (GATEWAY)", without repeating the gateway when the name already says it."""
+    gateway = GATEWAY_NAMES[profile.gateway]
+    named = any(part.lower() in profile.name.lower() for part in gateway.split("/"))
+    return f"Profile: {profile.name}" + ("" if named else f" ({gateway})")
 
 
 def window_settings(ctx: DeskContext) -> QSettings:
@@ -85,11 +92,12 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.setObjectName("MainWindow")
 
+        self.mutations = Mutations(ctx.runner, ctx.store, self)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.invoices = InvoicesTab()
-        self.agreements = AgreementsTab()
-        self.payouts = PayoutsTab()
+        self.invoices = InvoicesTab(ctx, self.mutations)
+        self.agreements = AgreementsTab(ctx, self.mutations)
+        self.payouts = PayoutsTab(ctx, self.mutations)
         self.activity = ActivityView(ctx.runner, ctx.store)
         for page, label in (
             (self.invoices, "&Invoices"),
@@ -111,7 +119,6 @@ class MainWindow(QMainWindow):
         self.gateway.changed.connect(self._gateway_changed)
         ctx.runner.task_failed.connect(self._task_failed)
 
-        self.mutations = Mutations(ctx.runner, ctx.store, self)
         self.mutations.message.connect(self.show_message)
         self.mutations.notice.connect(self.activity.show_notice)
         self.mutations.journal_changed.connect(self.activity.refresh)
@@ -245,12 +252,13 @@ class MainWindow(QMainWindow):
         self.active_profile = profile
         if profile is not None:
             self.profile_combo.setCurrentIndex(self.profile_combo.findData(profile.id))
-            self.profile_label.setText(
-                f"Profile: {profile.name} ({GATEWAY_NAMES[profile.gateway]})"
-            )
+            self.profile_label.setText(profile_caption(profile))
         else:
             self.profile_label.setText("Profile: none")
         self._update_title()
+        if changed:
+            for tab in (self.invoices, self.agreements, self.payouts):
+                tab.set_profile(profile)
         if changed or self.gateway.text.startswith("Gateway: no profile"):
             self.gateway.set_profile(profile)
         if save and profile is not None and profile.id is not None:

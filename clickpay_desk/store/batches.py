@@ -1,0 +1,168 @@
+"""Payout batches and their entries."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from .base import (
+    NotFound,
+    StoreBase,
+    _payload_text,
+    _remote,
+)
+from .codec import (
+    json_value,
+    money_text,
+    money_value,
+    optional_money_text,
+    optional_money_value,
+    time_text,
+    time_value,
+)
+from .records import (
+    BatchEntryRecord,
+    BatchRecord,
+    utc_now,
+)
+
+
+class BatchesStore(StoreBase):
+    # -- payout batches ------------------------------------------------------------------------
+
+    def upsert_batch(self, rec: BatchRecord) -> BatchRecord:
+        """Insert (id None, and no row yet for this profile's remote_batch_id) or update."""
+        values = {
+            "profile_id": rec.profile_id,
+            "order_id": rec.order_id,
+            "remote_batch_id": _remote(rec.remote_batch_id),
+            "currency": rec.currency,
+            "status": rec.status,
+            "count": int(rec.count),
+            "total": money_text(rec.total),
+        }
+        row = self._save_record("batches", "remote_batch_id", rec.id, values, rec.created_at)
+        return _batch(row)
+
+    def get_batch(self, batch_id: int) -> BatchRecord | None:
+        row = self._read_one("SELECT * FROM batches WHERE id = ?", (batch_id,))
+        return None if row is None else _batch(row)
+
+    def find_batch(self, profile_id: int, remote_batch_id: str) -> BatchRecord | None:
+        row = self._find_record("batches", "remote_batch_id", profile_id, remote_batch_id)
+        return None if row is None else _batch(row)
+
+    def list_batches(
+        self, profile_id: int | None = None, status: str | None = None
+    ) -> list[BatchRecord]:
+        """Newest first."""
+        return [_batch(r) for r in self._list("batches", profile_id, status)]
+
+    def delete_batch(self, batch_id: int) -> None:
+        """Delete a batch and its entries."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+
+    def upsert_entries(
+        self, batch_id: int, entries: Sequence[BatchEntryRecord]
+    ) -> list[BatchEntryRecord]:
+        """Insert or update many entries of one batch in ONE transaction (all or none).
+
+        An entry with an id updates that row; one without is matched by ``(batch_id, row)``.
+        Each entry's ``batch_id`` is set to ``batch_id``. Returns the entries as stored, in the
+        order given.
+        """
+        now_dt = utc_now()
+        now = time_text(now_dt)
+        updates: list[tuple[Any, ...]] = []
+        inserts: list[tuple[Any, ...]] = []
+        for e in entries:
+            values = (
+                int(e.row),
+                _payload_text(e.payload),
+                _remote(e.remote_entry_id),
+                money_text(e.amount),
+                optional_money_text(e.fee),
+                optional_money_text(e.total),
+                e.status,
+                e.protocol_message,
+                now,
+            )
+            if e.id is None:
+                inserts.append((batch_id, *values))
+            else:
+                updates.append((*values, e.id, batch_id))
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM batches WHERE id = ?", (batch_id,)).fetchone() is None:
+                raise NotFound(f"There is no payout batch {batch_id}.")
+            if updates:
+                before = conn.total_changes
+                conn.executemany(
+                    "UPDATE batch_entries SET row = ?, payload = ?, remote_entry_id = ?, "
+                    "amount = ?, fee = ?, total = ?, status = ?, protocol_message = ?, "
+                    "updated_at = ? WHERE id = ? AND batch_id = ?",
+                    updates,
+                )
+                if conn.total_changes - before != len(updates):
+                    raise NotFound(f"Some entries are not in payout batch {batch_id}.")
+            if inserts:
+                conn.executemany(
+                    "INSERT INTO batch_entries (batch_id, row, payload, remote_entry_id, amount, "
+                    "fee, total, status, protocol_message, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(batch_id, row) DO UPDATE SET payload = excluded.payload, "
+                    "remote_entry_id = excluded.remote_entry_id, amount = excluded.amount, "
+                    "fee = excluded.fee, total = excluded.total, status = excluded.status, "
+                    "protocol_message = excluded.protocol_message, "
+                    "updated_at = excluded.updated_at",
+                    inserts,
+                )
+            ids = dict(
+                conn.execute(
+                    "SELECT row, id FROM batch_entries WHERE batch_id = ?", (batch_id,)
+                ).fetchall()
+            )
+        stored_at = time_value(now)
+        return [
+            replace(e, id=ids[int(e.row)], batch_id=batch_id, updated_at=stored_at) for e in entries
+        ]
+
+    def list_entries(self, batch_id: int) -> list[BatchEntryRecord]:
+        """The entries of a batch in row order."""
+        rows = self._read(
+            "SELECT * FROM batch_entries WHERE batch_id = ? ORDER BY row", (batch_id,)
+        )
+        return [_entry(r) for r in rows]
+
+
+def _batch(r: sqlite3.Row) -> BatchRecord:
+    return BatchRecord(
+        id=r["id"],
+        profile_id=r["profile_id"],
+        order_id=r["order_id"],
+        remote_batch_id=r["remote_batch_id"],
+        currency=r["currency"],
+        status=r["status"],
+        count=r["count"],
+        total=money_value(r["total"]),
+        created_at=time_value(r["created_at"]),
+        updated_at=time_value(r["updated_at"]),
+    )
+
+
+def _entry(r: sqlite3.Row) -> BatchEntryRecord:
+    return BatchEntryRecord(
+        id=r["id"],
+        batch_id=r["batch_id"],
+        row=r["row"],
+        payload=json_value(r["payload"]),
+        remote_entry_id=r["remote_entry_id"],
+        amount=money_value(r["amount"]),
+        fee=optional_money_value(r["fee"]),
+        total=optional_money_value(r["total"]),
+        status=r["status"],
+        protocol_message=r["protocol_message"],
+        updated_at=time_value(r["updated_at"]),
+    )
