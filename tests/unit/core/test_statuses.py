@@ -1,0 +1,66 @@
+"""Every gateway status reads as words a shop owner understands; unknown values show raw."""
+
+from __future__ import annotations
+
+import pytest
+
+from clickpay_desk.core.statuses import (
+    INVOICE_CANCELLABLE,
+    INVOICE_SETTLED,
+    GeideaStatus,
+    InvoiceStatus,
+    TranStatus,
+    geidea_status_text,
+    invoice_status_text,
+    parse_invoice_status,
+    transaction_status_text,
+)
+
+
+@pytest.mark.parametrize(
+    "raw", ["pending", "paid", "cancelled", "expired", "overdue", "refunded", "failed"]
+)
+def test_every_pt2_invoice_status_has_words(raw: str) -> None:
+    text = invoice_status_text(raw)
+    assert text and text != raw
+    assert invoice_status_text(raw.upper()) == text
+
+
+@pytest.mark.parametrize("code", ["A", "H", "P", "V", "E", "D", "X", "C"])
+def test_every_response_status_has_words(code: str) -> None:
+    text = transaction_status_text(code)
+    assert len(text) > 1
+    assert transaction_status_text(code.lower()) == text
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Created", "SentToCustomer", "Paid", "Incomplete", "Expired", "Preauthorized", "Pending"],
+)
+def test_every_geidea_status_has_words(raw: str) -> None:
+    text = geidea_status_text(raw)
+    assert text
+    assert geidea_status_text(raw.lower()) == text
+
+
+def test_words_are_plain() -> None:
+    assert invoice_status_text("pending") == "Waiting for payment"
+    assert transaction_status_text("H") == "On hold for fraud review"
+    assert geidea_status_text("SentToCustomer") == "Sent to the customer"
+    assert invoice_status_text("canceled") == "Cancelled"
+
+
+@pytest.mark.parametrize("fn", [invoice_status_text, transaction_status_text, geidea_status_text])
+def test_unknown_is_shown_raw_never_a_crash(fn) -> None:  # type: ignore[no-untyped-def]
+    assert fn("Frozen-By-Bank") == "Frozen-By-Bank"
+    assert fn("") == "Unknown"
+    assert fn(None) == "Unknown"
+
+
+def test_sets_cover_the_vocabulary() -> None:
+    assert set(InvoiceStatus) >= INVOICE_SETTLED | INVOICE_CANCELLABLE
+    assert not INVOICE_SETTLED & INVOICE_CANCELLABLE
+    assert InvoiceStatus.OVERDUE in INVOICE_CANCELLABLE
+    assert parse_invoice_status("PAID") is InvoiceStatus.PAID
+    assert len(TranStatus) == 8
+    assert GeideaStatus("Preauthorized") is GeideaStatus.PREAUTHORIZED
