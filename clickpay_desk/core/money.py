@@ -270,9 +270,29 @@ class Money:
     def __neg__(self) -> Money:
         return Money(self.amount.copy_negate(), self.currency)
 
-    def __lt__(self, other: Money) -> bool:
+    # All four orderings, each refusing another currency (functools.total_ordering would build
+    # <= from < and ==, and == across currencies is simply False rather than an error).
+    def _ordered(self, other: object) -> Decimal | None:
+        if not isinstance(other, Money):
+            return None
         self._same(other)
-        return self.amount < other.amount
+        return other.amount
+
+    def __lt__(self, other: object) -> bool:
+        theirs = self._ordered(other)
+        return NotImplemented if theirs is None else self.amount < theirs
+
+    def __le__(self, other: object) -> bool:
+        theirs = self._ordered(other)
+        return NotImplemented if theirs is None else self.amount <= theirs
+
+    def __gt__(self, other: object) -> bool:
+        theirs = self._ordered(other)
+        return NotImplemented if theirs is None else self.amount > theirs
+
+    def __ge__(self, other: object) -> bool:
+        theirs = self._ordered(other)
+        return NotImplemented if theirs is None else self.amount >= theirs
 
     def wire(self) -> str:
         return format_amount(self.amount, self.currency)

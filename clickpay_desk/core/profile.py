@@ -31,14 +31,17 @@ PT2_REGIONS: dict[str, str] = {
     "PayTabs Kuwait": "https://secure-kuwait.paytabs.com",
     "PayTabs Qatar": "https://secure-doha.paytabs.com",
     "PayTabs Iraq": "https://secure-iraq.paytabs.com",
+    "PayTabs Morocco": "https://secure-morocco.paytabs.com",
     "PayTabs Global": "https://secure-global.paytabs.com",
 }
 
-#: Geidea merchant API hosts by country.
+#: Geidea merchant API hosts by country. Sources disagree on the UAE host: Geidea's own SDKs use
+#: ``api.merchant.geidea.ae`` (offered here); other documents say ``api.geidea.ae``. A merchant
+#: whose account lives elsewhere enters it as a custom base URL, which a profile always allows.
 GEIDEA_REGIONS: dict[str, str] = {
     "Geidea Saudi Arabia": "https://api.ksamerchant.geidea.net",
     "Geidea Egypt": "https://api.merchant.geidea.net",
-    "Geidea UAE": "https://api.geidea.ae",
+    "Geidea UAE": "https://api.merchant.geidea.ae",
 }
 
 

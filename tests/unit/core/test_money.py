@@ -350,3 +350,20 @@ def test_money_arithmetic_never_rounds_away_digits() -> None:
     assert (big + cent).wire() == "10000000000000000000000000000.01"
     assert (big - cent).wire() == "9999999999999999999999999999.99"
     assert (-(big + cent)).amount == Decimal("-10000000000000000000000000000.01")
+
+
+def test_money_orders_both_ways_and_inclusively() -> None:
+    low, high = Money(Decimal("9.50"), "SAR"), Money(Decimal("10"), "SAR")
+    same = Money(Decimal("9.5"), "sar")
+    assert low <= same and low >= same and low <= high and high >= low
+    assert high > low and not low > high and not high <= low
+    assert sorted([high, low]) == [low, high] and max(low, high) == high
+    for compare in (
+        lambda: low <= Money(Decimal(1), "USD"),
+        lambda: low >= Money(Decimal(1), "USD"),
+        lambda: low > Money(Decimal(1), "USD"),
+    ):
+        with pytest.raises(ValueError):
+            compare()
+    with pytest.raises(TypeError):
+        _ = low <= Decimal(1)  # type: ignore[operator]

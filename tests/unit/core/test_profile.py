@@ -96,3 +96,13 @@ def test_default_currency_must_be_one_the_gateway_takes() -> None:
     assert problems(_Kind.GEIDEA, "CHF") == []
     assert problems(_Kind.GEIDEA, "ZZZ") == ["currency"]
     assert problems(_Kind.CLICKPAY, "") == ["currency"]
+
+
+def test_regions_include_morocco_and_geideas_own_uae_host() -> None:
+    from clickpay_desk.core.profile import GEIDEA_REGIONS
+
+    assert PT2_REGIONS["PayTabs Morocco"] == "https://secure-morocco.paytabs.com"
+    assert GEIDEA_REGIONS["Geidea UAE"] == "https://api.merchant.geidea.ae"
+    # The other UAE host stays usable as a custom base URL.
+    other = Profile("UAE", GatewayKind.GEIDEA, "https://api.geidea.ae", "pk", currency="AED")
+    assert other.problems() == []
