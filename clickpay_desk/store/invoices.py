@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 
 from clickpay_desk.core.profile import GatewayKind
 
@@ -20,6 +22,10 @@ from .codec import (
 from .records import (
     InvoiceRecord,
 )
+
+#: The journal operation of a refund (``services.operations.Operation.INVOICE_REFUND``; the
+#: store does not import services).
+REFUND_OPERATION = "invoice.refund"
 
 
 class InvoicesStore(StoreBase):
@@ -54,6 +60,56 @@ class InvoicesStore(StoreBase):
     ) -> list[InvoiceRecord]:
         """Newest first."""
         return [_invoice(r) for r in self._list("invoices", profile_id, status)]
+
+    def find_invoice_by_cart(self, profile_id: int, cart_id: str) -> InvoiceRecord | None:
+        """The newest invoice of this profile with this merchant reference (cart id)."""
+        row = self._read_one(
+            "SELECT * FROM invoices WHERE profile_id = ? AND cart_id = ? ORDER BY id DESC LIMIT 1",
+            (profile_id, cart_id),
+        )
+        return None if row is None else _invoice(row)
+
+    def list_invoices_in(
+        self, profile_id: int, statuses: Iterable[str] | None = None
+    ) -> list[InvoiceRecord]:
+        """This profile's invoices in any of ``statuses`` (None: all), newest first."""
+        wanted = None if statuses is None else sorted(set(statuses))
+        if wanted is not None and not wanted:
+            return []
+        sql = "SELECT * FROM invoices WHERE profile_id = ?"
+        params: list[object] = [profile_id]
+        if wanted is not None:
+            sql += f" AND status IN ({', '.join('?' for _ in wanted)})"
+            params.extend(wanted)
+        return [_invoice(r) for r in self._read(sql + " ORDER BY id DESC", params)]
+
+    def invoice_refunds(self, profile_id: int) -> dict[str, Decimal]:
+        """Per cart id, the sum of the refunds the gateway accepted (from the journal: each DONE
+        ``invoice.refund`` request's ``cart_amount``)."""
+        rows = self._read(
+            "SELECT request FROM journal WHERE profile_id = ? AND operation = ? AND status = ?",
+            (profile_id, REFUND_OPERATION, "done"),
+        )
+        totals: dict[str, Decimal] = {}
+        for row in rows:
+            request = json_value(row["request"])
+            cart_id = request.get("cart_id")
+            try:
+                amount = Decimal(str(request.get("cart_amount")))
+            except InvalidOperation:
+                continue  # an unreadable amount is not counted as refunded
+            if isinstance(cart_id, str) and amount.is_finite():
+                totals[cart_id] = totals.get(cart_id, Decimal(0)) + amount
+        return totals
+
+    def invoice_refunds_unresolved(self, profile_id: int) -> set[str]:
+        """Cart ids with a refund whose outcome nobody knows yet (pending or unknown)."""
+        rows = self._read(
+            "SELECT request FROM journal WHERE profile_id = ? AND operation = ? "
+            "AND status IN ('pending', 'unknown')",
+            (profile_id, REFUND_OPERATION),
+        )
+        return {str(json_value(r["request"]).get("cart_id")) for r in rows}
 
     def delete_invoice(self, invoice_id: int) -> None:
         with self._write() as conn:

@@ -1,0 +1,457 @@
+"""Geidea Pay-by-Invoice use cases: create, quick create, update, delete (journalled), send by
+e-mail or SMS, and fetch / search for the invoice list.
+
+The invoice's ``merchantReferenceId`` is its merchant reference and its journal subject: a
+create whose outcome is unknown blocks a second create of the same reference until
+reconciliation has searched for it (Geidea's search takes ``merchantReferenceId``). A create
+without one gets one, so that search can always settle it. Locally the invoice is an
+``InvoiceRecord`` with ``gateway`` GEIDEA, ``remote_id`` the ``paymentIntentId`` and ``status``
+Geidea's own word (Created, SentToCustomer, Paid, Expired, Cancelled).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from clickpay_desk.core.geidea_invoice import EInvoice, einvoice_to_wire
+from clickpay_desk.core.profile import GatewayKind, Profile
+from clickpay_desk.core.rules import RuleViolation, ValidationError, raise_if
+from clickpay_desk.core.statuses import GEIDEA_OPEN
+from clickpay_desk.gateway.batch_reads import BatchReadReport, run_reads
+from clickpay_desk.gateway.geidea_models import IntentStatus, PaymentIntent
+from clickpay_desk.store.database import Store
+from clickpay_desk.store.records import InvoiceRecord, JournalStatus
+
+from .clients import ClientPool
+from .invoices import AlreadyCreated
+from .journal import run_journalled
+from .operations import Operation
+
+#: Geidea statuses in which the invoice can still change.
+OPEN_STATUSES = frozenset(s.value for s in GEIDEA_OPEN)
+SEARCH_PAGE_SIZE = 50
+#: Search stops after this many pages (a runaway "totalCount" cannot keep it going forever).
+SEARCH_MAX_PAGES = 40
+
+
+def subject_of(reference: str) -> str:
+    return f"geidea:{reference}"
+
+
+def new_reference() -> str:
+    """A merchant reference for an invoice created without one."""
+    return f"desk-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(4)}"
+
+
+def _profile_id(profile: Profile) -> int:
+    if profile.id is None:
+        raise ValueError("save the profile before using it")
+    if profile.gateway is not GatewayKind.GEIDEA:
+        raise ValueError("this is not a Geidea profile")
+    return profile.id
+
+
+def _record(
+    profile_id: int,
+    intent: PaymentIntent,
+    *,
+    reference: str | None,
+    currency: str | None,
+    amount: Decimal | None,
+    payload: Mapping[str, Any] | None,
+    existing: InvoiceRecord | None = None,
+) -> InvoiceRecord:
+    base_payload = dict(existing.payload) if existing else {}
+    if payload is not None:
+        base_payload.update(payload)
+    return InvoiceRecord(
+        id=existing.id if existing else None,
+        profile_id=profile_id,
+        gateway=GatewayKind.GEIDEA,
+        cart_id=reference
+        or intent.merchant_reference_id
+        or (existing.cart_id if existing else intent.payment_intent_id),
+        remote_id=intent.payment_intent_id,
+        link=intent.link or (existing.link if existing else None),
+        currency=(intent.currency or currency or (existing.currency if existing else "SAR")),
+        amount=intent.amount
+        if intent.amount is not None
+        else (amount if amount is not None else (existing.amount if existing else Decimal(0))),
+        status=intent.status,
+        payload=base_payload,
+        created_at=existing.created_at if existing else datetime.now(UTC),
+    )
+
+
+def intent_summary(intent: PaymentIntent) -> dict[str, Any]:
+    return {
+        "paymentIntentId": intent.payment_intent_id,
+        "invoiceId": intent.invoice_id,
+        "link": intent.link,
+        "status": intent.status,
+    }
+
+
+def _payload_view(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The create request, kept with the record (Duplicate and Print read it)."""
+    return {k: v for k, v in payload.items() if k != "signature"}
+
+
+def create_einvoice(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    invoice: EInvoice,
+    *,
+    now: datetime | None = None,
+    cancel: threading.Event | None = None,
+) -> InvoiceRecord:
+    """Validate, journal, send once, keep locally."""
+    profile_id = _profile_id(profile)
+    if not invoice.merchant_reference_id:
+        invoice = replace(invoice, merchant_reference_id=new_reference())
+    raise_if(invoice.problems(now or datetime.now(UTC)))
+    reference = invoice.merchant_reference_id
+    assert reference is not None
+    subject = subject_of(reference)
+
+    def not_created_yet() -> None:
+        last = store.journal_last(subject, Operation.GEIDEA_INVOICE_CREATE)
+        if last is not None and last.status is JournalStatus.DONE:
+            raise AlreadyCreated(reference, (last.result or {}).get("paymentIntentId"))
+
+    payload = einvoice_to_wire(invoice)
+    client = pool.geidea(profile)
+    intent: PaymentIntent = run_journalled(
+        store,
+        profile_id=profile_id,
+        operation=Operation.GEIDEA_INVOICE_CREATE,
+        subject=subject,
+        reference=reference,
+        request=payload,
+        call=lambda: client.create(payload, cancel=cancel),
+        summarize=intent_summary,
+        check=not_created_yet,
+    )
+    return store.upsert_invoice(
+        _record(
+            profile_id,
+            intent,
+            reference=reference,
+            currency=invoice.currency,
+            amount=invoice.amount,
+            payload=_payload_view(payload),
+        )
+    )
+
+
+def quick_problems(
+    amount: Decimal, customer: Mapping[str, Any], expiry: date | None, today: date
+) -> list[RuleViolation]:
+    found: list[RuleViolation] = []
+    if amount <= 0:
+        found.append(RuleViolation("amount", "must be more than zero", amount))
+    elif -amount.as_tuple().exponent > 2:  # type: ignore[operator]
+        found.append(RuleViolation("amount", "must have at most 2 decimals", amount))
+    if not str(customer.get("name") or "").strip():
+        found.append(RuleViolation("customer.name", "is required"))
+    if not (customer.get("email") or customer.get("phoneNumber")):
+        found.append(RuleViolation("customer", "give an e-mail or a phone number to send it to"))
+    if expiry is not None and expiry <= today:
+        found.append(RuleViolation("expiryDate", "must be after today", expiry))
+    return found
+
+
+def quick_create(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    *,
+    amount: Decimal,
+    currency: str,
+    customer: Mapping[str, Any],
+    reference: str | None = None,
+    expiry: date | None = None,
+    callback_url: str | None = None,
+    cancel: threading.Event | None = None,
+) -> InvoiceRecord:
+    """Geidea's signed quick invoice: an amount for a customer, no lines. Journalled."""
+    profile_id = _profile_id(profile)
+    raise_if(quick_problems(amount, customer, expiry, datetime.now(UTC).date()))
+    reference = reference or new_reference()
+    subject = subject_of(reference)
+    request = {
+        "amount": amount,
+        "currency": currency,
+        "customer": dict(customer),
+        "merchantReferenceId": reference,
+        **({"expiryDate": expiry.isoformat()} if expiry else {}),
+    }
+
+    def not_created_yet() -> None:
+        last = store.journal_last(subject, Operation.GEIDEA_INVOICE_QUICK_CREATE)
+        if last is not None and last.status is JournalStatus.DONE:
+            raise AlreadyCreated(reference, (last.result or {}).get("paymentIntentId"))
+
+    client = pool.geidea(profile)
+    intent: PaymentIntent = run_journalled(
+        store,
+        profile_id=profile_id,
+        operation=Operation.GEIDEA_INVOICE_QUICK_CREATE,
+        subject=subject,
+        reference=reference,
+        request=request,
+        call=lambda: client.quick_create(
+            amount,
+            currency,
+            customer,
+            reference,
+            expiry_date=expiry.isoformat() if expiry else None,
+            callback_url=callback_url,
+            cancel=cancel,
+        ),
+        summarize=intent_summary,
+        check=not_created_yet,
+    )
+    return store.upsert_invoice(
+        _record(
+            profile_id,
+            intent,
+            reference=reference,
+            currency=currency,
+            amount=amount,
+            payload=request,
+        )
+    )
+
+
+def update_einvoice(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    record: InvoiceRecord,
+    invoice: EInvoice,
+    *,
+    now: datetime | None = None,
+    cancel: threading.Event | None = None,
+) -> InvoiceRecord:
+    """Replace an unpaid invoice's content (journalled)."""
+    profile_id = _profile_id(profile)
+    if record.remote_id is None:
+        raise ValueError("this invoice was never created at the gateway")
+    if record.status not in OPEN_STATUSES:
+        raise ValidationError(
+            [
+                RuleViolation(
+                    "status", f"only an unpaid invoice can be updated (it is {record.status})"
+                )
+            ]
+        )
+    invoice = replace(
+        invoice,
+        payment_intent_id=record.remote_id,
+        merchant_reference_id=invoice.merchant_reference_id or record.cart_id,
+    )
+    raise_if(invoice.problems(now or datetime.now(UTC)))
+    payload = einvoice_to_wire(invoice)
+    client = pool.geidea(profile)
+    intent: PaymentIntent = run_journalled(
+        store,
+        profile_id=profile_id,
+        operation=Operation.GEIDEA_INVOICE_UPDATE,
+        subject=subject_of(record.cart_id),
+        reference=record.remote_id,
+        request=payload,
+        call=lambda: client.update(payload, cancel=cancel),
+        summarize=intent_summary,
+    )
+    return store.upsert_invoice(
+        _record(
+            profile_id,
+            intent,
+            reference=record.cart_id,
+            currency=invoice.currency,
+            amount=invoice.amount,
+            payload=_payload_view(payload),
+            existing=record,
+        )
+    )
+
+
+def delete_einvoice(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    record: InvoiceRecord,
+    *,
+    cancel: threading.Event | None = None,
+) -> InvoiceRecord:
+    """Delete an invoice still in Created (journalled); kept locally as Cancelled."""
+    profile_id = _profile_id(profile)
+    if record.remote_id is None:
+        raise ValueError("this invoice was never created at the gateway")
+    if record.status != IntentStatus.CREATED:
+        raise ValidationError(
+            [
+                RuleViolation(
+                    "status", f"only an invoice in Created can be deleted (it is {record.status})"
+                )
+            ]
+        )
+    remote_id = record.remote_id
+    client = pool.geidea(profile)
+    message = run_journalled(
+        store,
+        profile_id=profile_id,
+        operation=Operation.GEIDEA_INVOICE_DELETE,
+        subject=subject_of(record.cart_id),
+        reference=remote_id,
+        request={"paymentIntentId": remote_id},
+        call=lambda: client.delete(remote_id, cancel=cancel),
+        summarize=lambda text: {"message": text},
+    )
+    return store.upsert_invoice(
+        replace(
+            record,
+            status=IntentStatus.CANCELLED.value,
+            payload={**record.payload, "_deleted": message},
+        )
+    )
+
+
+def send(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    record: InvoiceRecord,
+    channel: str,
+    *,
+    cancel: threading.Event | None = None,
+) -> InvoiceRecord:
+    """Send the invoice's link by "email" or "sms" (moves no money: not journalled)."""
+    profile_id = _profile_id(profile)
+    if record.remote_id is None:
+        raise ValueError("this invoice was never created at the gateway")
+    client = pool.geidea(profile)
+    if channel == "email":
+        intent = client.send_by_email(record.remote_id, cancel=cancel)
+    elif channel == "sms":
+        intent = client.send_by_sms(record.remote_id, cancel=cancel)
+    else:
+        raise ValueError(f"unknown channel {channel!r}")
+    return store.upsert_invoice(
+        _record(
+            profile_id,
+            intent,
+            reference=record.cart_id,
+            currency=None,
+            amount=None,
+            payload=None,
+            existing=record,
+        )
+    )
+
+
+def apply_intent(store: Store, profile_id: int, intent: PaymentIntent) -> InvoiceRecord:
+    """Store what a fetch or search says about one invoice; returns the stored record."""
+    existing = store.find_invoice(profile_id, intent.payment_intent_id)
+    fresh = _record(
+        profile_id,
+        intent,
+        reference=None,
+        currency=None,
+        amount=None,
+        payload=None if existing else {"_found_by_search": True},
+        existing=existing,
+    )
+    if existing is not None and _same(existing, fresh):
+        return existing
+    return store.upsert_invoice(fresh)
+
+
+def _same(a: InvoiceRecord, b: InvoiceRecord) -> bool:
+    return (a.status, a.link, a.amount, a.currency, a.cart_id) == (
+        b.status,
+        b.link,
+        b.amount,
+        b.currency,
+        b.cart_id,
+    )
+
+
+def fetch(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    record: InvoiceRecord,
+    *,
+    cancel: threading.Event | None = None,
+) -> InvoiceRecord:
+    """Read one invoice from Geidea and store what changed."""
+    profile_id = _profile_id(profile)
+    if record.remote_id is None:
+        raise ValueError("this invoice was never created at the gateway")
+    return apply_intent(
+        store, profile_id, pool.geidea(profile).fetch(record.remote_id, cancel=cancel)
+    )
+
+
+def search_all(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    *,
+    status: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[InvoiceRecord]:
+    """Every invoice Geidea's search lists (page by page), stored locally."""
+    profile_id = _profile_id(profile)
+    client = pool.geidea(profile)
+    found: list[InvoiceRecord] = []
+    page_number = 1
+    while page_number <= SEARCH_MAX_PAGES:
+        if cancel is not None and cancel.is_set():
+            break
+        page = client.search(
+            status=status, page_number=page_number, page_size=SEARCH_PAGE_SIZE, cancel=cancel
+        )
+        found.extend(apply_intent(store, profile_id, intent) for intent in page.intents)
+        if progress is not None:
+            progress(len(found), max(page.total_count, len(found)))
+        if not page.intents or len(found) >= page.total_count:
+            break
+        page_number += 1
+    return found
+
+
+def refresh_statuses(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    records: Sequence[InvoiceRecord],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+    concurrency: int = 8,
+) -> BatchReadReport[InvoiceRecord, PaymentIntent]:
+    """Fetch each invoice, a few at a time; store what changed."""
+    profile_id = _profile_id(profile)
+    client = pool.geidea(profile)
+    created = [r for r in records if r.remote_id is not None]
+
+    def read(record: InvoiceRecord) -> PaymentIntent:
+        assert record.remote_id is not None
+        return client.fetch(record.remote_id, cancel=cancel)
+
+    report = run_reads(created, read, concurrency=concurrency, progress=progress, cancel=cancel)
+    for item in report.results:
+        if item.value is not None:
+            apply_intent(store, profile_id, item.value)
+    return report

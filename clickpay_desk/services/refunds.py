@@ -1,0 +1,169 @@
+"""Refund a paid ClickPay invoice, in full or in part (journalled; never sent twice).
+
+The refund is PT2's follow-up ``payment/request``: ``tran_type`` "refund" with the paid
+transaction's ``tran_ref``, the invoice's ``cart_id`` and currency, and the amount to give back.
+What was refunded is read from the journal (each DONE refund's request), so the invoice shows
+it without a second bookkeeping of its own. A refund whose answer was lost stays UNKNOWN and
+blocks another refund of the same invoice until reconciliation.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from clickpay_desk.core.money import minor_units, quantize
+from clickpay_desk.core.profile import GatewayKind, Profile
+from clickpay_desk.core.rules import RuleViolation, ValidationError
+from clickpay_desk.gateway.models import InvoiceState, PaymentRequestCreated
+from clickpay_desk.store.database import Store
+from clickpay_desk.store.records import InvoiceRecord
+
+from .clients import ClientPool
+from .invoices import subject_of
+from .journal import run_journalled
+from .operations import Operation
+
+#: Where the desk keeps what it learnt about an invoice's payment inside the record's payload
+#: (the rest of the payload is the create request as sent). Keys starting with "_" are ours.
+PAYMENT_KEY = "_payment"
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A refund the gateway accepted."""
+
+    invoice: InvoiceRecord
+    amount: Decimal
+    tran_ref: str  # the refund transaction's own reference
+    refunded_total: Decimal  # everything refunded on this invoice so far, this one included
+    message: str
+
+
+def paid_tran_ref(record: InvoiceRecord) -> str | None:
+    """The paying transaction's reference, once a status read has seen the invoice paid."""
+    payment = record.payload.get(PAYMENT_KEY)
+    if isinstance(payment, dict):
+        ref = payment.get("tran_ref")
+        return str(ref) if ref else None
+    return None
+
+
+def with_payment(record: InvoiceRecord, tran_ref: str | None, **details: Any) -> InvoiceRecord:
+    """The record carrying what a status read said about its payment."""
+    payment = dict(record.payload.get(PAYMENT_KEY) or {})
+    if tran_ref:
+        payment["tran_ref"] = tran_ref
+    payment.update({k: v for k, v in details.items() if v is not None})
+    return replace(record, payload={**record.payload, PAYMENT_KEY: payment})
+
+
+def refunded_amount(store: Store, record: InvoiceRecord) -> Decimal:
+    """The sum of this invoice's refunds the gateway accepted."""
+    if record.id is None:
+        return Decimal(0)
+    return store.invoice_refunds(record.profile_id).get(record.cart_id, Decimal(0))
+
+
+def refund_problems(
+    record: InvoiceRecord, amount: Decimal, already: Decimal
+) -> list[RuleViolation]:
+    """Why this refund may not be sent (empty: it may)."""
+    found: list[RuleViolation] = []
+    if record.gateway is not GatewayKind.CLICKPAY:
+        found.append(RuleViolation("invoice", "only ClickPay invoices can be refunded here"))
+    if record.status != InvoiceState.PAID:
+        found.append(RuleViolation("invoice", "only a paid invoice can be refunded"))
+    left = record.amount - already
+    if amount <= 0:
+        found.append(RuleViolation("amount", "must be more than zero", amount))
+    elif -amount.as_tuple().exponent > minor_units(record.currency):  # type: ignore[operator]
+        found.append(
+            RuleViolation(
+                "amount",
+                f"must have at most {minor_units(record.currency)} decimals for {record.currency}",
+                amount,
+            )
+        )
+    elif amount > left:
+        found.append(
+            RuleViolation(
+                "amount",
+                f"must be at most {left:f} {record.currency} (paid {record.amount:f}, "
+                f"already refunded {already:f})",
+                amount,
+            )
+        )
+    return found
+
+
+def refund_invoice(
+    store: Store,
+    pool: ClientPool,
+    profile: Profile,
+    record: InvoiceRecord,
+    amount: Decimal,
+    *,
+    reason: str = "",
+    cancel: threading.Event | None = None,
+) -> Refund:
+    """Refund ``amount`` of a paid invoice. Reads the invoice's status first (a documented
+    read) for the paying ``tran_ref``, then sends the refund once, journalled."""
+    if profile.id is None:
+        raise ValueError("save the profile before using it")
+    if record.remote_id is None:
+        raise ValueError("this invoice was never created at the gateway")
+    client = pool.clickpay(profile)
+    status = client.invoice_status(record.remote_id, cancel=cancel)
+    if status.status != record.status or status.tran_ref:
+        record = store.upsert_invoice(
+            with_payment(
+                replace(record, status=status.status),
+                status.tran_ref,
+                tran_status=status.tran_status,
+                tran_status_msg=status.tran_status_msg,
+            )
+        )
+    already = refunded_amount(store, record)
+    problems = refund_problems(record, amount, already)
+    tran_ref = paid_tran_ref(record)
+    if not problems and tran_ref is None:
+        problems.append(RuleViolation("invoice", "the gateway named no paying transaction"))
+    if problems:
+        raise ValidationError(problems)
+    assert tran_ref is not None
+    amount = quantize(amount, record.currency)
+    payload: dict[str, Any] = {
+        "tran_type": "refund",
+        "tran_class": "ecom",
+        "cart_id": record.cart_id,
+        "cart_currency": record.currency,
+        "cart_amount": amount,
+        "cart_description": (reason.strip() or f"Refund of invoice {record.remote_id}")[:128],
+        "tran_ref": tran_ref,
+    }
+
+    def summarize(created: PaymentRequestCreated) -> dict[str, Any]:
+        result = created.payment_result
+        return {
+            "tran_ref": created.tran_ref,
+            "amount": f"{amount:f}",
+            "response_status": result.response_status if result else None,
+            "response_message": result.response_message if result else None,
+        }
+
+    created: PaymentRequestCreated = run_journalled(
+        store,
+        profile_id=profile.id,
+        operation=Operation.INVOICE_REFUND,
+        subject=subject_of(record.cart_id),
+        reference=record.cart_id,
+        request=payload,
+        call=lambda: client.payment_request(payload, cancel=cancel),
+        summarize=summarize,
+    )
+    result = created.payment_result
+    message = (result.response_message if result else None) or "Refund accepted"
+    return Refund(record, amount, created.tran_ref, already + amount, message)
