@@ -73,7 +73,7 @@ from .money import (
     percent_of,
     significant_decimals,
 )
-from .rules import RuleViolation, ValidationError
+from .rules import RuleViolation, ValidationError, raise_if
 
 GEIDEA_DECIMALS = 2
 #: ``amount`` and ``subtotal`` "must be greater than 0.01".
@@ -278,14 +278,51 @@ class EInvoice:
             object.__setattr__(self, name, _optional_decimal(getattr(self, name), name))
         object.__setattr__(self, "extra_charges_type", AmountType(self.extra_charges_type))
         object.__setattr__(self, "invoice_discount_type", AmountType(self.invoice_discount_type))
+        found: list[RuleViolation] = []
         for wire_name, value in (
             ("activationDate", self.activation_date),
             ("expiryDate", self.expiry_date),
         ):
             if isinstance(value, datetime) and not is_aware(value):
-                raise ValidationError.single(
-                    wire_name, "must include a UTC offset, or be a plain date", value.isoformat()
+                found.append(
+                    RuleViolation(
+                        wire_name,
+                        "must include a UTC offset, or be a plain date",
+                        value.isoformat(),
+                    )
                 )
+        found.extend(self._inexact_amounts())
+        raise_if(found)
+
+    def _inexact_amounts(self) -> list[RuleViolation]:
+        """Amounts with more decimals than Geidea takes in this currency.
+
+        Refused rather than rounded, as the PT2 ``Invoice`` does: 1.234 KWD × 1000 would
+        otherwise go on the wire as 1.23 / 1230.00 with nothing said.
+        """
+        places = decimals_of(geidea_quantum(self.currency))
+        rule = f"must not have more than {places} digits after the decimal point ({self.currency})"
+        found: list[RuleViolation] = []
+
+        def exact(value: Decimal | None, name: str) -> None:
+            if value is not None and significant_decimals(value) > places:
+                found.append(RuleViolation(name, rule, value))
+
+        details = "eInvoiceDetails."
+        for i, item in enumerate(self.items):
+            if not isinstance(item, EInvoiceItem):
+                raise TypeError(f"items[{i}] must be an EInvoiceItem")
+            prefix = f"{details}eInvoiceItems[{i}]."
+            exact(item.price, prefix + "price")
+            if item.item_discount_type is AmountType.AMOUNT:
+                exact(item.item_discount, prefix + "itemDiscount")
+            if item.tax_type is AmountType.AMOUNT:
+                exact(item.tax, prefix + "tax")
+        if self.extra_charges_type is AmountType.AMOUNT:
+            exact(self.extra_charges, details + "extraCharges")
+        if self.invoice_discount_type is AmountType.AMOUNT:
+            exact(self.invoice_discount, details + "invoiceDiscount")
+        return found
 
     @cached_property
     def totals(self) -> EInvoiceTotals:

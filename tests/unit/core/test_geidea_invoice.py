@@ -466,3 +466,37 @@ def test_hostile_input_never_crashes_the_validator(changes: dict[str, Any], upda
     else:
         assert type(invoice.amount) is Decimal
         einvoice_json(einvoice_to_wire(invoice))
+
+
+def test_einvoice_refuses_amounts_it_would_round_naming_the_field() -> None:
+    # 1.234 KWD × 1000 used to go on the wire as 1.23 / 1230.00 with no problem reported.
+    with pytest.raises(ValidationError) as err:
+        EInvoice(currency="KWD", items=(EInvoiceItem(price=D("1.234"), quantity=1000),))
+    (violation,) = err.value.violations
+    assert violation.field == "eInvoiceDetails.eInvoiceItems[0].price"
+    assert "2 digits after the decimal point" in violation.rule
+    with pytest.raises(ValidationError) as err:
+        EInvoice(
+            currency="SAR",
+            items=(
+                EInvoiceItem(price=D("10"), item_discount=D("0.005")),
+                EInvoiceItem(price=D("10"), tax=D("1.001")),
+            ),
+            extra_charges=D("0.125"),
+            invoice_discount=D("1.999"),
+        )
+    assert [v.field for v in err.value.violations] == [
+        "eInvoiceDetails.eInvoiceItems[0].itemDiscount",
+        "eInvoiceDetails.eInvoiceItems[1].tax",
+        "eInvoiceDetails.extraCharges",
+        "eInvoiceDetails.invoiceDiscount",
+    ]
+    with pytest.raises(ValidationError) as err:
+        EInvoice(currency="JPY", items=(EInvoiceItem(price=D("100.5")),))
+    assert err.value.violations[0].field == "eInvoiceDetails.eInvoiceItems[0].price"
+    # Percentages are rates, not amounts; trailing zeros are not extra decimals.
+    ok = EInvoice(
+        currency="SAR",
+        items=(EInvoiceItem(price=D("1.2300"), tax=D("15.125"), tax_type="Percentage"),),
+    )
+    assert ok.amount == D("1.42")
