@@ -31,6 +31,7 @@ from .config import SandboxConfig
 from .controls import Controls
 from .faults import Fault, FaultBook
 from .geidea import Geidea
+from .pages import Pages
 from .payouts import Payouts
 from .pt2 import ClickPay, iso_z
 from .replies import (
@@ -71,11 +72,13 @@ class SandboxApp:
         self.clickpay = ClickPay(self.ctx)
         self.payouts = Payouts(self.ctx, self.clickpay)
         self.geidea = Geidea(self.ctx)
+        self.pages = Pages(self.ctx, self.clickpay, self.geidea)
         self.controls = Controls(self.ctx, self.clickpay, self.payouts, self.geidea, self._seed)
         self._gateway_routes: list[Route] = [
             *self.clickpay.routes(),
             *self.payouts.routes(),
             *self.geidea.routes(),
+            *self.pages.routes(),
         ]
         self._control_routes = self.controls.routes()
         self._callback_lock = threading.Lock()

@@ -2,18 +2,24 @@
 
 Wire endpoints (header ``authorization: <server key>``, JSON bodies):
 
-* ``POST /payment/new/invoice`` (references 000/001) → ``{"invoice_id", "invoice_link"}``
+* ``POST /payment/new/invoice`` (references 000/001) → ``{"invoice_id", "invoice_link"}``; the
+  same at ``POST /payment/invoice/new`` (the PayTabs PHP SDK's path)
 * ``GET /payment/invoice/{id}/status``, ``POST /payment/invoice/status`` ``{"profile_id",
   "invoice_id"}`` → ``{"invoice_status": "pending" | "paid" | "cancelled" | "expired"}`` (paid adds
   ``tran_ref``, ``tran_status`` "A", ``tran_status_msg`` "Authorised"). Extension for reconciling:
   ``{"profile_id", "cart_id"}`` answers the latest invoice with that cart_id, adding ``invoice_id``.
 * ``PUT /payment/invoice/{id}/cancel`` → ``{"message": "Invoice has been cancelled"}``; a paid or
-  cancelled invoice → HTTP 400 ``{"code": 500, "message": "Failed to cancel invoice"}``.
+  cancelled invoice → HTTP 400 ``{"code": 500, "message": "Failed to cancel invoice"}``. The same
+  at ``POST`` (or ``PUT``) ``/payment/invoice/cancel {"profile_id", "invoice_id"}`` (the SDKs').
+  An invoice whose payment was refunded in full reads ``refunded``.
 * ``POST /payment/request`` (optionally with an ``agreement``, reference 002) → the payment-page
-  answer of reference 001 (``tran_ref``, ``redirect_url``, ``cart_amount`` as text...).
-* ``POST /payment/query`` ``{"profile_id", "tran_ref" | "cart_id"}`` → the transaction in the shape
-  of the callbacks (``payment_result.response_status`` A, D or P; ``agreement_id`` when the payment
-  set one up); by ``cart_id`` the latest transaction with it.
+  answer of reference 001 (``tran_ref``, ``redirect_url``, ``cart_amount`` as text...). With
+  ``tran_ref`` and ``tran_type`` refund, void or capture it is a follow-up on that transaction
+  instead (:mod:`.followups`).
+* ``POST /payment/query`` ``{"profile_id", "tran_ref" | "cart_id"}`` → by ``tran_ref`` the
+  transaction in the shape of the callbacks (``payment_result.response_status`` A, D or P;
+  ``agreement_id`` when the payment set one up); by ``cart_id`` a JSON array of every transaction
+  with that cart_id, oldest first (by time, then by the order the sandbox made them).
 * ``POST /payment/agreement/cancel`` ``{"profile_id", "agreement_id"}`` →
   ``{"message": "Agreement has been cancelled", "status": "success", "trace"}``.
 
@@ -44,6 +50,7 @@ from ..core.money import format_amount, parse_decimal
 from ..core.rules import RuleViolation, ValidationError
 from ..core.schedule import next_installment, project_schedule
 from .callbacks import Outbound
+from .followups import follow_up, is_follow_up
 from .replies import (
     Context,
     control_error,
@@ -111,9 +118,12 @@ class ClickPay:
     def routes(self) -> list[Route]:
         return [
             route("POST", "/payment/new/invoice", self.create_invoice),
+            route("POST", "/payment/invoice/new", self.create_invoice),
             route("GET", "/payment/invoice/{invoice_id}/status", self.invoice_status_by_path),
             route("POST", "/payment/invoice/status", self.invoice_status),
             route("PUT", "/payment/invoice/{invoice_id}/cancel", self.cancel_invoice),
+            route("POST", "/payment/invoice/cancel", self.cancel_invoice_by_body),
+            route("PUT", "/payment/invoice/cancel", self.cancel_invoice_by_body),
             route("POST", "/payment/request", self.payment_request),
             route("POST", "/payment/query", self.query),
             route("POST", "/payment/agreement/cancel", self.cancel_agreement),
@@ -249,7 +259,16 @@ class ClickPay:
 
     def cancel_invoice(self, request: Request) -> Response:
         self._auth(request)
-        invoice = self._invoice(request.params["invoice_id"])
+        return self._cancel(self._invoice(request.params["invoice_id"]))
+
+    def cancel_invoice_by_body(self, request: Request) -> Response:
+        """``/payment/invoice/cancel {profile_id, invoice_id}``: the PayTabs SDKs' cancel."""
+        self._auth(request)
+        body = self._body(request)
+        self._profile(body, checked_later=False)
+        return self._cancel(self._invoice(self._int_field(body, "invoice_id")))
+
+    def _cancel(self, invoice: dict[str, Any]) -> Response:
         if invoice["status"] != "pending":
             raise Reply(pt2_error(self.ctx, 400, 500, INVOICE_CANCEL_FAILED))
         invoice["status"] = "cancelled"
@@ -296,6 +315,8 @@ class ClickPay:
         self._auth(request)
         body = self._body(request)
         self._profile(body, checked_later=True)
+        if is_follow_up(body):
+            return follow_up(self, request, body)
         store = self.ctx.store
         today = store.today()
         violations = validate_payment_request(body, today)
@@ -512,7 +533,9 @@ class ClickPay:
             matches = [t for t in transactions.values() if t.get("cart_id") == cart_id]
             if not matches:
                 raise pt2_not_found(self.ctx, "cart_id", f"no transaction with cart_id {cart_id!r}")
-            tx = matches[-1]  # insertion order: the latest
+            # every transaction of the cart, oldest first (created, then tran_ref's number)
+            matches.sort(key=lambda t: (str(t.get("created") or ""), str(t["tran_ref"])[-8:]))
+            return Response.json(200, [self.query_answer(t) for t in matches])
         else:
             raise pt2_refusal(
                 self.ctx, [RuleViolation("tran_ref", "is required (or cart_id to look one up)")]

@@ -85,12 +85,20 @@ def test_paying_starts_the_agreement_with_an_id_in_the_002_initial_shape(
     assert agreement["status"] == "active"
 
 
-def test_query_by_cart_id_answers_the_latest_transaction(
+def test_query_by_cart_id_answers_every_transaction_of_the_cart_oldest_first(
     kit: Any, pt2: httpx.Client, control: httpx.Client
 ) -> None:
     payload = start_agreement(kit, pt2, control)
+    later = request_payment(kit, pt2, kit.payment_request())
     answer = kit.post(pt2, "/payment/query", {"profile_id": PROFILE_ID, "cart_id": "cart_11111"})
-    assert answer.json()["tran_ref"] == payload["tran_ref"]
+    found = answer.json()
+    assert isinstance(found, list)
+    assert [t["tran_ref"] for t in found] == [payload["tran_ref"], later["tran_ref"]]
+    assert [t["payment_result"]["response_status"] for t in found] == ["A", "P"]
+    by_ref = kit.post(
+        pt2, "/payment/query", {"profile_id": PROFILE_ID, "tran_ref": later["tran_ref"]}
+    )
+    assert by_ref.json()["tran_ref"] == later["tran_ref"]  # by tran_ref: one object
     missing = kit.post(pt2, "/payment/query", {"profile_id": PROFILE_ID, "tran_ref": "TST0"})
     assert missing.status_code == 404
     assert missing.json()["message"].startswith("tran_ref: ")
