@@ -24,6 +24,7 @@ from clickpay_desk.gateway.errors import GatewayError, NotFound
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStatus
 
+from . import payout_reconcile
 from .clients import ClientPool, MissingSecret
 from .journal import describe, in_flight
 
@@ -73,35 +74,6 @@ def _agreement_request(
     return True, {"tran_ref": tran.tran_ref}
 
 
-def _batch_new(
-    pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
-) -> Finding:
-    batch = pool.clickpay(profile).payout_find_by_order(entry.reference, cancel=cancel)
-    if batch is None:
-        return False, {}
-    return True, {"batch_id": batch.batch_id, "count": batch.count}
-
-
-def _batch_add(
-    pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
-) -> Finding:
-    batch = pool.clickpay(profile).payout_query(str(entry.request["batch_id"]), cancel=cancel)
-    sent = [r for r in entry.request.get("requests", ()) if isinstance(r, dict)]
-    wanted = {r.get("merchant_reference") for r in sent} - {None, ""}
-    if not wanted:
-        return None  # nothing to recognise the added entries by
-    present = {e.merchant_reference for e in batch.requests} & wanted
-    # An add is all or nothing at the gateway: any of its entries present means it arrived.
-    return bool(present), {"batch_id": batch.batch_id, "count": batch.count}
-
-
-def _batch_close(
-    pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
-) -> Finding:
-    batch = pool.clickpay(profile).payout_query(str(entry.request["batch_id"]), cancel=cancel)
-    return batch.status != "New", {"batch_status": batch.status}
-
-
 def _geidea_create(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
@@ -125,9 +97,9 @@ READERS: dict[str, Reader] = {
     "invoice.create": _invoice_create,
     "invoice.cancel": _invoice_cancel,
     "agreement.request": _agreement_request,
-    "payout.batch.new": _batch_new,
-    "payout.batch.add": _batch_add,
-    "payout.batch.close": _batch_close,
+    "payout.batch.new": payout_reconcile.batch_new,
+    "payout.batch.add": payout_reconcile.batch_add,
+    "payout.batch.close": payout_reconcile.batch_close,
     "geidea.invoice.create": _geidea_create,
     "geidea.invoice.delete": _geidea_delete,
 }

@@ -1,19 +1,26 @@
-"""Payout batches and their entries."""
+"""Payout batches, their entries, and how each batch is being submitted.
+
+``batch_submissions`` holds what a submission needs to resume after a crash besides the journal:
+the deposit account the batch is sent to, the chunk size, and the order ids of batches that may
+exist empty at the gateway (an unknown ``batch/new``; they pay nobody, so they are only noted).
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .base import (
     NotFound,
     StoreBase,
+    _escape_like,
     _payload_text,
     _remote,
 )
 from .codec import (
+    json_text,
     json_value,
     money_text,
     money_value,
@@ -27,6 +34,17 @@ from .records import (
     BatchRecord,
     utc_now,
 )
+
+
+@dataclass(frozen=True)
+class BatchSubmission:
+    """The submission settings and notes of one local batch."""
+
+    batch_id: int
+    account_id: str
+    chunk_size: int
+    orphans: tuple[str, ...] = ()  # order ids of batches that may exist empty at the gateway
+    message: str | None = None  # the last thing the submission said (for the tab)
 
 
 class BatchesStore(StoreBase):
@@ -128,6 +146,88 @@ class BatchesStore(StoreBase):
         return [
             replace(e, id=ids[int(e.row)], batch_id=batch_id, updated_at=stored_at) for e in entries
         ]
+
+    def replace_entries(
+        self, batch_id: int, entries: Sequence[BatchEntryRecord]
+    ) -> list[BatchEntryRecord]:
+        """Make ``entries`` the whole content of a batch (a saved draft): rows not given are
+        deleted, in the same transaction as the upsert."""
+        rows = [int(e.row) for e in entries]
+        with self._write() as conn:
+            if rows:
+                marks = ",".join("?" * len(rows))
+                conn.execute(
+                    f"DELETE FROM batch_entries WHERE batch_id = ? AND row NOT IN ({marks})",
+                    (batch_id, *rows),
+                )
+            else:
+                conn.execute("DELETE FROM batch_entries WHERE batch_id = ?", (batch_id,))
+        return self.upsert_entries(batch_id, [replace(e, id=None) for e in entries])
+
+    def set_entries_status(
+        self,
+        batch_id: int,
+        rows: Sequence[int],
+        status: str,
+        remote_ids: dict[int, str] | None = None,
+    ) -> None:
+        """Set the status (and, by row, the gateway's entry id) of many entries at once."""
+        ids = remote_ids or {}
+        now = time_text(utc_now())
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE batch_entries SET status = ?, "
+                "remote_entry_id = coalesce(?, remote_entry_id), updated_at = ? "
+                "WHERE batch_id = ? AND row = ?",
+                [(status, ids.get(int(r)), now, batch_id, int(r)) for r in rows],
+            )
+
+    def order_id_used(self, profile_id: int, order_id: str) -> bool:
+        """True when a batch of this profile has (or had, as an orphan) this order id."""
+        if self._read_one(
+            "SELECT 1 FROM batches WHERE profile_id = ? AND order_id = ?", (profile_id, order_id)
+        ):
+            return True
+        pattern = "%" + _escape_like(json_text(order_id)) + "%"
+        return (
+            self._read_one(
+                "SELECT 1 FROM batch_submissions s JOIN batches b ON b.id = s.batch_id "
+                "WHERE b.profile_id = ? AND s.orphans LIKE ? ESCAPE '\\'",
+                (profile_id, pattern),
+            )
+            is not None
+        )
+
+    def save_submission(self, sub: BatchSubmission) -> BatchSubmission:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO batch_submissions (batch_id, account_id, chunk_size, orphans, "
+                "message, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(batch_id) DO UPDATE "
+                "SET account_id = excluded.account_id, chunk_size = excluded.chunk_size, "
+                "orphans = excluded.orphans, message = excluded.message, "
+                "updated_at = excluded.updated_at",
+                (
+                    sub.batch_id,
+                    sub.account_id,
+                    int(sub.chunk_size),
+                    json_text(list(sub.orphans)),
+                    sub.message,
+                    time_text(utc_now()),
+                ),
+            )
+        return sub
+
+    def get_submission(self, batch_id: int) -> BatchSubmission | None:
+        row = self._read_one("SELECT * FROM batch_submissions WHERE batch_id = ?", (batch_id,))
+        if row is None:
+            return None
+        return BatchSubmission(
+            batch_id=row["batch_id"],
+            account_id=row["account_id"],
+            chunk_size=row["chunk_size"],
+            orphans=tuple(str(o) for o in json_value(row["orphans"])),
+            message=row["message"],
+        )
 
     def list_entries(self, batch_id: int) -> list[BatchEntryRecord]:
         """The entries of a batch in row order."""

@@ -137,10 +137,26 @@ CREATE TABLE batch_entries (
 );
 """
 
+_V3_BATCH_SUBMISSIONS = """
+CREATE TABLE batch_submissions (
+    batch_id   INTEGER PRIMARY KEY REFERENCES batches(id) ON DELETE CASCADE,
+    account_id TEXT NOT NULL,
+    chunk_size INTEGER NOT NULL,
+    orphans    TEXT NOT NULL,
+    message    TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX batches_order ON batches(profile_id, order_id)
+"""
+
 #: ``MIGRATIONS[i]`` upgrades a file from schema version ``i`` to ``i + 1``.
 MIGRATIONS: list[Migration] = [
     Migration("profiles, settings, drafts, submission journal", _script(_V1_CORE)),
     Migration("invoices, agreements, payout batches and their entries", _script(_V2_RECORDS)),
+    Migration(
+        "payout batch submissions: deposit account, chunk size, orphan batches",
+        _script(_V3_BATCH_SUBMISSIONS),
+    ),
 ]
 
 
