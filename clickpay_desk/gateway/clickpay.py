@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from .errors import Declined, FieldRefused, NotFound, RequestRefused
+from .errors import BrokenResponse, Declined, FieldRefused, NotFound, RequestRefused
 from .http import (
     MAX_BODY_BYTES,
     ErrorBody,
@@ -62,6 +63,8 @@ class Pt2Dialect:
             code=code,
             auth_failure=code == "1",
             from_gateway="message" in payload or "code" in payload,
+            # The PayTabs PHP SDK maps code 4 with "Duplicate Request" (HTTP 409) to a duplicate.
+            duplicate="duplicate" in (scalar_text(payload.get("message")) or "").lower(),
         )
 
     def refusal_in_success(self, payload: Any) -> ErrorBody | None:
@@ -143,7 +146,7 @@ class ClickPayClient:
         self, invoice_id: str | int, *, cancel: threading.Event | None = None
     ) -> InvoiceStatus:
         """GET /payment/invoice/{id}/status."""
-        wanted = str(invoice_id).strip()
+        wanted = positive_id(invoice_id, "invoice_id")
         return self._session.call(
             "GET",
             f"/payment/invoice/{path_segment(invoice_id)}/status",
@@ -157,9 +160,7 @@ class ClickPayClient:
         self, invoice_id: str | int, *, cancel: threading.Event | None = None
     ) -> InvoiceStatus:
         """POST /payment/invoice/status with ``invoice_id``."""
-        wanted = str(invoice_id).strip()
-        if not wanted:
-            raise ValueError("invoice_id is required")
+        wanted = positive_id(invoice_id, "invoice_id")
         return self._session.call(
             "POST",
             "/payment/invoice/status",
@@ -173,10 +174,12 @@ class ClickPayClient:
     def find_invoice_by_cart_id(
         self, cart_id: str, *, cancel: threading.Event | None = None
     ) -> InvoiceStatus | None:
-        """The invoice created for ``cart_id``, or None when the gateway has none.
+        """The invoice the gateway reports for ``cart_id``, or None when it reports none.
 
-        Our documented extension of POST /payment/invoice/status, for reconciling a create
-        whose outcome is unknown. The answer must name the invoice_id.
+        Not in the references (they document POST /payment/invoice/status by ``invoice_id``
+        only): a hint, never proof. "None" proves nothing, and a hit is the same invoice only
+        when the answer carries the same ``cart_id`` (``InvoiceStatus.cart_id``). The answer
+        must name the invoice_id.
         """
         if not str(cart_id).strip():
             raise ValueError("cart_id is required")
@@ -204,14 +207,16 @@ class ClickPayClient:
         self, invoice_id: str | int, *, cancel: threading.Event | None = None
     ) -> str:
         """PUT /payment/invoice/{id}/cancel; returns the gateway's confirmation. Never retried."""
+        wanted = positive_id(invoice_id, "invoice_id")
         ack = self._session.call(
             "PUT",
-            f"/payment/invoice/{path_segment(invoice_id)}/cancel",
+            f"/payment/invoice/{path_segment(wanted)}/cancel",
             operation="cancel the invoice",
             mutating=True,
-            parse=Acknowledgement.from_wire,
+            parse=_invoice_cancelled,
             cancel=cancel,
         )
+        assert ack.message is not None
         return ack.message
 
     # ---------------------------------------------------------------- payments, agreements
@@ -241,7 +246,13 @@ class ClickPayClient:
         cart_id: str | None = None,
         cancel: threading.Event | None = None,
     ) -> Transaction:
-        """POST /payment/query by ``tran_ref`` or by ``cart_id`` (exactly one)."""
+        """POST /payment/query by ``tran_ref`` or by ``cart_id`` (exactly one).
+
+        By ``tran_ref`` (documented) the answer is one transaction. By ``cart_id`` a gateway may
+        answer one object or a JSON array of the cart's transactions, in an order nobody
+        promises: the newest by ``transaction_time`` is returned. A "not found" by cart_id is
+        no proof that nothing was sent.
+        """
         if (tran_ref is None) == (cart_id is None):
             raise ValueError("give exactly one of tran_ref or cart_id")
         body: dict[str, Any] = {"profile_id": _wire_id(self.profile_id)}
@@ -263,18 +274,29 @@ class ClickPayClient:
         self, agreement_id: str | int, *, cancel: threading.Event | None = None
     ) -> str:
         """POST /payment/agreement/cancel; returns the gateway's confirmation. Never retried."""
-        if not str(agreement_id).strip():
-            raise ValueError("agreement_id is required")
+        ack = self.cancel_agreement_ack(agreement_id, cancel=cancel)
+        return ack.message or "Agreement has been cancelled"
+
+    def cancel_agreement_ack(
+        self, agreement_id: str | int, *, cancel: threading.Event | None = None
+    ) -> Acknowledgement:
+        """:meth:`cancel_agreement`, answering the whole confirmation (message and trace)."""
+        agreement_id = positive_id(agreement_id, "agreement_id")
 
         def parse(payload: Any) -> Acknowledgement:
+            # Only the gateway's positive answer ("status": "success") counts; a refusal says
+            # so; anything else (an empty {} or a stranger's body) confirms nothing.
             ack = Acknowledgement.from_wire(payload)
             if ack.status is not None and ack.status.lower() != "success":
                 raise RequestRefused(
-                    f"ClickPay did not cancel the agreement: {ack.message}", trace=ack.trace
+                    f"ClickPay did not cancel the agreement: {ack.message or ack.status}",
+                    trace=ack.trace,
                 )
+            if ack.status is None:
+                raise BrokenResponse("the answer does not say the agreement was cancelled")
             return ack
 
-        ack = self._session.call(
+        return self._session.call(
             "POST",
             "/payment/agreement/cancel",
             operation="cancel the agreement",
@@ -283,7 +305,6 @@ class ClickPayClient:
             parse=parse,
             cancel=cancel,
         )
-        return ack.message
 
     # ---------------------------------------------------------------- payouts
 
@@ -337,6 +358,12 @@ class ClickPayClient:
         """POST /payout/batch/close: submit the batch for approval. Never retried."""
         if isinstance(total, float) or not isinstance(total, Decimal | int):
             raise TypeError("total must be a Decimal")
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_COUNT:
+            raise FieldRefused(
+                "count", f"must be a whole number from 0 to {MAX_COUNT}; nothing was sent"
+            )
+        if not Decimal(total).is_finite() or Decimal(total) < 0:
+            raise FieldRefused("total", "must be zero or more; nothing was sent")
         body = self._payout_body(batch_id=batch_id, count=int(count), total=total)
         return self._session.call(
             "POST",
@@ -371,7 +398,9 @@ class ClickPayClient:
             "/payout/batch/query",
             operation="check the payout transfer",
             mutating=False,
-            body=self._payout_body(batch_id=batch_id, entry_id=_wire_id(entry_id)),
+            body=self._payout_body(
+                batch_id=batch_id, entry_id=_wire_id(positive_id(entry_id, "entry_id"))
+            ),
             parse=PayoutEntry.from_wire,
             cancel=cancel,
         )
@@ -430,7 +459,7 @@ class ClickPayClient:
             )
         body: dict[str, Any] = {}
         if "batch_id" in fields:
-            body["batch_id"] = _wire_id(fields.pop("batch_id"))
+            body["batch_id"] = _wire_id(positive_id(fields.pop("batch_id"), "batch_id"))
         body["profile_id"] = _wire_id(self.profile_id)
         body["account_id"] = _wire_id(self.account_id)
         body.update(fields)
@@ -464,5 +493,35 @@ def _transaction_result(payload: Any) -> Transaction:
             raise NotFound("ClickPay has no transaction for that cart id.")
         if not all(isinstance(item, Mapping) for item in payload):
             raise invalid("transactions")
-        return Transaction.from_wire(payload[-1])
+        return newest([Transaction.from_wire(item) for item in payload])
     return Transaction.from_wire(payload)
+
+
+def newest(transactions: Sequence[Transaction]) -> Transaction:
+    """The transaction with the latest ``transaction_time``; one without a readable time counts
+    as older than any with one. Position in the answer means nothing."""
+    floor = datetime.min.replace(tzinfo=UTC)
+    return max(transactions, key=lambda t: t.time or floor)
+
+
+#: More entries than any payout batch can hold: a count beyond it is a mistake, not a batch.
+MAX_COUNT = 100_000
+
+
+def positive_id(value: str | int, field: str) -> str:
+    """A PT2 id (invoice, agreement, batch, entry): a positive whole number, as text. Anything
+    else is refused here, before it is sent (PT2 issues no negative or zero ids)."""
+    text = str(value).strip() if not isinstance(value, bool) else ""
+    if not text.isdigit() or not text.isascii() or int(text) <= 0 or len(text) > 19:
+        raise FieldRefused(field, "must be a positive whole number; nothing was sent")
+    return text
+
+
+def _invoice_cancelled(payload: Any) -> Acknowledgement:
+    """Only ClickPay's own words ("Invoice has been cancelled") confirm a cancel; an empty or
+    unrelated answer confirms nothing and leaves the outcome unknown."""
+    ack = Acknowledgement.from_wire(payload)
+    said = (ack.message or "").lower()
+    if "cancel" not in said or any(word in said for word in ("fail", "not ", "cannot", "unable")):
+        raise BrokenResponse("the answer does not say the invoice was cancelled")
+    return ack
