@@ -54,7 +54,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -69,7 +69,6 @@ from .money import (
     as_decimal,
     decimals_of,
     minor_units,
-    parse_decimal,
     percent_of,
     significant_decimals,
 )
@@ -829,21 +828,106 @@ def einvoice_from_wire(payload: Mapping[str, Any], *, update: bool = False) -> E
     return read.invoice
 
 
-def quick_invoice_signature(
+#: Digits after the point in the signed amount ("20.00"), whatever the currency.
+QUICK_SIGNATURE_DECIMALS = 2
+_SIGNED_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")  # plain digits only: no "1,000.00", no "1e3"
+
+
+def signed_amount_text(amount: object, field: str = "amount") -> str:
+    """The amount as a quick-invoice signature spells it: exactly 2 decimals ("20.00").
+
+    One rule for the desk, its client and the sandbox. Takes a ``Decimal``, an ``int`` or plain
+    decimal text ("20", "20.5"), because the signature must cover exactly the number sent:
+
+    * more than 2 significant decimals (20.005) is refused, not rounded: rounding would sign
+      an amount other than the one in the body;
+    * grouped text ("1,000.00") is refused: it is display text, never a wire number, and a
+      signer must not guess which grouping convention was meant;
+    * floats are refused (money never travels as a float), as are booleans, negatives and
+      anything not finite.
+
+    Raises ``ValidationError`` naming ``field``.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int | str):
+        kind = type(amount).__name__
+        raise ValidationError.single(
+            field, f"must be an exact number (Decimal, int or text), not {kind}", amount
+        )
+    if isinstance(amount, str):
+        if not _SIGNED_NUMBER.match(amount.strip()):
+            raise ValidationError.single(
+                field, "must be plain digits with an optional decimal point, e.g. 1000.00", amount
+            )
+        value = Decimal(amount.strip())
+    else:
+        value = Decimal(amount)
+    if not value.is_finite() or value.adjusted() >= 100:
+        raise ValidationError.single(field, "must be a finite amount", amount)
+    if value < 0:
+        raise ValidationError.single(field, "must not be negative", amount)
+    if significant_decimals(value) > QUICK_SIGNATURE_DECIMALS:
+        raise ValidationError.single(
+            field,
+            f"must not have more than {QUICK_SIGNATURE_DECIMALS} digits after the decimal point",
+            amount,
+        )
+    return f"{EXACT.quantize(value, Decimal(1).scaleb(-QUICK_SIGNATURE_DECIMALS)):f}"
+
+
+def quick_invoice_amount(amount: object, currency: str) -> Decimal:
+    """A quick invoice's ``amount``, checked before it is signed and sent.
+
+    The create-invoice rules of reference 003: greater than 0.01, no more decimals than Geidea
+    takes in ``currency`` (2, fewer for e.g. JPY), at most ``MAX_AMOUNT``. Zero, negatives and
+    floats are refused with a ``ValidationError`` naming ``amount``.
+    """
+    text = signed_amount_text(amount)
+    value = Decimal(text)
+    places = decimals_of(geidea_quantum(currency))
+    if significant_decimals(value) > places:
+        raise ValidationError.single(
+            "amount",
+            f"must not have more than {places} digits after the decimal point ({currency})",
+            amount,
+        )
+    if value <= AMOUNT_FLOOR:
+        raise ValidationError.single("amount", f"must be greater than {AMOUNT_FLOOR}", amount)
+    if value > MAX_AMOUNT:
+        raise ValidationError.single("amount", f"must be at most {MAX_AMOUNT}", amount)
+    return value
+
+
+def quick_invoice_message(
     public_key: str,
-    amount: Decimal | int | str,
+    amount: object,
     currency: str,
     merchant_reference_id: str | None,
     timestamp: str,
-    api_password: str,
 ) -> str:
-    """Signature of a quick payment invoice (reference 003).
+    """What a quick invoice signs: public key + amount (2 decimals) + currency + reference +
+    timestamp, as reference 003's recipe concatenates them."""
+    amount_text = signed_amount_text(amount)
+    return f"{public_key}{amount_text}{currency}{merchant_reference_id or ''}{timestamp}"
 
-    HMAC-SHA256, keyed by the merchant API password, of merchantPublicKey + amount (2 decimals)
-    + currency + merchantReferenceId + timestamp, base64-encoded.
+
+def quick_invoice_signature(
+    public_key: str,
+    amount: object,
+    currency: str,
+    merchant_reference_id: str | None,
+    timestamp: str,
+    api_password: str | hmac.HMAC,
+) -> str:
+    """Signature of a quick payment invoice (reference 003): the one implementation.
+
+    base64(HMAC-SHA256 keyed by the merchant API password, of :func:`quick_invoice_message`).
+    ``api_password`` may be an HMAC already keyed with it (and not yet fed), so a client need
+    keep no copy of the password; it is copied, never consumed.
     """
-    value = parse_decimal(amount, "amount")
-    amount_text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
-    message = f"{public_key}{amount_text}{currency}{merchant_reference_id or ''}{timestamp}"
-    digest = hmac.new(api_password.encode(), message.encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
+    message = quick_invoice_message(public_key, amount, currency, merchant_reference_id, timestamp)
+    if isinstance(api_password, hmac.HMAC):
+        signer = api_password.copy()
+    else:
+        signer = hmac.new(api_password.encode("utf-8"), digestmod=hashlib.sha256)
+    signer.update(message.encode("utf-8"))
+    return base64.b64encode(signer.digest()).decode("ascii")

@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from ..core.geidea_invoice import quick_invoice_amount, quick_invoice_signature
+from ..core.rules import ValidationError
 from .errors import FieldRefused
 from .geidea_models import GeideaAck, PaymentIntent, SearchPage
 from .http import (
@@ -36,8 +38,6 @@ from .http import split_field_message as _split
 from .wirefields import scalar_text
 
 EINVOICE_PATH = "/payment-intent/api/v1/direct/eInvoice"
-
-_TWO_PLACES = Decimal("0.01")
 
 
 class GeideaDialect:
@@ -75,48 +75,6 @@ class GeideaDialect:
         if code is None or set(code) <= {"0"}:  # "000" (or 0 sent as a number) is success
             return None
         return self.read_error(payload)
-
-
-def two_decimals(amount: Decimal | int | str) -> str:
-    """The amount as Geidea signs it: exactly two decimals ("20.00"). More precision is refused."""
-    try:
-        value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
-        rounded = value.quantize(_TWO_PLACES) if value.is_finite() else None
-    except ArithmeticError:  # "abc", or more digits than a Decimal holds
-        rounded = None
-    if rounded is None:
-        raise FieldRefused("amount", "must be a number")
-    if rounded != value:
-        raise FieldRefused("amount", "must not have more than 2 digits after the decimal point")
-    return format(rounded, "f")
-
-
-def quick_signature(
-    public_key: str,
-    amount: Decimal | int | str,
-    currency: str,
-    merchant_reference_id: str,
-    timestamp: str,
-    api_password: str,
-) -> str:
-    """Quick-create signature: base64(HMAC-SHA256(api_password, publicKey + amount(2 dp) +
-    currency + merchantReferenceId + timestamp))."""
-    signer = hmac.new(api_password.encode("utf-8"), digestmod=hashlib.sha256)
-    return _sign(signer, public_key, amount, currency, merchant_reference_id, timestamp)
-
-
-def _sign(
-    signer: hmac.HMAC,
-    public_key: str,
-    amount: Decimal | int | str,
-    currency: str,
-    merchant_reference_id: str,
-    timestamp: str,
-) -> str:
-    message = f"{public_key}{two_decimals(amount)}{currency}{merchant_reference_id}{timestamp}"
-    digest = signer.copy()
-    digest.update(message.encode("utf-8"))
-    return base64.b64encode(digest.digest()).decode("ascii")
 
 
 def default_timestamp() -> str:
@@ -197,16 +155,21 @@ class GeideaClient:
         """POST .../eInvoice/quick, signed with the API password. Never retried."""
         stamp = timestamp or default_timestamp()
         code = currency.strip().upper()
-        amount_text = two_decimals(amount)
+        try:
+            # Refused here, never signed and sent: 0, negatives, floats, 20.005, "1,000.00".
+            value = quick_invoice_amount(amount, code)
+            signature = quick_invoice_signature(
+                self.public_key, value, code, merchant_reference_id, stamp, self._signer
+            )
+        except ValidationError as exc:
+            raise _refused_locally(exc) from None
         body: dict[str, Any] = {
-            "amount": Decimal(amount_text),
+            "amount": value,
             "currency": code,
             "customer": dict(customer),
             "merchantReferenceId": merchant_reference_id,
             "timestamp": stamp,
-            "signature": _sign(
-                self._signer, self.public_key, amount_text, code, merchant_reference_id, stamp
-            ),
+            "signature": signature,
         }
         if expiry_date is not None:
             body["expiryDate"] = expiry_date
@@ -314,6 +277,11 @@ class GeideaClient:
             cancel=cancel,
             **kwargs,
         )
+
+
+def _refused_locally(exc: ValidationError) -> FieldRefused:
+    problems = tuple((v.field, v.rule) for v in exc.violations)
+    return FieldRefused(*problems[0], problems=problems, detail="refused before sending")
 
 
 def _path(payment_intent_id: str) -> str:

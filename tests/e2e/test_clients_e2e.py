@@ -13,6 +13,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from clickpay_desk.core.geidea_invoice import quick_invoice_signature as quick_signature
 from clickpay_desk.gateway import (
     AuthenticationRefused,
     CallbackKind,
@@ -22,7 +23,6 @@ from clickpay_desk.gateway import (
     parse_callback,
     verify_signature,
 )
-from clickpay_desk.gateway.geidea import quick_signature
 from clickpay_desk.sandbox import demo
 from tests.e2e.e2e_kit import (
     EINVOICE_PATH,

@@ -25,6 +25,7 @@ from clickpay_desk.core.geidea_invoice import (
     einvoice_from_wire,
     einvoice_json,
     einvoice_to_wire,
+    quick_invoice_amount,
     quick_invoice_signature,
     validate_einvoice_request,
 )
@@ -500,3 +501,30 @@ def test_einvoice_refuses_amounts_it_would_round_naming_the_field() -> None:
         items=(EInvoiceItem(price=D("1.2300"), tax=D("15.125"), tax_type="Percentage"),),
     )
     assert ok.amount == D("1.42")
+
+
+@pytest.mark.parametrize("amount", [D("20.005"), "20.005", "1,000.00", "1e3", 20.0, -1, D("Inf")])
+def test_quick_invoice_signature_refuses_what_it_would_have_to_guess(amount: object) -> None:
+    # The desk's client and the sandbox once disagreed here (one rounded 20.005 to 20.01 and
+    # read "1,000.00" as 1000, the other refused both): there is now one signer, which refuses.
+    with pytest.raises(ValidationError) as err:
+        quick_invoice_signature("pk", amount, "SAR", "R1", "2024", "pw")
+    assert err.value.violations[0].field == "amount"
+
+
+def test_quick_invoice_signature_takes_a_keyed_hmac_without_consuming_it() -> None:
+    keyed = hmac.new(b"pw", digestmod=hashlib.sha256)
+    first = quick_invoice_signature("pk", D("10.5"), "EGP", "R1", "2024", keyed)
+    assert first == quick_invoice_signature("pk", D("10.5"), "EGP", "R1", "2024", keyed)
+    assert first == "mxLeFPminfILhz5yx4Milm/qb77xL58SLlTq9lXlyMs="
+
+
+def test_quick_invoice_amount_rules() -> None:
+    assert quick_invoice_amount(D("123.2"), "SAR") == D("123.20")
+    assert str(quick_invoice_amount(7, "SAR")) == "7.00"
+    for bad, currency in ((0, "SAR"), (D("0.01"), "SAR"), (D("-5"), "SAR"), (D("1.5"), "JPY")):
+        with pytest.raises(ValidationError) as err:
+            quick_invoice_amount(bad, currency)
+        assert err.value.violations[0].field == "amount"
+    with pytest.raises(ValidationError):
+        quick_invoice_amount(D("10000000000"), "SAR")

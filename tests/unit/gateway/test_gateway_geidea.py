@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from clickpay_desk.core.geidea_invoice import quick_invoice_signature as quick_signature
 from clickpay_desk.gateway.errors import AuthenticationRefused, FieldRefused, RequestRefused
-from clickpay_desk.gateway.geidea import EINVOICE_PATH, GeideaClient, quick_signature
+from clickpay_desk.gateway.geidea import EINVOICE_PATH, GeideaClient
 from clickpay_desk.gateway.geidea_models import IntentStatus
 from tests.unit.gateway.gateway_fakes import (
     GEIDEA_PASSWORD,
@@ -140,6 +141,35 @@ def test_quick_create_refuses_three_decimals_before_sending() -> None:
     gateway = script(reply(200, {}))
     with geidea(gateway) as client, pytest.raises(FieldRefused) as caught:
         client.quick_create(Decimal("1.005"), "SAR", {"name": "J"}, "r")
+    assert caught.value.field == "amount" and gateway.count == 0
+
+
+@pytest.mark.parametrize(
+    ("amount", "rule"),
+    [
+        (Decimal("0"), "greater than 0.01"),
+        (Decimal("0.01"), "greater than 0.01"),
+        (Decimal("-5"), "negative"),
+        (-5, "negative"),
+        (12.5, "not float"),
+        (Decimal("20.005"), "2 digits"),
+        ("1,000.00", "plain digits"),
+        (Decimal("NaN"), "finite"),
+        (True, "not bool"),
+    ],
+)
+def test_quick_create_refuses_bad_amounts_locally(amount: object, rule: str) -> None:
+    gateway = script(reply(200, {}))
+    with geidea(gateway) as client, pytest.raises(FieldRefused) as caught:
+        client.quick_create(amount, "SAR", {"name": "J"}, "r")  # type: ignore[arg-type]
+    assert caught.value.field == "amount" and rule in caught.value.message
+    assert gateway.count == 0
+
+
+def test_quick_create_refuses_decimals_the_currency_lacks() -> None:
+    gateway = script(reply(200, {}))
+    with geidea(gateway) as client, pytest.raises(FieldRefused) as caught:
+        client.quick_create(Decimal("100.50"), "JPY", {"name": "J"}, "r")
     assert caught.value.field == "amount" and gateway.count == 0
 
 
