@@ -4,7 +4,9 @@ Every path is under ``/payment-intent/api/v1/direct/eInvoice``.
 
 HTTP Basic authentication (merchant public key : API password). Endpoints:
 
-* ``POST`` create, ``PUT`` update (body ``paymentIntentId``; refused once Paid),
+* ``POST`` create (``eInvoiceDetails`` may be left out: one line for ``amount``), ``PUT``
+  update (body ``paymentIntentId`` and only the fields that change; refused once Paid); JSON keys
+  in any case, as the .NET gateway binds them (:mod:`.geidea_wire`),
   ``DELETE /{id}`` (only in status Created), ``GET /{id}`` fetch → ``{"paymentIntent": {...},
   "responseMessage": "Success", ..., "responseCode": "000", "detailedResponseCode": "000"}``
 * ``GET ?status=&currency=&merchantReferenceId=&pageNumber=&pageSize=`` search (newest first,
@@ -48,6 +50,7 @@ from ..core.geidea_invoice import (
 )
 from ..core.rules import RuleViolation
 from .callbacks import Outbound
+from .geidea_wire import amount_only, canonical_keys, merged_update
 from .replies import (
     GEIDEA_SUCCESS,
     Context,
@@ -118,8 +121,10 @@ class Geidea:
             raise geidea_unauthorised()
 
     def _body(self, request: Request) -> dict[str, Any]:
+        """The JSON object sent, its keys matched without regard to case (:mod:`.geidea_wire`)."""
         try:
-            return request.json_object()
+            body: dict[str, Any] = canonical_keys(request.json_object())
+            return body
         except BadBody as exc:
             raise geidea_refusal([RuleViolation("body", str(exc))]) from exc
 
@@ -274,7 +279,7 @@ class Geidea:
 
     def create(self, request: Request) -> Response:
         self._auth(request)
-        payload = self._body(request)
+        payload = amount_only(self._body(request))
         violations = validate_einvoice_request(payload, self.ctx.store.now())
         if violations:
             raise geidea_refusal(violations)
@@ -344,6 +349,9 @@ class Geidea:
     def update(self, request: Request) -> Response:
         self._auth(request)
         payload = self._body(request)
+        known = self.intents.get(str(payload.get("paymentIntentId") or "").strip().lower())
+        if known is not None:
+            payload = merged_update(known, payload)
         violations = validate_einvoice_request(payload, self.ctx.store.now(), update=True)
         if violations:
             raise geidea_refusal(violations)

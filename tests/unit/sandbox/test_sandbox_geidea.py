@@ -143,7 +143,7 @@ def test_wrong_password_for_the_right_key_is_401(kit: Any, app: SandboxApp) -> N
         ),
         (lambda b: b["eInvoiceDetails"].update(grandTotal=19), "eInvoiceDetails.grandTotal"),
         (lambda b: b.update(expiryDate="2020-01-01"), "expiryDate"),
-        (lambda b: b.pop("eInvoiceDetails"), "eInvoiceDetails"),
+        (lambda b: b.update(eInvoiceDetails="items"), "eInvoiceDetails"),
     ],
 )
 def test_each_rule_is_refused_naming_the_field(
@@ -357,3 +357,72 @@ def test_quick_invoice_rules(kit: Any, geidea: httpx.Client) -> None:
     body = quick_body()
     del body["timestamp"]
     assert error_of(kit.post(geidea, f"{BASE}/quick", body), 400).startswith("timestamp: ")
+
+
+# --- what Geidea's own SDKs send ----------------------------------------------------------------
+
+
+def test_create_with_only_amount_currency_and_customer(kit: Any, geidea: httpx.Client) -> None:
+    body = kit.einvoice_request()
+    body = {"amount": 25, "currency": "SAR", "customer": body["customer"]}
+    response = kit.post(geidea, BASE, body)
+    assert response.status_code == 200, response.text
+    intent = response.json()["paymentIntent"]
+    assert intent["amount"] == Decimal("25.00")
+    assert intent["eInvoiceDetails"]["grandTotal"] == Decimal("25.00")
+    assert intent["status"] == "Created"
+    refused = kit.post(geidea, BASE, {"currency": "SAR", "customer": body["customer"]})
+    assert error_of(refused, 400).startswith("amount: ")
+
+
+def _recased(value: Any) -> Any:
+    """Keys as a .NET client might spell them: first letter upper, subtotal as subTotal."""
+    if isinstance(value, dict):
+        renamed = {"subtotal": "subTotal", "grandTotal": "GrandTotal", "email": "EMail"}
+        return {renamed.get(k, k[:1].upper() + k[1:]): _recased(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_recased(v) for v in value]
+    return value
+
+
+def test_keys_are_matched_without_regard_to_case(kit: Any, geidea: httpx.Client) -> None:
+    body = _recased(kit.einvoice_request())
+    assert "subTotal" in body["EInvoiceDetails"]
+    response = kit.post(geidea, BASE, body)
+    assert response.status_code == 200, response.text
+    intent = response.json()["paymentIntent"]
+    assert intent["eInvoiceDetails"]["subtotal"] == Decimal("20.00")
+    assert intent["customer"]["email"] == "john@example.com"
+    wrong = _recased(kit.einvoice_request())
+    wrong["EInvoiceDetails"]["subTotal"] = 19
+    assert error_of(kit.post(geidea, BASE, wrong), 400).startswith("eInvoiceDetails.subtotal: ")
+
+
+def test_update_with_only_the_fields_that_change(kit: Any, geidea: httpx.Client) -> None:
+    intent = create(kit, geidea)
+    intent_id = intent["paymentIntentId"]
+    renamed = kit.put(geidea, BASE, {"paymentIntentId": intent_id, "customer": {"name": "Jane"}})
+    assert renamed.status_code == 200, renamed.text
+    updated = renamed.json()["paymentIntent"]
+    assert updated["customer"]["name"] == "Jane"
+    assert updated["customer"]["email"] == "john@example.com"  # kept
+    assert updated["amount"] == intent["amount"]
+    assert len(updated["eInvoiceDetails"]["eInvoiceItems"]) == 1
+    repriced = kit.put(
+        geidea,
+        BASE,
+        {
+            "PaymentIntentId": intent_id,
+            "eInvoiceDetails": {"eInvoiceItems": [{"price": 7, "quantity": 3, "total": 21}]},
+        },
+    )
+    assert repriced.status_code == 200, repriced.text
+    after = repriced.json()["paymentIntent"]
+    assert after["amount"] == Decimal("21.00")
+    assert after["eInvoiceDetails"]["grandTotal"] == Decimal("21.00")
+    assert after["eInvoiceDetails"]["merchantReferenceId"] == "ref123"  # kept
+    later = (date.today() + timedelta(days=40)).isoformat()
+    moved = kit.put(geidea, BASE, {"paymentIntentId": intent_id, "expiryDate": later})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["paymentIntent"]["expiryDate"].startswith(later[:7])
+    assert moved.json()["paymentIntent"]["amount"] == Decimal("21.00")
