@@ -13,8 +13,14 @@ share its connection pool) and turns every way a request can go wrong into one o
   interrupts them at once. When the attempts run out the caller gets ``GatewayUnavailable`` (or
   ``RateLimited`` when the gateway kept asking us to slow down).
 * **Hostile bodies are bounded.** Bodies are streamed and abandoned past ``max_body_bytes``
-  (after content decoding, so a gzip bomb is bounded too) and past a whole-attempt deadline (so
-  a server trickling one byte a second cannot hold a worker forever).
+  (after content decoding, so a gzip bomb is bounded too).
+* **Every call ends by its deadline.** One attempt, from the first byte sent to the last byte
+  of the answer, *headers included*, takes at most ``Timeouts.total`` (default 20 s): the
+  connection pool's sockets are bounded by the attempt's deadline (``gateway.deadline``), so a
+  gateway that drips its headers or its body a byte at a time is cut off on time. One call,
+  all its attempts and the waits between them, takes at most ``Timeouts.call`` (default 30 s):
+  a read stops retrying when the next attempt could not finish before it. A money move is one
+  attempt, so it says "no clear answer" after at most 20 s; a read gives up after at most 30 s.
 * **Secrets stay out.** Gateway-supplied text is scrubbed of the credentials before it goes into
   an exception, and no gateway exception is ever chained to an httpx exception (those carry the
   request and its authorization header): they are built from sanitised descriptions and raised
@@ -41,6 +47,7 @@ import httpx
 from clickpay_desk.core import jsonwire
 
 from .. import __version__
+from . import deadline
 from .errors import (
     AuthenticationRefused,
     BrokenResponse,
@@ -70,13 +77,22 @@ JsonObject = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds. ``total`` bounds one whole attempt, including a body that trickles in."""
+    """Seconds. ``total`` bounds one whole attempt, from the first byte sent to the last byte of
+    the answer, headers included; ``call`` bounds one call with all its attempts and the waits
+    between them (a read's retries stop when the next one could not finish in time).
 
-    connect: float = 10.0
-    read: float = 30.0
-    write: float = 30.0
-    pool: float = 10.0
-    total: float = 90.0
+    The defaults are what a person at the counter waits for: a gateway answers a create or a
+    status in a few seconds, so 20 s for one attempt is already a bad day, and 30 s is the most
+    a click may take before it says "no clear answer" (a money move) or "could not read"
+    (a read). The parts: 5 s to connect, 15 s of silence while reading or writing.
+    """
+
+    connect: float = 5.0
+    read: float = 15.0
+    write: float = 15.0
+    pool: float = 5.0
+    total: float = 20.0
+    call: float = 30.0
 
     def for_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
@@ -104,7 +120,11 @@ def timeouts_from(timeout: Timeouts | float | None) -> Timeouts:
         return timeout
     seconds = float(timeout)
     return Timeouts(
-        connect=min(10.0, seconds), read=seconds, write=seconds, total=max(90.0, seconds * 3)
+        connect=min(5.0, seconds),
+        read=seconds,
+        write=seconds,
+        total=max(20.0, seconds * 2),
+        call=max(30.0, seconds * 3),
     )
 
 
@@ -137,6 +157,9 @@ class ErrorBody:
     auth_failure: bool = False
     #: True when the body was a JSON object from the gateway (not an HTML page or nothing).
     from_gateway: bool = False
+    #: The gateway says it has seen this request before (PT2: HTTP 409, code 4, "Duplicate
+    #: Request"): it may already have done it, so for a money move the outcome is unknown.
+    duplicate: bool = False
 
 
 class ErrorDialect(Protocol):
@@ -228,6 +251,10 @@ class HttpSession:
         self._closed = False
         all_headers = {"accept": "application/json", "user-agent": f"ClickPayDesk/{__version__}"}
         all_headers.update(headers or {})
+        limits = httpx.Limits(max_connections=32, max_keepalive_connections=16)
+        if transport is None:
+            transport = httpx.HTTPTransport(limits=limits)
+        deadline.enforce(transport)
         self._client = httpx.Client(
             base_url=base_url,
             headers=all_headers,
@@ -235,7 +262,7 @@ class HttpSession:
             transport=transport,
             timeout=self._timeouts.for_httpx(),
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            limits=limits,
         )
 
     @property
@@ -276,10 +303,12 @@ class HttpSession:
         attempts = 1 if mutating else max(1, self._retry.attempts)
         waiter = cancel if cancel is not None else threading.Event()
         outcome: _Success | _Failure | None = None
+        call_ends = time.monotonic() + self._timeouts.call
         for attempt in range(1, attempts + 1):
             if cancel is not None and cancel.is_set():
                 raise self._cancelled(operation, before_send=attempt == 1)
-            outcome = self._attempt(method, path, content, params, operation, mutating)
+            ends = min(call_ends, time.monotonic() + self._timeouts.total)
+            outcome = self._attempt(method, path, content, params, operation, mutating, ends)
             if isinstance(outcome, _Success):
                 break
             if mutating or not outcome.retryable:
@@ -292,6 +321,9 @@ class HttpSession:
             ):
                 raise self._reads_exhausted(outcome, operation, attempt)
             delay = self._retry.delay(attempt, outcome.retry_after)
+            if time.monotonic() + delay >= call_ends:
+                # The call's deadline comes before another attempt could: say so now.
+                raise self._reads_exhausted(outcome, operation, attempt)
             log.warning(
                 "%s %s: %s; retry %d of %d in %.2f s",
                 method,
@@ -316,6 +348,21 @@ class HttpSession:
         params: Mapping[str, str] | None,
         operation: str,
         mutating: bool,
+        ends: float,
+    ) -> _Success | _Failure:
+        """One request; every byte of it, headers included, by ``ends`` (``time.monotonic``)."""
+        with deadline.deadline(ends):
+            return self._attempt_within(method, path, content, params, operation, mutating, ends)
+
+    def _attempt_within(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+        operation: str,
+        mutating: bool,
+        ends: float,
     ) -> _Success | _Failure:
         gw = self.gateway_name
         if self._closed:
@@ -366,7 +413,7 @@ class HttpSession:
                     if size > self._max_body:
                         oversized = True
                         break
-                    if time.monotonic() - started > self._timeouts.total:
+                    if time.monotonic() > ends:
                         failure = self._maybe_sent(
                             operation, mutating, "answer too slow", "body exceeded total timeout"
                         )
@@ -444,6 +491,20 @@ class HttpSession:
                 self._clean(body.trace),
             )
         if 400 <= status < 500:
+            if mutating and (status == 409 or body.duplicate):
+                # "Duplicate request" means "I may already have this": never a plain refusal.
+                said = self._clean(body.message)
+                return _Failure(
+                    OutcomeUnknown(
+                        f"{gw} answered that it has already received this request"
+                        + (f" ({said})" if said else "")
+                        + f" while trying to {operation}. It may already have been done: "
+                        "reconcile before trying again.",
+                        http_status=status,
+                        trace=self._clean(body.trace),
+                        detail=detail,
+                    )
+                )
             if status == 404 and not body.from_gateway:
                 # An HTML/empty 404 means the address is wrong, not that the invoice is unknown:
                 # reporting "not found" here could make a reconciler think nothing was created.
@@ -593,7 +654,7 @@ class HttpSession:
 
     def _body_lost(self, status: int, operation: str, mutating: bool, detail: str) -> _Failure:
         """The status line arrived but the body did not."""
-        if 400 <= status < 500 and status not in (404, 408, 429):
+        if 400 <= status < 500 and status not in (404, 408, 409, 429):
             # A refusal is a refusal even if its explanation got lost. (Not a 404: a "not found"
             # we cannot read could be a wrong address, and reconcilers act on "not found".)
             return _Failure(

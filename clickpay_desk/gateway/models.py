@@ -13,6 +13,7 @@ the field when a mandatory one (``invoice_id``, ``tran_ref``, ``batch_id``...) i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -94,6 +95,8 @@ class InvoiceStatus:
     tran_ref: str | None = None
     tran_status: str | None = None
     tran_status_msg: str | None = None
+    #: The merchant reference, when the answer carries it (the documented reads do not).
+    cart_id: str | None = None
 
     @property
     def is_paid(self) -> bool:
@@ -115,6 +118,7 @@ class InvoiceStatus:
             tran_ref=f.opt_text("tran_ref"),
             tran_status=canonical(f.opt_text("tran_status"), _TRAN_STATUSES),
             tran_status_msg=f.opt_text("tran_status_msg"),
+            cart_id=f.opt_text("cart_id"),
         )
 
 
@@ -228,6 +232,19 @@ class Transaction:
     @property
     def authorised(self) -> bool:
         return self.status == TranStatus.AUTHORISED
+
+    @property
+    def time(self) -> datetime | None:
+        """``payment_result.transaction_time`` as an aware datetime, or None when absent or
+        unreadable."""
+        text = self.payment_result.transaction_time if self.payment_result else None
+        if not text:
+            return None
+        try:
+            when = datetime.fromisoformat(text.strip())
+        except ValueError:
+            return None
+        return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
     @classmethod
     def from_wire(cls, payload: Any) -> Transaction:
@@ -373,9 +390,10 @@ class PayoutBatch:
 
 @dataclass(frozen=True)
 class Acknowledgement:
-    """A bare confirmation (cancel invoice, cancel agreement)."""
+    """A bare confirmation (cancel invoice, cancel agreement). ``message`` is None when the
+    answer said nothing: an empty answer confirms nothing."""
 
-    message: str
+    message: str | None
     status: str | None = None
     trace: str | None = None
 
@@ -383,7 +401,7 @@ class Acknowledgement:
     def from_wire(cls, payload: Any) -> Acknowledgement:
         f = Fields(payload)
         return cls(
-            message=f.opt_text("message") or "Done",
+            message=f.opt_text("message"),
             status=f.opt_text("status"),
             trace=f.opt_text("trace"),
         )

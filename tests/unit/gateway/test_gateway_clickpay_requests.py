@@ -16,6 +16,7 @@ from clickpay_desk.gateway.errors import (
     Declined,
     FieldRefused,
     NotFound,
+    OutcomeUnknown,
     RequestRefused,
 )
 from clickpay_desk.gateway.models import EntryStatus, InvoiceState
@@ -76,12 +77,40 @@ def test_invoice_status_get_and_post() -> None:
     assert by_post.tran_ref == "SFT2222221111100000"
 
 
-def test_invoice_id_is_escaped_in_the_path() -> None:
+def test_invoice_id_that_is_no_id_is_refused_before_sending() -> None:
     gateway = script(reply(200, {"invoice_status": "Pending"}))
     with clickpay(gateway) as client:
-        status = client.invoice_status("12/../x")
-    assert gateway.seen[0].url.raw_path == b"/payment/invoice/12%2F..%2Fx/status"
+        for bad in ("12/../x", "-2072841", "0", " ", "1e5", True):
+            with pytest.raises(FieldRefused) as refused:
+                client.invoice_status(bad)
+            assert refused.value.field == "invoice_id" and "nothing was sent" in str(refused.value)
+            with pytest.raises(FieldRefused):
+                client.cancel_invoice(bad)
+        with pytest.raises(FieldRefused):
+            client.cancel_agreement(-5)
+        with pytest.raises(FieldRefused) as refused:
+            client.payout_close("12", -1, Decimal("2.00"))
+        assert refused.value.field == "count"
+        with pytest.raises(FieldRefused):
+            client.payout_query("-3")
+        status = client.invoice_status(" 2072841 ")
+    assert gateway.count == 1
+    assert gateway.seen[0].url.raw_path == b"/payment/invoice/2072841/status"
     assert status.status == InvoiceState.PENDING
+
+
+def test_query_by_cart_id_answering_an_array_gives_the_newest_by_time() -> None:
+    ipn = fixture_json("002_ipn_initial.json")
+    newer = dict(ipn, tran_ref="TST_NEWER")
+    newer["payment_result"] = dict(ipn["payment_result"], transaction_time="2024-07-05T07:00:00Z")
+    older = dict(ipn, tran_ref="TST_OLDER")
+    older["payment_result"] = dict(ipn["payment_result"], transaction_time="2024-07-01T07:00:00Z")
+    untimed = dict(ipn, tran_ref="TST_UNTIMED")
+    untimed["payment_result"] = {"response_status": "A"}
+    gateway = script(reply(200, [older, newer, untimed]), reply(200, [untimed, newer, older]))
+    with clickpay(gateway) as client:
+        assert client.query_transaction(cart_id="cart_11111").tran_ref == "TST_NEWER"
+        assert client.query_transaction(cart_id="cart_11111").tran_ref == "TST_NEWER"
 
 
 def test_find_invoice_by_cart_id() -> None:
@@ -106,6 +135,26 @@ def test_cancel_invoice() -> None:
         assert client.cancel_invoice(2072841) == "Invoice has been cancelled"
     assert gateway.seen[0].method == "PUT"
     assert gateway.seen[0].url.path == "/payment/invoice/2072841/cancel"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {},
+        {"message": ""},
+        {"responseCode": "000", "responseMessage": "Success"},
+        {"message": "Failed to cancel invoice"},
+        [],
+    ],
+)
+def test_cancel_without_the_gateways_positive_answer_is_unknown(answer: object) -> None:
+    gateway = script(reply(200, answer))
+    with clickpay(gateway) as client:
+        with pytest.raises(OutcomeUnknown):
+            client.cancel_invoice(2072841)
+        with pytest.raises(OutcomeUnknown):
+            client.cancel_agreement(3153)
+    assert gateway.count == 2
 
 
 def test_payment_request_with_agreement() -> None:
@@ -135,7 +184,8 @@ def test_payment_request_declined_at_once() -> None:
 def test_query_transaction_by_ref_or_cart() -> None:
     ipn = fixture_json("002_ipn_initial.json")
     older = dict(ipn, tran_ref="TST_OLDER")
-    gateway = script(reply(200, ipn), reply(200, [older, ipn]), reply(200, []))
+    older["payment_result"] = dict(ipn["payment_result"], transaction_time="2024-07-01T07:00:00Z")
+    gateway = script(reply(200, ipn), reply(200, [ipn, older]), reply(200, []))
     with clickpay(gateway) as client:
         assert client.query_transaction(tran_ref="TST2418600151667").agreement_id == "3153"
         assert client.query_transaction(cart_id="cart_11111").tran_ref == "TST2418600151667"

@@ -256,3 +256,30 @@ def test_trickling_body_hits_the_total_deadline() -> None:
         with pytest.raises(OutcomeUnknown):
             client.payout_close("12", 1, Decimal("2.00"))
         assert time.monotonic() - started < 1.5
+
+
+def test_dripping_headers_are_cut_off_at_the_deadline() -> None:
+    def drip(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for n in range(200):  # a header line every 50 ms: each read waits far less than `read`
+            conn.sendall(f"X-Slow-{n}: 1\r\n".encode())
+            time.sleep(0.05)
+
+    slow = Timeouts(connect=1.0, read=1.0, write=1.0, pool=1.0, total=0.5, call=1.2)
+    with RawServer(drip) as server, clickpay(base_url=server.url, timeout=slow) as client:
+        started = time.monotonic()
+        with pytest.raises(OutcomeUnknown):
+            client.create_invoice({"cart_amount": Decimal("1.00")})
+        assert time.monotonic() - started < 1.0
+        assert server.connections == 1
+        started = time.monotonic()
+        with pytest.raises(GatewayUnavailable):
+            client.invoice_status("1")
+        # All attempts of a read together stop by `call`, not attempts × total.
+        assert time.monotonic() - started < 1.6
+
+
+def test_default_deadlines_are_ones_a_person_waits_for() -> None:
+    defaults = Timeouts()
+    assert defaults.total <= 20 and defaults.call <= 30
