@@ -335,3 +335,19 @@ def test_json_writer_refuses_what_cannot_be_sent_exactly() -> None:
     assert text.decode().count("9.50") == 1
     assert json.loads(text) == {"s": 'quo"te\u00e9\n', "f": 9.5, "l": [1, None, True]}
     assert jsonwire.loads(b'{"a": 0.1, "b": 1e2}') == {"a": Decimal("0.1"), "b": Decimal("1e2")}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pt2_error(409, 4, "Duplicate Request"),
+        pt2_error(400, 4, "Duplicate Request"),
+        reply(409, raw=b""),
+    ],
+)
+def test_duplicate_request_answer_is_an_unknown_outcome_not_a_refusal(answer) -> None:
+    gateway = script(answer)
+    with clickpay(gateway) as client, pytest.raises(OutcomeUnknown) as caught:
+        client.create_invoice({"cart_id": "INV-1", "cart_amount": Decimal("1.00")})
+    assert "reconcile" in str(caught.value)
+    assert gateway.count == 1
