@@ -26,11 +26,15 @@ from .geidea_invoice import (
     geidea_quantum,
 )
 from .invoice import Invoice, InvoiceTotals, LineItem, LineTotals, finish_totals, line_totals_at
-from .money import EXACT, decimals_of, normalize_currency, quantum
+from .money import EXACT, as_decimal, decimals_of, normalize_currency, quantum
 
 T = TypeVar("T")
 R = TypeVar("R")
 Row = tuple[int, int, int, int]  # net, discount, tax, total in minor units
+
+
+def _optional_amount(value: object, name: str) -> Decimal | None:
+    return None if value is None else as_decimal(value, name)
 
 
 class _IncrementalTotals(ABC, Generic[T, R]):
@@ -94,11 +98,17 @@ class _IncrementalTotals(ABC, Generic[T, R]):
         self._rows[i] = row
 
     def insert_line(self, index: int, item: T) -> None:
-        """Insert a line before ``index`` (``len(self)`` appends); the sums update in O(1)."""
+        """Insert a line before ``index``, as ``list.insert`` does; the sums update in O(1).
+
+        ``len(self)`` appends and a negative index counts from the end (``-1`` inserts before
+        the last line). Unlike ``list.insert``, an index outside ``-len(self)..len(self)`` is
+        refused with ``IndexError`` rather than clamped: an editor asking for line 12 of 3 has
+        a bug, and a silent append would hide it.
+        """
         n = len(self._items)
-        i = index + n + 1 if index < 0 else index
-        if not 0 <= i <= n:
+        if not -n <= index <= n:
             raise IndexError(f"cannot insert at {index} (the invoice has {n} lines)")
+        i = index + n if index < 0 else index
         figures, row = self._compute(item)
         self._items.insert(i, item)
         self._figures.insert(i, figures)
@@ -232,9 +242,9 @@ class EInvoiceTotalsEngine(_IncrementalTotals[EInvoiceItem, EInvoiceItemTotals])
         invoice_discount_type: AmountType = AmountType.AMOUNT,
     ) -> None:
         self.currency = currency.strip().upper()
-        self.extra_charges = extra_charges
+        self.extra_charges = _optional_amount(extra_charges, "extra_charges")
         self.extra_charges_type = AmountType(extra_charges_type)
-        self.invoice_discount = invoice_discount
+        self.invoice_discount = _optional_amount(invoice_discount, "invoice_discount")
         self.invoice_discount_type = AmountType(invoice_discount_type)
         super().__init__(geidea_quantum(self.currency), items)
 
@@ -257,15 +267,23 @@ class EInvoiceTotalsEngine(_IncrementalTotals[EInvoiceItem, EInvoiceItemTotals])
         invoice_discount: Decimal | None = None,
         invoice_discount_type: AmountType | None = None,
     ) -> None:
-        """Change invoice-level charges and discount (None keeps the current value)."""
-        if extra_charges is not None:
-            self.extra_charges = extra_charges
-        if extra_charges_type is not None:
-            self.extra_charges_type = AmountType(extra_charges_type)
-        if invoice_discount is not None:
-            self.invoice_discount = invoice_discount
-        if invoice_discount_type is not None:
-            self.invoice_discount_type = AmountType(invoice_discount_type)
+        """Change invoice-level charges and discount (None keeps the current value).
+
+        Floats (and anything but Decimal or int) are refused with ``TypeError``, as the PT2
+        engine does; a refused call changes nothing.
+        """
+        extra = _optional_amount(extra_charges, "extra_charges")
+        off = _optional_amount(invoice_discount, "invoice_discount")
+        extra_kind = None if extra_charges_type is None else AmountType(extra_charges_type)
+        off_kind = None if invoice_discount_type is None else AmountType(invoice_discount_type)
+        if extra is not None:
+            self.extra_charges = extra
+        if extra_kind is not None:
+            self.extra_charges_type = extra_kind
+        if off is not None:
+            self.invoice_discount = off
+        if off_kind is not None:
+            self.invoice_discount_type = off_kind
 
     @property
     def subtotal_without_tax(self) -> Decimal:

@@ -77,9 +77,9 @@ def test_incremental_equals_from_scratch(session: tuple[str, list[LineItem], lis
             engine.set_line(i, edit[2])
             shadow[i] = edit[2]
         elif kind == "insert":
-            i = max(-len(shadow) - 1, min(edit[1], len(shadow)))
+            i = max(-len(shadow), min(edit[1], len(shadow)))
             engine.insert_line(i, edit[2])
-            shadow.insert(i if i >= 0 else len(shadow) + 1 + i, edit[2])
+            shadow.insert(i, edit[2])  # the engine inserts as list.insert does
         elif kind == "remove" and shadow:
             i = edit[1] % len(shadow)
             assert engine.remove_line(i) == shadow.pop(i)
@@ -219,3 +219,37 @@ def test_geidea_engine_rounds_an_over_precise_price_half_up_like_the_rules() -> 
     engine = EInvoiceTotalsEngine("SAR", [item])
     assert (engine.net, engine.discount) == (D("30.03"), D("0.00"))
     assert engine.totals() == compute_einvoice([item], "SAR")
+
+
+def test_einvoice_engine_refuses_float_charges_and_stays_readable() -> None:
+    engine = EInvoiceTotalsEngine("SAR", [EInvoiceItem(price=D(10), quantity=2)])
+    with pytest.raises(TypeError):
+        engine.set_charges(extra_charges=2.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        engine.set_charges(invoice_discount=1.0, extra_charges=D(1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        EInvoiceTotalsEngine("SAR", extra_charges=0.5)  # type: ignore[arg-type]
+    # A refused edit changes nothing, and every read still works.
+    assert engine.grand_total == D("20.00") and engine.totals().extra_charges == D("0.00")
+    engine.set_charges(extra_charges=D("2.5"))
+    assert engine.grand_total == D("22.50")
+
+
+@pytest.mark.parametrize("index", [-1, -2, -3, 0, 1, 2, 3])
+def test_insert_line_places_the_line_as_list_insert_does(index: int) -> None:
+    items = [LineItem(unit_cost=D(n)) for n in (1, 2, 3)]
+    engine = InvoiceTotalsEngine("SAR", items)
+    new = LineItem(unit_cost=D(9))
+    engine.insert_line(index, new)
+    expected = list(items)
+    expected.insert(index, new)
+    assert engine.lines == tuple(expected)
+    assert engine.totals() == compute_totals(expected, "SAR")
+
+
+def test_insert_line_refuses_indexes_list_insert_would_clamp() -> None:
+    engine = InvoiceTotalsEngine("SAR", [LineItem(unit_cost=D(1))])
+    for index in (-2, 2):
+        with pytest.raises(IndexError):
+            engine.insert_line(index, LineItem(unit_cost=D(1)))
+    assert len(engine) == 1
