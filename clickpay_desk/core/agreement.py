@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum
 
@@ -236,7 +236,16 @@ def validate_payment_request(payload: Mapping[str, object], today: date) -> list
 
 
 def parse_wire_date(value: object, field: str = "first_installment_due_date") -> date:
-    """Read a dd/mm/yyyy date (a ``date`` passes through); ValidationError names ``field``."""
+    """Read a dd/mm/yyyy date (a ``date`` passes through); ValidationError names ``field``.
+
+    A ``datetime`` is refused: the gateway takes a calendar day, and which day a date-time
+    falls on depends on a time zone the value may not carry (and comparing it with ``today``
+    would raise). Pass ``value.date()`` in the zone you mean.
+    """
+    if isinstance(value, datetime):
+        raise ValidationError.single(
+            field, "must be a calendar date (dd/mm/yyyy), not a date and time", value.isoformat()
+        )
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -354,6 +363,8 @@ def _check_agreement(
     else:
         values["final_amount"] = None
 
+    _total_rule(values, prefix, found)
+
     due_field = prefix + "first_installment_due_date"
     if _missing(raw, "first_installment_due_date"):
         found.append(RuleViolation(due_field, "is required"))
@@ -367,6 +378,34 @@ def _check_agreement(
             if today is not None:
                 found.extend(_due_date_rule(due, today, prefix))
     return found, values
+
+
+def _total_rule(values: Mapping[str, object], prefix: str, found: list[RuleViolation]) -> None:
+    """initial + repeat_terms × repeat_amount + final must stay within the gateway maximum.
+
+    Each amount is within range on its own; without this ``repeat_terms`` = 10**30 would promise
+    a total no gateway can hold (and no customer will pay).
+    """
+    terms = values.get("repeat_terms")
+    initial = values.get("initial_amount")
+    repeat = values.get("repeat_amount")
+    final = values.get("final_amount")
+    if not isinstance(terms, int) or terms <= 0:
+        return
+    if not isinstance(initial, Decimal) or not isinstance(repeat, Decimal):
+        return
+    total = EXACT.add(EXACT.multiply(repeat, terms), initial)
+    if isinstance(final, Decimal):
+        total = EXACT.add(total, final)
+    if total > MAX_AMOUNT:
+        found.append(
+            RuleViolation(
+                prefix + "repeat_terms",
+                f"is too large: initial_amount + repeat_terms × repeat_amount + final_amount "
+                f"must not exceed {MAX_AMOUNT}",
+                terms,
+            )
+        )
 
 
 def _due_date_rule(due: date, today: date, prefix: str) -> list[RuleViolation]:

@@ -248,12 +248,44 @@ def test_a_final_amount_below_the_gateway_minimum_is_refused() -> None:
     assert (v.field, v.rule) == ("agreement.final_amount", "must be 0 or at least 0.01")
 
 
-def test_total_stays_exact_for_any_number_of_terms() -> None:
+def test_total_stays_exact_up_to_the_gateway_maximum() -> None:
     agreement = agreement_from_wire(
-        wire_agreement(repeat_amount="9999999999.99", repeat_terms=10**20, final_amount="0.01")
-    )
-    # 100.00 + 10**20 × 9999999999.99 + 0.01: 32 digits, past the default 28-digit context
-    assert agreement.total == Decimal("999999999999000000000000000100.01")
+        wire_agreement(
+            initial_amount="0.01", repeat_amount="0.01", repeat_terms=999_999_999_997,
+            final_amount="0.01",
+        )
+    )  # fmt: skip
+    assert agreement.total == Decimal("9999999999.99")
+
+
+@pytest.mark.parametrize("terms", [999_999_999_998, 10**20, 10**30])
+def test_repeat_terms_beyond_the_gateway_maximum_are_refused(terms: int) -> None:
+    # Each amount is in range, but the agreement would promise more than any gateway total.
+    with pytest.raises(ValidationError) as caught:
+        agreement_from_wire(
+            wire_agreement(
+                initial_amount="0.01", repeat_amount="0.01", repeat_terms=terms,
+                final_amount="0.01",
+            )
+        )  # fmt: skip
+    v = only(list(caught.value.violations))
+    assert v.field == "agreement.repeat_terms" and "must not exceed 9999999999.99" in v.rule
+
+
+def test_a_due_date_with_a_time_is_refused_at_construction() -> None:
+    from datetime import datetime
+
+    with pytest.raises(ValidationError) as caught:
+        Agreement(
+            description="Plan", currency="SAR", initial_amount=Decimal(1),
+            repeat_amount=Decimal(1), repeat_terms=2, repeat_period=RepeatPeriod.MONTH,
+            repeat_every=1, first_installment_due_date=datetime(2025, 2, 1, 9, 30),
+        )  # fmt: skip
+    v = only(list(caught.value.violations))
+    assert v.field == "agreement.first_installment_due_date"
+    assert "not a date and time" in v.rule
+    with pytest.raises(ValidationError):
+        agreement_from_wire(wire_agreement(first_installment_due_date=datetime(2025, 2, 1)))
 
 
 # --- every rule with bad input ---------------------------------------------------------------
