@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="keep the database, settings, logs and exports under DIR",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (sandbox, gateway clients, keyring, data folder, Qt), "
+        "print one line per check and exit 0 only when all pass",
+    )
     parser.set_defaults(handler=run_gui)
 
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -155,6 +161,10 @@ class DeskSession:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    if args.self_test:
+        from clickpay_desk import self_test
+
+        return self_test.run(data_paths(args))
     started = start_gui(args)
     if isinstance(started, int):
         return started
