@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     payouts.set_defaults(handler=lambda args: _usage(payouts))
     check = payout_commands.add_parser("check", help="validate a payout spreadsheet")
     check.add_argument("file", type=Path, metavar="FILE", help="the .xlsx or .csv file")
+    from clickpay_desk.cli_payouts import add_check_arguments  # light: no openpyxl, no Qt
+
+    add_check_arguments(check)
     check.set_defaults(handler=run_payouts_check)
     return parser
 
@@ -95,13 +98,10 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_payouts_check(args: argparse.Namespace) -> int:
-    """``clickpay-desk payouts check FILE``. Hook for the payouts work: not built yet."""
-    print(
-        f"clickpay-desk payouts check: not available yet in {__version__} ({args.file} was not "
-        "checked).",
-        file=sys.stderr,
-    )
-    return 2
+    """``clickpay-desk payouts check FILE [--currency CODE]``: see ``clickpay_desk.cli_payouts``."""
+    from clickpay_desk.cli_payouts import run_check
+
+    return run_check(args)
 
 
 def data_paths(args: argparse.Namespace) -> DataPaths:

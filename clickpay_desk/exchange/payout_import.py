@@ -54,7 +54,13 @@ from openpyxl.utils import get_column_letter
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from clickpay_desk.core.money import format_amount, normalize_currency, parse_decimal
+from clickpay_desk.core.money import (
+    format_amount,
+    minor_units,
+    normalize_currency,
+    parse_decimal,
+    significant_decimals,
+)
 from clickpay_desk.core.payout import (
     MAY_BE_EMPTY,
     TRANSFER_CODES,
@@ -461,7 +467,7 @@ def _build(source: Path, sheet_name: str | None, rows: Iterator[tuple[Cell, ...]
     if blank_run:
         notes.append(
             f"{len(blank_run)} empty row{'s' if len(blank_run) > 1 else ''} after the last entry "
-            "(formatting only) skipped"
+            "(blank, or formatting only) skipped"
         )
     notes.extend(totals)
     if overflow:
@@ -763,11 +769,14 @@ def _clean(name: str, value: object, currency: str | None) -> str:
     """Best-effort normalised text of a field of a row that has problems (for display)."""
     if value is None:
         return ""
-    if name == "amount" and currency:
+    if name == "amount":
         try:
-            return format_amount(parse_decimal(value), currency)
-        except (ValidationError, ArithmeticError):
+            amount = parse_decimal(value)
+        except ValidationError:
             return _cell_text(value).strip()
+        if currency and significant_decimals(amount) <= minor_units(currency):
+            return format_amount(amount, currency)
+        return f"{amount:f}"  # never rounded here: "12.3456" stays what the cell says
     if name == "beneficiary_account_number" and isinstance(value, str):
         return re.sub(r"[\s\-]+", "", value).upper()
     if name == "beneficiary_country" and isinstance(value, str):
@@ -896,9 +905,11 @@ def totals_by_currency(rows: Sequence[ImportedRow]) -> dict[str, tuple[int, Deci
     totals: dict[str, tuple[int, Decimal]] = {}
     for row in rows:
         amount = _decimal(row.values.get("amount", ""))
+        if amount is None:
+            continue
         currency = row.currency or "?"
         count, total = totals.get(currency, (0, Decimal(0)))
-        totals[currency] = (count + 1, total + (amount if amount is not None else Decimal(0)))
+        totals[currency] = (count + 1, total + amount)
     return totals
 
 
