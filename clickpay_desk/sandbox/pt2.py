@@ -248,7 +248,13 @@ class ClickPay:
                 raise pt2_not_found(self.ctx, "cart_id", f"no invoice with cart_id {cart_id!r}")
             latest = max(matches, key=lambda i: int(i["invoice_id"]))
             return Response.json(
-                200, {**self._status_answer(latest), "invoice_id": latest["invoice_id"]}
+                200,
+                # The cart_id too: a reconciler counts a hit only when it carries the same one.
+                {
+                    **self._status_answer(latest),
+                    "invoice_id": latest["invoice_id"],
+                    "cart_id": latest["cart_id"],
+                },
             )
         if body.get("invoice_id") is None:
             raise pt2_refusal(

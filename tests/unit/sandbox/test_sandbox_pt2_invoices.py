@@ -187,7 +187,11 @@ def test_status_by_cart_id_answers_the_latest_invoice_with_its_id(
     answer = kit.post(
         pt2, "/payment/invoice/status", {"profile_id": PROFILE_ID, "cart_id": "cart_12345"}
     )
-    assert answer.json() == {"invoice_status": "pending", "invoice_id": second}
+    assert answer.json() == {
+        "invoice_status": "pending",
+        "invoice_id": second,
+        "cart_id": "cart_12345",
+    }
     missing = kit.post(pt2, "/payment/invoice/status", {"profile_id": PROFILE_ID, "cart_id": "no"})
     assert missing.status_code == 404
     assert missing.json()["message"].startswith("cart_id: ")
