@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -41,7 +42,14 @@ EINVOICE_PATH = "/payment-intent/api/v1/direct/eInvoice"
 
 
 class GeideaDialect:
-    """How Geidea words errors: ``responseCode`` != "000" plus (detailed) messages."""
+    """How Geidea words errors.
+
+    Two shapes: its own (``responseCode`` != "000" plus ``responseMessage`` /
+    ``detailedResponseMessage``, possibly inside an HTTP 200), and the ASP.NET "problem details"
+    its .NET front end answers to a request it cannot bind (``title``, ``status``, ``traceId``
+    and ``errors: {field: [messages]}``). The second is turned into "field: message" parts so
+    the user sees which field and why, not a bare "One or more validation errors occurred".
+    """
 
     gateway_name = "Geidea"
     credential_name = "API password"
@@ -56,15 +64,27 @@ class GeideaDialect:
             message = general
         else:
             message = detailed or general
+        problem = problem_details_message(payload)
+        if problem is not None and (message is None or _split(message) is None):
+            message = problem
         return ErrorBody(
             message=message,
             trace=scalar_text(payload.get("reference"))
-            or scalar_text(payload.get("correlationId")),
+            or scalar_text(payload.get("correlationId"))
+            or scalar_text(payload.get("traceId")),
             code=scalar_text(payload.get("detailedResponseCode"))
-            or scalar_text(payload.get("responseCode")),
+            or scalar_text(payload.get("responseCode"))
+            or scalar_text(payload.get("status")),
             from_gateway=any(
                 key in payload
-                for key in ("responseCode", "responseMessage", "detailedResponseMessage")
+                for key in (
+                    "responseCode",
+                    "responseMessage",
+                    "detailedResponseMessage",
+                    "title",
+                    "errors",
+                    "traceId",
+                )
             ),
         )
 
@@ -74,7 +94,74 @@ class GeideaDialect:
         code = scalar_text(payload.get("responseCode"))
         if code is None or set(code) <= {"0"}:  # "000" (or 0 sent as a number) is success
             return None
+        if not (code.isascii() and code.isdigit()):
+            # Not one of Geidea's numeric codes: neither a success nor a readable refusal.
+            # The parser decides (a delete's acknowledgement then reads as unreadable).
+            return None
         return self.read_error(payload)
+
+
+# "$.customer.email", "EInvoiceDetails.EInvoiceItems[0].Price", "Amount": a bound model path.
+_MODEL_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*)*$")
+#: At most this many field problems are shown; the rest are counted.
+_MAX_PROBLEMS = 10
+
+
+def _wire_field(key: str) -> str | None:
+    """A problem-details key as the wire field the desk names ("customer.email"), or None."""
+    path = key.strip()
+    if path.startswith("$"):
+        path = path[1:].lstrip(".")
+    if not path or not _MODEL_PATH.match(path):
+        return None
+    # .NET names bound properties in PascalCase; the wire (and the desk's messages) in camelCase.
+    return ".".join(part[:1].lower() + part[1:] for part in path.split("."))
+
+
+def _messages(value: Any) -> list[str]:
+    items = value if isinstance(value, list | tuple) else [value]
+    texts = [scalar_text(item) for item in items]
+    # "; " separates problems in the desk's messages, so it may not appear inside one.
+    return [text.replace("; ", ", ") for text in texts if text]
+
+
+def problem_details_message(payload: Mapping[str, Any]) -> str | None:
+    """A readable reason from an ASP.NET problem-details body, or None when it is not one.
+
+    ``{"title": "One or more validation errors occurred.", "status": 400, "traceId": "00-..",
+    "errors": {"Amount": ["The field Amount must be between 0.01 and ..."]}}`` becomes
+    ``"amount: The field Amount must be between 0.01 and ..."``; several fields are joined
+    with "; ". Errors not tied to a field (key "" or "$") follow the title.
+    """
+    title = scalar_text(payload.get("title"))
+    errors = payload.get("errors")
+    fielded: list[str] = []
+    loose: list[str] = []
+    if isinstance(errors, Mapping):
+        for key, value in errors.items():
+            texts = _messages(value)
+            if not texts:
+                continue
+            name = _wire_field(str(key))
+            if name is None:
+                loose.extend(texts)
+            else:
+                fielded.append(f"{name}: {' '.join(texts)}")
+    elif isinstance(errors, list | tuple):
+        loose.extend(_messages(errors))
+    if len(fielded) > _MAX_PROBLEMS:
+        extra = len(fielded) - _MAX_PROBLEMS
+        fielded = fielded[:_MAX_PROBLEMS]
+        loose.append(f"and {extra} more field problem{'s' if extra > 1 else ''}")
+    if fielded and not loose:
+        return "; ".join(fielded)
+    parts = [text.rstrip(".") for text in (title, *loose) if text]
+    head = ""
+    if parts:
+        head = parts[0] + (": " + ", ".join(parts[1:]) if len(parts) > 1 else "")
+    if fielded:
+        return f"{head} ({'; '.join(fielded)})" if head else "; ".join(fielded)
+    return head or None
 
 
 def default_timestamp() -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from .wirefields import Fields, canonical, missing
+from .wirefields import Fields, canonical, invalid, missing, scalar_text
 
 
 class IntentStatus(StrEnum):
@@ -177,9 +177,18 @@ class SearchPage:
         )
 
 
+#: Geidea's success code. A refusal carries another code (the client raises it as a refusal).
+SUCCESS_CODE = "000"
+
+
 @dataclass(frozen=True)
 class GeideaAck:
-    """A bare success answer (delete)."""
+    """A bare success answer (delete).
+
+    Only ``responseCode`` "000" is a success. An answer without it (``{}``, a body of another
+    shape) says nothing about what happened: it is unreadable, and a mutating call that gets
+    it ends as an unknown outcome to reconcile, never as done.
+    """
 
     response_code: str
     response_message: str | None = None
@@ -188,8 +197,13 @@ class GeideaAck:
     @classmethod
     def from_wire(cls, payload: Any) -> GeideaAck:
         f = Fields(payload)
+        code = scalar_text(f.raw("responseCode"))
+        if code is None:
+            raise missing("responseCode")
+        if not set(code) <= {"0"}:  # "000", or 0 sent as a number
+            raise invalid("responseCode")
         return cls(
-            response_code=f.opt_text("responseCode") or "000",
+            response_code=SUCCESS_CODE,
             response_message=f.opt_text("responseMessage"),
             detailed_response_message=f.opt_text("detailedResponseMessage"),
         )

@@ -10,7 +10,13 @@ from decimal import Decimal
 import pytest
 
 from clickpay_desk.core.geidea_invoice import quick_invoice_signature as quick_signature
-from clickpay_desk.gateway.errors import AuthenticationRefused, FieldRefused, RequestRefused
+from clickpay_desk.gateway.errors import (
+    AuthenticationRefused,
+    FieldRefused,
+    OutcomeUnknown,
+    RequestRefused,
+    UnreadableOutcome,
+)
 from clickpay_desk.gateway.geidea import EINVOICE_PATH, GeideaClient
 from clickpay_desk.gateway.geidea_models import IntentStatus
 from tests.unit.gateway.gateway_fakes import (
@@ -211,3 +217,74 @@ def test_repr_does_not_show_the_password() -> None:
     client = geidea(script(reply(200, {})))
     with client:
         assert GEIDEA_PASSWORD not in repr(client) and GEIDEA_PASSWORD not in str(vars(client))
+
+
+# --- what Geidea's answers prove ------------------------------------------------------------
+
+PROBLEM = {
+    "type": "https://tools.ietf.org/html/rfc7231#section-6.5.1",
+    "title": "One or more validation errors occurred.",
+    "status": 400,
+    "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+    "errors": {
+        "Amount": ["The field Amount must be between 0.01 and 1.7976931348623157E+308."],
+        "$.customer.email": ["The Email field is not a valid e-mail address."],
+        "EInvoiceDetails.EInvoiceItems[0].Price": ["Price is required.", "Must be > 0."],
+    },
+}
+
+
+def test_problem_details_errors_are_shown_field_by_field() -> None:
+    gateway = script(reply(400, PROBLEM))
+    with geidea(gateway) as client, pytest.raises(FieldRefused) as caught:
+        client.create({"amount": Decimal("20")})
+    error = caught.value
+    assert error.problems == (
+        ("amount", "The field Amount must be between 0.01 and 1.7976931348623157E+308."),
+        ("customer.email", "The Email field is not a valid e-mail address."),
+        ("eInvoiceDetails.eInvoiceItems[0].price", "Price is required. Must be > 0."),
+    )
+    assert error.trace == PROBLEM["traceId"] and error.http_status == 400
+    assert "One or more validation errors" not in str(error)
+
+
+def test_problem_details_without_fields_reads_as_its_title_and_reasons() -> None:
+    body = {
+        "title": "Unsupported Media Type",
+        "status": 415,
+        "traceId": "00-abc-01",
+        "errors": {"": ["A non-empty request body is required."]},
+    }
+    with geidea(script(reply(415, body))) as client, pytest.raises(RequestRefused) as caught:
+        client.create({"amount": Decimal("20")})
+    text = str(caught.value)
+    assert "Unsupported Media Type: A non-empty request body is required" in text
+    assert "Invalid request" not in text and caught.value.trace == "00-abc-01"
+    bare = script(reply(400, {"title": "Bad Request", "status": 400}))
+    with geidea(bare) as client, pytest.raises(RequestRefused) as caught:
+        client.create({"amount": Decimal("20")})
+    assert "Bad Request" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {},
+        {"responseMessage": "Success"},
+        {"status": "success"},
+        {"paymentIntent": {"paymentIntentId": INTENT_ID, "status": "Created"}},
+        {"responseCode": None, "detailedResponseMessage": "The operation was successful"},
+        {"responseCode": "OK"},
+    ],
+)
+def test_a_delete_is_done_only_on_response_code_000(answer: dict[str, object]) -> None:
+    gateway = script(reply(200, answer))
+    with geidea(gateway) as client, pytest.raises(OutcomeUnknown) as caught:
+        client.delete(INTENT_ID)
+    assert isinstance(caught.value, UnreadableOutcome) and gateway.count == 1
+
+
+def test_a_delete_with_an_unreadable_body_is_unknown() -> None:
+    gateway = script(reply(200, raw=b"", content_type="application/json"))
+    with geidea(gateway) as client, pytest.raises(OutcomeUnknown):
+        client.delete(INTENT_ID)
