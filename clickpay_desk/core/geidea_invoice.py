@@ -73,12 +73,14 @@ from .money import (
     significant_decimals,
 )
 from .rules import RuleViolation, ValidationError, raise_if
+from .statuses import GeideaStatus
 
 GEIDEA_DECIMALS = 2
 #: ``amount`` and ``subtotal`` "must be greater than 0.01".
 AMOUNT_FLOOR = Decimal("0.01")
 LANGUAGES = ("EN", "AR")
-UPDATE_STATUSES = ("SentToCustomer",)
+#: What a merchant may set ``status`` to in an update (reference 003).
+UPDATE_STATUSES: tuple[str, ...] = (GeideaStatus.SENT_TO_CUSTOMER.value,)
 
 _ZERO = Decimal(0)
 _COUNTRY_CODE = re.compile(r"^\+[0-9]{1,4}$")  # [0-9], not \d: \d also takes other scripts' digits

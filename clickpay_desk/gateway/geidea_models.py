@@ -9,21 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from ..core.statuses import GeideaStatus
 from .wirefields import Fields, canonical, invalid, missing, scalar_text
 
+#: A payment intent's ``status``: Geidea's whole vocabulary, kept in ``core.statuses``.
+IntentStatus = GeideaStatus
 
-class IntentStatus(StrEnum):
-    CREATED = "Created"
-    SENT_TO_CUSTOMER = "SentToCustomer"
-    PAID = "Paid"
-    EXPIRED = "Expired"
-    CANCELLED = "Cancelled"
-
-
-_INTENT_STATUSES = {s.value.lower(): s.value for s in IntentStatus} | {"canceled": "Cancelled"}
+_INTENT_STATUSES = {s.value.lower(): s.value for s in GeideaStatus} | {
+    "canceled": GeideaStatus.CANCELLED.value
+}
 
 
 @dataclass(frozen=True)
