@@ -40,8 +40,10 @@ SEARCH_PAGE_SIZE = 50
 SEARCH_MAX_PAGES = 40
 
 
-def subject_of(reference: str) -> str:
-    return f"geidea:{reference}"
+def subject_of(reference: str, profile_id: int) -> str:
+    """The journal subject of the Geidea invoice ``reference`` of the merchant ``profile_id``
+    (two merchants may both use "INV-1")."""
+    return f"geidea:{profile_id}:{reference}"
 
 
 def new_reference() -> str:
@@ -119,7 +121,7 @@ def create_einvoice(
     raise_if(invoice.problems(now or datetime.now(UTC)))
     reference = invoice.merchant_reference_id
     assert reference is not None
-    subject = subject_of(reference)
+    subject = subject_of(reference, profile_id)
 
     def not_created_yet() -> None:
         last = store.journal_last(subject, Operation.GEIDEA_INVOICE_CREATE)
@@ -185,7 +187,7 @@ def quick_create(
     profile_id = _profile_id(profile)
     raise_if(quick_problems(amount, customer, expiry, datetime.now(UTC).date()))
     reference = reference or new_reference()
-    subject = subject_of(reference)
+    subject = subject_of(reference, profile_id)
     request = {
         "amount": amount,
         "currency": currency,
@@ -265,7 +267,7 @@ def update_einvoice(
         store,
         profile_id=profile_id,
         operation=Operation.GEIDEA_INVOICE_UPDATE,
-        subject=subject_of(record.cart_id),
+        subject=subject_of(record.cart_id, profile_id),
         reference=record.remote_id,
         request=payload,
         call=lambda: client.update(payload, cancel=cancel),
@@ -310,7 +312,7 @@ def delete_einvoice(
         store,
         profile_id=profile_id,
         operation=Operation.GEIDEA_INVOICE_DELETE,
-        subject=subject_of(record.cart_id),
+        subject=subject_of(record.cart_id, profile_id),
         reference=remote_id,
         request={"paymentIntentId": remote_id},
         call=lambda: client.delete(remote_id, cancel=cancel),

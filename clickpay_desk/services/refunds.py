@@ -17,7 +17,8 @@ from typing import Any
 from clickpay_desk.core.money import minor_units, quantize
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError
-from clickpay_desk.gateway.models import InvoiceState, PaymentRequestCreated
+from clickpay_desk.gateway.batch_reads import BatchReadReport
+from clickpay_desk.gateway.models import InvoiceState, InvoiceStatus, PaymentRequestCreated
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord
 
@@ -158,7 +159,7 @@ def refund_invoice(
         store,
         profile_id=profile.id,
         operation=Operation.INVOICE_REFUND,
-        subject=subject_of(record.cart_id),
+        subject=subject_of(record.cart_id, profile.id),
         reference=record.cart_id,
         request=payload,
         call=lambda: client.payment_request(payload, cancel=cancel),
@@ -167,3 +168,27 @@ def refund_invoice(
     result = created.payment_result
     message = (result.response_message if result else None) or "Refund accepted"
     return Refund(record, amount, created.tran_ref, already + amount, message)
+
+
+def remember_payments(
+    store: Store, report: BatchReadReport[InvoiceRecord, InvoiceStatus]
+) -> list[InvoiceRecord]:
+    """Keep what status reads said about each paid invoice's transaction (its ``tran_ref`` and
+    result), so the list can show it and a refund can name it; returns the records changed."""
+    changed: list[InvoiceRecord] = []
+    for item in report.results:
+        status = item.value
+        if status is None or not (status.tran_ref or status.tran_status):
+            continue
+        current = store.get_invoice(item.item.id) if item.item.id is not None else None
+        if current is None:
+            continue
+        fresh = with_payment(
+            replace(current, status=status.status),
+            status.tran_ref,
+            tran_status=status.tran_status,
+            tran_status_msg=status.tran_status_msg,
+        )
+        if fresh != current:
+            changed.append(store.upsert_invoice(fresh))
+    return changed

@@ -1,0 +1,392 @@
+"""The invoice list's model: one row per invoice the desk knows, and the proxy that filters it.
+
+As the Activity table (the house example): a column enum, a header map, a raw-value sort role,
+and ``merge`` by record id that emits ``dataChanged`` only for the cells that changed, so the
+periodic status refresh keeps the selection and the scroll position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from clickpay_desk.core.money import format_amount
+from clickpay_desk.core.profile import GatewayKind
+from clickpay_desk.core.statuses import (
+    GEIDEA_OPEN,
+    INVOICE_OPEN,
+    GeideaStatus,
+    InvoiceStatus,
+    parse_geidea_status,
+    parse_invoice_status,
+)
+from clickpay_desk.exchange.invoice_export import (
+    customer_of,
+    dates_of,
+    payment_of,
+    result_text,
+    status_text,
+)
+from clickpay_desk.store.records import InvoiceRecord
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw value a column sorts by
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the InvoiceRow of the row
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class InvoiceColumn(IntEnum):
+    REFERENCE = 0
+    INVOICE_ID = 1
+    STATUS = 2
+    CUSTOMER = 3
+    AMOUNT = 4
+    REFUNDED = 5
+    CREATED = 6
+    DUE = 7
+    EXPIRES = 8
+    TRAN_REF = 9
+    RESULT = 10
+
+
+HEADERS: dict[InvoiceColumn, str] = {
+    InvoiceColumn.REFERENCE: "Reference",
+    InvoiceColumn.INVOICE_ID: "Invoice id",
+    InvoiceColumn.STATUS: "Status",
+    InvoiceColumn.CUSTOMER: "Customer",
+    InvoiceColumn.AMOUNT: "Amount",
+    InvoiceColumn.REFUNDED: "Refunded",
+    InvoiceColumn.CREATED: "Created",
+    InvoiceColumn.DUE: "Due",
+    InvoiceColumn.EXPIRES: "Expires",
+    InvoiceColumn.TRAN_REF: "Transaction ref",
+    InvoiceColumn.RESULT: "Result",
+}
+
+_RIGHT = {InvoiceColumn.AMOUNT, InvoiceColumn.REFUNDED}
+
+
+class StatusGroup(StrEnum):
+    """What the status filter offers: the gateways' words grouped by what the user does next."""
+
+    OPEN = "open"
+    PAID = "paid"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    OTHER = "other"
+
+
+GROUP_TEXT: dict[StatusGroup, str] = {
+    StatusGroup.OPEN: "Waiting for payment",
+    StatusGroup.PAID: "Paid",
+    StatusGroup.REFUNDED: "Refunded (in part or full)",
+    StatusGroup.CANCELLED: "Cancelled or deleted",
+    StatusGroup.EXPIRED: "Expired",
+    StatusGroup.OTHER: "Other",
+}
+
+# Open first when sorting by status ascending: those are the ones to act on.
+_GROUP_ORDER = {g: i for i, g in enumerate(StatusGroup)}
+_GROUP_BACKGROUND: dict[StatusGroup, str] = {
+    StatusGroup.PAID: "#d3f9d8",
+    StatusGroup.REFUNDED: "#e7f5ff",
+    StatusGroup.CANCELLED: "#f1f3f5",
+    StatusGroup.EXPIRED: "#f1f3f5",
+}
+
+
+def status_group(record: InvoiceRecord, refunded: Decimal = Decimal(0)) -> StatusGroup:
+    if record.gateway is GatewayKind.GEIDEA:
+        g = parse_geidea_status(record.status)
+        if g is None:
+            return StatusGroup.OTHER
+        if g in GEIDEA_OPEN:
+            return StatusGroup.OPEN
+        return {
+            GeideaStatus.PAID: StatusGroup.PAID,
+            GeideaStatus.CANCELLED: StatusGroup.CANCELLED,
+            GeideaStatus.EXPIRED: StatusGroup.EXPIRED,
+        }.get(g, StatusGroup.OTHER)
+    s = parse_invoice_status(record.status)
+    if s is None:
+        return StatusGroup.OTHER
+    if s is InvoiceStatus.REFUNDED or (s is InvoiceStatus.PAID and refunded > 0):
+        return StatusGroup.REFUNDED
+    if s in INVOICE_OPEN:
+        return StatusGroup.OPEN
+    return {
+        InvoiceStatus.PAID: StatusGroup.PAID,
+        InvoiceStatus.CANCELLED: StatusGroup.CANCELLED,
+        InvoiceStatus.EXPIRED: StatusGroup.EXPIRED,
+    }.get(s, StatusGroup.OTHER)
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    """One invoice as the list shows it: the record and what was refunded of it."""
+
+    record: InvoiceRecord
+    refunded: Decimal = Decimal(0)
+    refund_unknown: bool = False  # a refund was sent and its outcome is not known yet
+
+    @property
+    def key(self) -> int:
+        assert self.record.id is not None
+        return self.record.id
+
+    @property
+    def group(self) -> StatusGroup:
+        return status_group(self.record, self.refunded)
+
+    @property
+    def is_open(self) -> bool:
+        return self.group is StatusGroup.OPEN
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.record.amount - self.refunded
+
+
+def _day(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d")
+
+
+def status_words(row: InvoiceRow) -> str:
+    words = status_text(row.record)
+    rec = row.record
+    if row.refunded > 0:
+        part = "in full" if row.refunded >= rec.amount else "in part"
+        words += f", refunded {part}"
+    if row.refund_unknown:
+        words += " (a refund's outcome is unknown: reconcile)"
+    return words
+
+
+class InvoiceListModel(QAbstractTableModel):
+    """Invoices, newest first as loaded; ``merge()`` applies a refresh in place."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[InvoiceRow] = []
+        self._row_of: dict[int, int] = {}
+
+    # -- content ---------------------------------------------------------------------------
+
+    def rows(self) -> list[InvoiceRow]:
+        return list(self._rows)
+
+    def row_at(self, row: int) -> InvoiceRow:
+        return self._rows[row]
+
+    def find(self, record_id: int) -> int | None:
+        return self._row_of.get(record_id)
+
+    def currencies(self) -> list[str]:
+        return sorted({r.record.currency for r in self._rows})
+
+    def merge(self, rows: Iterable[InvoiceRow]) -> None:
+        """Make the rows equal ``rows``: update changed cells, add new rows, drop gone ones."""
+        fresh = [r for r in rows if r.record.id is not None]
+        keep = {r.key for r in fresh}
+        for row in range(len(self._rows) - 1, -1, -1):
+            if self._rows[row].key not in keep:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self.endRemoveRows()
+        self._reindex()
+        new = [r for r in fresh if r.key not in self._row_of]
+        for item in fresh:
+            if item.key in self._row_of:
+                self.update_row(item)
+        if new:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._rows.extend(new)
+            self._reindex()
+            self.endInsertRows()
+
+    def update_row(self, item: InvoiceRow) -> bool:
+        """Replace the row of ``item``; emits ``dataChanged`` for the changed cells only."""
+        row = self._row_of.get(item.key)
+        if row is None:
+            return False
+        old = self._rows[row]
+        if old == item:
+            return True
+        self._rows[row] = item
+        changed = [c for c in InvoiceColumn if self._display(old, c) != self._display(item, c)]
+        if old.group != item.group:  # the colour of the whole row changes
+            changed = list(InvoiceColumn)
+        if changed:
+            self.dataChanged.emit(self.index(row, min(changed)), self.index(row, max(changed)))
+        return True
+
+    def _reindex(self) -> None:
+        self._row_of = {r.key: i for i, r in enumerate(self._rows)}
+
+    # -- Qt model interface ----------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(InvoiceColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation is Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(HEADERS):
+            return HEADERS[InvoiceColumn(section)]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if not 0 <= index.column() < len(InvoiceColumn):
+            return None
+        item = self._rows[index.row()]
+        column = InvoiceColumn(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(item, column)
+        if role == SORT_ROLE:
+            return self._sort_value(item, column)
+        if role == ROW_ROLE:
+            return item
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column is InvoiceColumn.STATUS:
+                return f"{status_words(item)} (gateway: {item.record.status})"
+            if column is InvoiceColumn.REFERENCE and item.record.link:
+                return item.record.link
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            colour = _GROUP_BACKGROUND.get(item.group)
+            return QBrush(QColor(colour)) if colour else None
+        if role == Qt.ItemDataRole.ForegroundRole and item.group in _GROUP_BACKGROUND:
+            return QBrush(QColor("#1a1a1a"))  # stays readable on the light backgrounds
+        return None
+
+    def _display(self, item: InvoiceRow, column: InvoiceColumn) -> str:
+        rec = item.record
+        match column:
+            case InvoiceColumn.REFERENCE:
+                return rec.cart_id
+            case InvoiceColumn.INVOICE_ID:
+                return rec.remote_id or ""
+            case InvoiceColumn.STATUS:
+                return status_words(item)
+            case InvoiceColumn.CUSTOMER:
+                return customer_of(rec)["name"]
+            case InvoiceColumn.AMOUNT:
+                return f"{format_amount(rec.amount, rec.currency)} {rec.currency}"
+            case InvoiceColumn.REFUNDED:
+                if item.refunded <= 0:
+                    return ""
+                return f"{format_amount(item.refunded, rec.currency)} {rec.currency}"
+            case InvoiceColumn.CREATED:
+                return rec.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            case InvoiceColumn.DUE:
+                return _day(dates_of(rec)[0])
+            case InvoiceColumn.EXPIRES:
+                return _day(dates_of(rec)[1])
+            case InvoiceColumn.TRAN_REF:
+                return str(payment_of(rec).get("tran_ref") or "")
+            case InvoiceColumn.RESULT:
+                return result_text(rec)
+
+    def _sort_value(self, item: InvoiceRow, column: InvoiceColumn) -> Any:
+        rec = item.record
+        match column:
+            case InvoiceColumn.AMOUNT:
+                return int(rec.amount.scaleb(3))  # thousandths: exact for every currency
+            case InvoiceColumn.REFUNDED:
+                return int(item.refunded.scaleb(3))
+            case InvoiceColumn.CREATED:
+                return rec.created_at.timestamp()
+            case InvoiceColumn.DUE | InvoiceColumn.EXPIRES:
+                moment = dates_of(rec)[0 if column is InvoiceColumn.DUE else 1]
+                return moment.timestamp() if moment is not None else 0.0
+            case InvoiceColumn.STATUS:
+                return _GROUP_ORDER[item.group]
+            case InvoiceColumn.INVOICE_ID:
+                text = rec.remote_id or ""
+                return f"{len(text):04d}{text}"  # numeric ids sort as numbers
+            case _:
+                return self._display(item, column).casefold()
+
+
+class InvoiceFilter(QSortFilterProxyModel):
+    """Filters rows by status group, currency, creation date and free text (any column)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._groups: frozenset[StatusGroup] | None = None
+        self._currency: str | None = None
+        self._from: date | None = None
+        self._to: date | None = None
+        self._text = ""
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+
+    def set_groups(self, groups: Iterable[StatusGroup] | None) -> None:
+        self._groups = None if groups is None else frozenset(groups)
+        self._refilter()
+
+    def set_currency(self, currency: str | None) -> None:
+        self._currency = currency or None
+        self._refilter()
+
+    def set_dates(self, first: date | None, last: date | None) -> None:
+        self._from, self._to = first, last
+        self._refilter()
+
+    def set_text(self, text: str) -> None:
+        self._text = text.strip().casefold()
+        self._refilter()
+
+    def _refilter(self) -> None:
+        if hasattr(self, "endFilterChange"):
+            self.beginFilterChange()
+            self.endFilterChange()
+        else:  # pragma: no cover - older PySide6
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, InvoiceListModel):
+            return True
+        item = model.row_at(source_row)
+        rec = item.record
+        if self._groups is not None and item.group not in self._groups:
+            return False
+        if self._currency is not None and rec.currency != self._currency:
+            return False
+        day = rec.created_at.astimezone().date()
+        if self._from is not None and day < self._from:
+            return False
+        if self._to is not None and day > self._to:
+            return False
+        if self._text:
+            haystack = " ".join(
+                [str(model.data(model.index(source_row, c))) for c in InvoiceColumn]
+                + [customer_of(rec)["email"], rec.link or ""]
+            ).casefold()
+            return self._text in haystack
+        return True
