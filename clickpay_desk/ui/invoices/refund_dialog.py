@@ -36,6 +36,7 @@ class RefundDialog(QDialog):
         rec = row.record
         self.currency = rec.currency
         self.setWindowTitle(f"Refund invoice “{rec.cart_id}”")
+        self.setMinimumWidth(460)
         name = customer_of(rec)["name"] or "the customer"
         self.customer = name
         paid = f"{format_amount(rec.amount, rec.currency)} {rec.currency}"
@@ -113,7 +114,6 @@ class RefundDialog(QDialog):
 
     def _update(self) -> None:
         self._error = ""
-        self.amount_edit.setEnabled(self.part.isChecked())
         amount = self.amount()
         if amount is not None:
             problems = refund_problems(self.row.record, amount, self.row.refunded)
