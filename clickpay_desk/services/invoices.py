@@ -1,8 +1,9 @@
 """Invoice use cases: create at the gateway (journalled), cancel, refresh statuses.
 
-The invoice's ``cart_id`` is its merchant reference: one cart_id is one invoice. It is the
-journal subject, so a create whose outcome is unknown blocks a second create of the same
-invoice until reconciliation has found out whether the first one arrived.
+The invoice's ``cart_id`` is its merchant reference: one cart_id is one invoice *of one
+merchant* (two merchants may both have "INV-0001"). The journal subject is the profile and the
+cart_id, so a create whose outcome is unknown blocks a second create of the same invoice of the
+same merchant until reconciliation has found out whether the first one arrived.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from clickpay_desk.core.invoice import Invoice
 from clickpay_desk.core.profile import Profile
 from clickpay_desk.core.rules import raise_if
 from clickpay_desk.gateway.batch_reads import BatchReadReport, run_reads
+from clickpay_desk.gateway.clickpay import positive_id
 from clickpay_desk.gateway.models import InvoiceCreated, InvoiceStatus
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord, JournalStatus
 
 from .clients import ClientPool
 from .journal import run_journalled
+from .operations import Operation
 
-CREATE = "invoice.create"
-CANCEL = "invoice.cancel"
+CREATE = Operation.INVOICE_CREATE
+CANCEL = Operation.INVOICE_CANCEL
 
 
 class AlreadyCreated(Exception):
@@ -40,8 +43,13 @@ class AlreadyCreated(Exception):
         )
 
 
-def subject_of(cart_id: str) -> str:
-    return f"invoice:{cart_id}"
+def subject_of(cart_id: str, profile_id: int | None = None) -> str:
+    """The journal subject of the invoice ``cart_id`` of the merchant ``profile_id``.
+
+    Without ``profile_id`` the subject names the cart id alone (what journals written before
+    subjects were scoped hold); every invoice action of this module passes the profile.
+    """
+    return f"invoice:{cart_id}" if profile_id is None else f"invoice:{profile_id}:{cart_id}"
 
 
 def _require_profile_id(profile: Profile) -> int:
@@ -62,10 +70,10 @@ def create_invoice(
     """Validate, journal, send once, and keep the created invoice locally."""
     profile_id = _require_profile_id(profile)
     raise_if(invoice.problems(now or datetime.now(UTC)))
-    subject = subject_of(invoice.cart_id)
+    subject = subject_of(invoice.cart_id, profile_id)
 
     def not_created_yet() -> None:
-        last = store.journal_last(subject, CREATE)
+        last = store.journal_last(subject, CREATE, profile_id=profile_id)
         if last is not None and last.status is JournalStatus.DONE:
             raise AlreadyCreated(invoice.cart_id, (last.result or {}).get("invoice_id"))
 
@@ -109,13 +117,14 @@ def cancel_invoice(
     """Cancel a created invoice (journalled; the gateway refuses a paid one)."""
     if record.remote_id is None:
         raise ValueError("this invoice was never created at the gateway")
-    remote_id = record.remote_id
+    remote_id = positive_id(record.remote_id, "invoice_id")  # refused before journalling
+    profile_id = _require_profile_id(profile)
     client = pool.clickpay(profile)
     run_journalled(
         store,
-        profile_id=_require_profile_id(profile),
+        profile_id=profile_id,
         operation=CANCEL,
-        subject=subject_of(record.cart_id),
+        subject=subject_of(record.cart_id, profile_id),
         reference=remote_id,
         request={"invoice_id": remote_id},
         call=lambda: client.cancel_invoice(remote_id, cancel=cancel),

@@ -21,7 +21,7 @@ from clickpay_desk.gateway.errors import (
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import JournalEntry, JournalStatus
 
-from .operations import describe
+from .operations import Operation, describe
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,7 +59,7 @@ def run_journalled(
     store: Store,
     *,
     profile_id: int | None,
-    operation: str,
+    operation: Operation | str,
     subject: str,
     reference: str,
     request: Mapping[str, Any],
@@ -69,18 +69,22 @@ def run_journalled(
 ) -> T:
     """Journal, send once, record the outcome. Raises what ``call`` raised (after recording it).
 
-    ``request`` is a summary for the Activity view; it must hold no secret (the clients add the
-    key to the headers, never to payloads). ``check`` runs just before the journal entry is
-    written, atomically with the unresolved-attempt check, and raises to refuse the action
-    (e.g. "already created").
+    ``subject`` names what the action is about (``invoice:<profile id>:<cart id>``); the
+    unresolved-attempt check is also limited to ``profile_id``'s entries, so one merchant's
+    reference never blocks another's. ``request`` is a summary for the Activity view; it must
+    hold no secret (the clients add the key to the headers, never to payloads). ``check`` runs
+    just before the journal entry is written, atomically with the unresolved-attempt check,
+    and raises to refuse the action (e.g. "already created").
     """
     with _begin_lock:
         if check is not None:
             check()
-        blocking = store.journal_blocking(subject, operation)
+        # Merchant references are unique per merchant only: merchant B's "INV-0001" is not
+        # blocked by merchant A's.
+        blocking = store.journal_blocking(subject, operation, profile_id=profile_id)
         if blocking is not None:
             raise UnresolvedAttempt(blocking)
-        entry = store.journal_begin(profile_id, operation, subject, reference, dict(request))
+        entry = store.journal_begin(profile_id, str(operation), subject, reference, dict(request))
         with _in_flight_lock:
             _in_flight.add(entry.id)
     try:

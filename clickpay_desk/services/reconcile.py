@@ -1,13 +1,33 @@
-"""Find out what happened to journalled calls whose outcome is unknown, by reading.
+"""Find out what happened to journalled calls whose outcome is unknown — from proof only.
 
-Each mutating operation has a read that tells whether it took effect: a create is looked up by
-the merchant reference it carried (cart_id, order_id, merchantReferenceId), a cancel or close by
-the state of its target. What the read finds is written back to the journal (DONE or NOT_DONE)
-and to the local record, and only then may the action be tried again.
+The rule (money is at stake, so nothing here guesses):
 
-A read that cannot answer (gateway unreachable, or an operation the gateway offers no read for)
-leaves the entry unknown and says why; the user can then check the merchant dashboard and
-resolve it by hand with ``resolve_manually``.
+* **Presence** is proven by a record that carries **the same reference** as the journal entry:
+  the cart_id (PT2 invoice, payment request), the merchantReferenceId (Geidea), or the target
+  itself read by its id. A lookup that returns some record without that reference, or with
+  another one, proves nothing (a gateway that ignores a filter answers with someone else's).
+* **Absence** is proven only by a read the references document: invoice status by
+  ``invoice_id``, transaction query by ``tran_ref``, Geidea fetch by ``paymentIntentId``, payout
+  batch query by ``batch_id``. "Not found" from a lookup they do not document (invoice status by
+  ``cart_id``, transaction query by ``cart_id``, Geidea search by ``merchantReferenceId``), or a
+  field the answer does not carry, leaves the entry **unknown** with a sentence saying exactly
+  what to look for in the merchant dashboard; the user then marks it done or not done
+  (``resolve_manually``).
+* Even a documented absence is proof only once the gateway has had time to finish what it was
+  sent: within ``SETTLE_WINDOW`` of the send the answer is "not yet known, checked again at
+  HH:MM" (``Reconciled.retry_at``). Two minutes: the client gives up on a call after at most
+  30 s (``gateway.http.Timeouts``), and the front ends of web gateways cut a request off after
+  about 60 s; a request still running after twice that would have outlived its own front end.
+* A gateway answer that says "duplicate request" is an unknown outcome too (it may already
+  exist), reconciled like any other.
+* A reader that cannot ask (the keyring is locked, the gateway is unreachable, an entry lacks
+  what its read needs) leaves that entry unknown with the reason and goes on with the others.
+
+A reader (``READERS``, keyed by the journal's operation name) answers ``(True, result)`` for a
+proven presence, ``(False, result)`` for an absence proven by a documented read,
+``Unproven(look_for)`` when what it found proves nothing, or ``None`` when it cannot tell.
+What a proof finds is written back to the journal (DONE or NOT_DONE) and to the local record,
+and only then may the action be tried again. Payout batches: ``services.payout_reconcile``.
 """
 
 from __future__ import annotations
@@ -15,18 +35,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from clickpay_desk.core.profile import Profile
+from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.gateway.errors import GatewayError, NotFound
+from clickpay_desk.gateway.models import InvoiceState
+from clickpay_desk.secrets import SecretStorageUnavailable
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStatus
 
 from . import payout_reconcile
 from .clients import ClientPool, MissingSecret
 from .journal import describe, in_flight
+from .operations import Operation
 
 log = logging.getLogger(__name__)
 
@@ -34,58 +58,151 @@ STILL_IN_FLIGHT = (
     "is still waiting for the gateway's answer; its outcome is recorded when the answer comes."
 )
 
-#: A finding: (happened?, result summary). ``None`` for "cannot tell".
-Finding = tuple[bool, dict[str, Any]] | None
+#: How long after a request was sent an absence may still be the gateway not having finished.
+SETTLE_WINDOW = timedelta(minutes=2)
+
+THEN_MARK = "then mark it done or not done here."
+
+
+@dataclass(frozen=True)
+class Unproven:
+    """The read found nothing that proves either way. ``look_for`` is a sentence for the user:
+    what to look for in the merchant dashboard."""
+
+    look_for: str
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+#: A finding: (happened?, result summary), Unproven, or ``None`` for "cannot tell".
+Finding = tuple[bool, dict[str, Any]] | Unproven | None
 Reader = Callable[[ClientPool, Profile, JournalEntry, threading.Event | None], Finding]
 
 
 @dataclass(frozen=True)
 class Reconciled:
-    """What reconciliation found for one journal entry; ``message`` is for the user."""
+    """What reconciliation found for one journal entry; ``message`` is for the user.
+    ``retry_at``: when an entry left unknown only because it is too early is checked again."""
 
     entry: JournalEntry
     resolved: bool
     message: str
+    retry_at: datetime | None = None
+
+
+def _local_time(when: datetime) -> str:
+    return _aware(when).astimezone().strftime("%H:%M")
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _around(entry: JournalEntry) -> str:
+    sent = _aware(entry.created_at).astimezone()
+    return f"on {sent:%Y-%m-%d} around {sent:%H:%M}"
+
+
+def look_for(profile: Profile | None, entry: JournalEntry) -> str:
+    """What to look for in the merchant dashboard to settle ``entry`` by hand."""
+    ref = f"“{entry.reference}”"
+    when = _around(entry)
+    operation = entry.operation
+    clickpay = profile is None or profile.gateway is GatewayKind.CLICKPAY
+    if operation == Operation.INVOICE_CREATE:
+        where = f"open Invoices and search for cart id {ref} created {when}"
+    elif operation == Operation.INVOICE_CANCEL:
+        where = f"open Invoices, find invoice {ref} and see whether it is cancelled"
+    elif operation == Operation.AGREEMENT_REQUEST:
+        where = f"open Transactions and search for cart id {ref} {when}"
+    elif operation in (Operation.GEIDEA_INVOICE_CREATE, Operation.GEIDEA_INVOICE_QUICK_CREATE):
+        where = f"open the payment invoices and search for merchant reference {ref} created {when}"
+    elif operation == Operation.GEIDEA_INVOICE_DELETE:
+        where = f"open the payment invoices and see whether invoice {ref} is still there"
+    else:
+        where = (
+            f"find {ref} (sent {when}) and see whether the request to {describe(operation)} "
+            "took effect"
+        )
+    gateway = "ClickPay" if clickpay else "Geidea"
+    return f"In the {gateway} merchant dashboard, {where}; {THEN_MARK}"
+
+
+# ---------------------------------------------------------------------------- readers
 
 
 def _invoice_create(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
+    # POST /payment/invoice/status by cart_id is in no reference: a hint, never proof of
+    # absence, and a hit counts only when it carries this very cart_id.
     found = pool.clickpay(profile).find_invoice_by_cart_id(entry.reference, cancel=cancel)
+    hint = look_for(profile, entry)
     if found is None:
-        return False, {}
+        return Unproven(f"ClickPay found no invoice by that cart id, which proves nothing. {hint}")
+    if found.cart_id != entry.reference:
+        return Unproven(
+            f"ClickPay named invoice {found.invoice_id}, but its answer does not show this cart "
+            f"id, so it may be another invoice. {hint}",
+            {"invoice_id": found.invoice_id},
+        )
     return True, {"invoice_id": found.invoice_id, "invoice_status": found.status}
 
 
 def _invoice_cancel(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
+    # Documented: invoice status by invoice_id.
     status = pool.clickpay(profile).invoice_status(entry.reference, cancel=cancel)
-    return status.status == "cancelled", {"invoice_status": status.status}
+    return status.status == InvoiceState.CANCELLED, {"invoice_status": status.status}
 
 
 def _agreement_request(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
+    client = pool.clickpay(profile)
+    tran_ref = (entry.result or {}).get("tran_ref")
+    if tran_ref:
+        # Documented: the query by tran_ref, proof either way.
+        try:
+            tran = client.query_transaction(tran_ref=str(tran_ref), cancel=cancel)
+        except NotFound:
+            return False, {}
+        return True, {"tran_ref": tran.tran_ref}
+    hint = look_for(profile, entry)
     try:
-        tran = pool.clickpay(profile).query_transaction(cart_id=entry.reference, cancel=cancel)
+        tran = client.query_transaction(cart_id=entry.reference, cancel=cancel)
     except NotFound:
-        return False, {}
+        return Unproven(
+            f"ClickPay found no transaction by that cart id, which proves nothing. {hint}"
+        )
+    if tran.cart_id != entry.reference:
+        return Unproven(
+            f"ClickPay named transaction {tran.tran_ref}, but its answer does not show this "
+            f"cart id, so it may be another one. {hint}",
+            {"tran_ref": tran.tran_ref},
+        )
     return True, {"tran_ref": tran.tran_ref}
 
 
 def _geidea_create(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
+    # The search filter merchantReferenceId is in no reference: only an invoice that carries
+    # this very reference proves anything; an empty page proves nothing.
     page = pool.geidea(profile).search(merchant_reference_id=entry.reference, cancel=cancel)
-    if not page.intents:
-        return False, {}
-    return True, {"paymentIntentId": page.intents[0].payment_intent_id}
+    same = [i for i in page.intents if i.merchant_reference_id == entry.reference]
+    if not same:
+        return Unproven(
+            "Geidea's search showed no invoice with that reference, which proves nothing. "
+            + look_for(profile, entry)
+        )
+    return True, {"paymentIntentId": same[0].payment_intent_id}
 
 
 def _geidea_delete(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
+    # Documented: fetch by paymentIntentId.
     try:
         pool.geidea(profile).fetch(entry.reference, cancel=cancel)
     except NotFound:
@@ -93,48 +210,79 @@ def _geidea_delete(
     return False, {}
 
 
+#: The read that settles each operation. A plain dict keyed by the journal's operation name:
+#: other modules register (or replace) the readers of their operations here.
 READERS: dict[str, Reader] = {
-    "invoice.create": _invoice_create,
-    "invoice.cancel": _invoice_cancel,
-    "agreement.request": _agreement_request,
-    "payout.batch.new": payout_reconcile.batch_new,
-    "payout.batch.add": payout_reconcile.batch_add,
-    "payout.batch.close": payout_reconcile.batch_close,
-    "geidea.invoice.create": _geidea_create,
-    "geidea.invoice.delete": _geidea_delete,
+    Operation.INVOICE_CREATE: _invoice_create,
+    Operation.INVOICE_CANCEL: _invoice_cancel,
+    Operation.AGREEMENT_REQUEST: _agreement_request,
+    Operation.PAYOUT_BATCH_NEW: payout_reconcile.batch_new,
+    Operation.PAYOUT_BATCH_ADD: payout_reconcile.batch_add,
+    Operation.PAYOUT_BATCH_CLOSE: payout_reconcile.batch_close,
+    Operation.GEIDEA_INVOICE_CREATE: _geidea_create,
+    Operation.GEIDEA_INVOICE_DELETE: _geidea_delete,
 }
 
 
+def settles_at(entry: JournalEntry) -> datetime:
+    """When an absence read for ``entry`` becomes proof (``SETTLE_WINDOW`` after the send)."""
+    return _aware(entry.created_at) + SETTLE_WINDOW
+
+
 def reconcile_entry(
-    store: Store, pool: ClientPool, entry: JournalEntry, *, cancel: threading.Event | None = None
+    store: Store,
+    pool: ClientPool,
+    entry: JournalEntry,
+    *,
+    cancel: threading.Event | None = None,
+    now: datetime | None = None,
 ) -> Reconciled:
-    """Resolve one unknown entry by a read, if the gateway can tell."""
+    """Settle one unknown entry if a read proves what happened; otherwise say why not."""
     what = f"{describe(entry.operation)} “{entry.reference}”"
     if in_flight(entry.id):
         return Reconciled(entry, False, f"The request to {what} {STILL_IN_FLIGHT}")
     reader = READERS.get(entry.operation)
     profile = store.get_profile(entry.profile_id) if entry.profile_id is not None else None
+    hint = look_for(profile, entry)
     if reader is None or profile is None:
         return Reconciled(
             entry,
             False,
             f"Could not check whether the request to {what} arrived: the gateway offers no way "
-            "to read it back. Check the merchant dashboard, then mark it done or not done.",
+            f"to read it back. {hint}",
         )
     try:
         finding = reader(pool, profile, entry, cancel)
+    except SecretStorageUnavailable as exc:
+        # A locked keyring stops this entry, not the run.
+        return Reconciled(
+            entry,
+            False,
+            f"Still unknown whether {what} arrived: the key could not be read from the system "
+            f"keyring ({exc}). Unlock the keyring and reconcile again.",
+        )
     except (GatewayError, MissingSecret) as exc:
-        return Reconciled(entry, False, f"Still unknown whether {what} arrived: {exc}")
+        return Reconciled(entry, False, f"Still unknown whether {what} arrived: {exc} {hint}")
     except (KeyError, TypeError, ValueError) as exc:
         # A journalled request without what its read needs (no batch_id, an empty reference,
         # a profile of the other gateway): one odd entry must not stop the others' reconciling.
         log.warning("cannot read back %s entry %s: %r", entry.operation, entry.id, exc)
         finding = None
     if finding is None:
-        return Reconciled(
-            entry, False, f"Could not tell whether {what} arrived; check the dashboard."
-        )
+        return Reconciled(entry, False, f"Could not tell whether {what} arrived. {hint}")
+    if isinstance(finding, Unproven):
+        return Reconciled(entry, False, f"Still unknown whether {what} arrived. {finding.look_for}")
     happened, result = finding
+    if not happened:
+        ready = settles_at(entry)
+        if (now or datetime.now(UTC)) < ready:
+            return Reconciled(
+                entry,
+                False,
+                f"Not yet known whether {what} arrived: the gateway may still be finishing it. "
+                f"Checked again at {_local_time(ready)}.",
+                retry_at=ready,
+            )
     status = JournalStatus.DONE if happened else JournalStatus.NOT_DONE
     updated = store.journal_reconciled(entry.id, status, result)
     _apply_to_records(store, profile, updated, result)
@@ -152,12 +300,12 @@ def _apply_to_records(
     never answered, mark the one whose cancel never answered as cancelled."""
     if entry.status is not JournalStatus.DONE or profile.id is None:
         return
-    if entry.operation == "invoice.cancel":
+    if entry.operation == Operation.INVOICE_CANCEL:
         cancelled = store.find_invoice(profile.id, entry.reference)
         if cancelled is not None:
             store.upsert_invoice(replace(cancelled, status="cancelled"))
         return
-    if entry.operation != "invoice.create" or not result.get("invoice_id"):
+    if entry.operation != Operation.INVOICE_CREATE or not result.get("invoice_id"):
         return
     remote_id = str(result["invoice_id"])
     if store.find_invoice(profile.id, remote_id) is not None:
@@ -185,14 +333,16 @@ def reconcile_all(
     *,
     progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    now: datetime | None = None,
 ) -> list[Reconciled]:
-    """Reconcile every unresolved entry (oldest first), except requests still in flight."""
+    """Reconcile every unresolved entry (oldest first), except requests still in flight.
+    Each entry's reader is asked on its own: one that cannot be asked does not stop the rest."""
     entries = [e for e in store.journal_unresolved() if not in_flight(e.id)]
     done: list[Reconciled] = []
     for index, entry in enumerate(entries):
         if cancel is not None and cancel.is_set():
             break
-        done.append(reconcile_entry(store, pool, entry, cancel=cancel))
+        done.append(reconcile_entry(store, pool, entry, cancel=cancel, now=now))
         if progress is not None:
             progress(index + 1, len(entries))
     return done

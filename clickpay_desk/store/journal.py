@@ -180,29 +180,41 @@ class JournalStore(StoreBase):
         )
         return [_journal(r) for r in rows]
 
-    def journal_last(self, subject: str, operation: str | None = None) -> JournalEntry | None:
-        """The latest entry for ``subject`` (and ``operation`` when given)."""
-        if operation is None:
-            row = self._read_one(
-                "SELECT * FROM journal WHERE subject = ? ORDER BY id DESC LIMIT 1", (subject,)
-            )
-        else:
-            row = self._read_one(
-                "SELECT * FROM journal WHERE subject = ? AND operation = ? "
-                "ORDER BY id DESC LIMIT 1",
-                (subject, operation),
-            )
+    def journal_last(
+        self, subject: str, operation: str | None = None, *, profile_id: int | None = None
+    ) -> JournalEntry | None:
+        """The latest entry for ``subject`` (and ``operation``, and ``profile_id``, when given).
+        Merchant references are unique per merchant only: give ``profile_id`` to ask about one
+        merchant's."""
+        sql = "SELECT * FROM journal WHERE subject = ?"
+        params: list[Any] = [subject]
+        if operation is not None:
+            sql += " AND operation = ?"
+            params.append(str(operation))
+        if profile_id is not None:
+            sql += " AND profile_id = ?"
+            params.append(profile_id)
+        row = self._read_one(sql + " ORDER BY id DESC LIMIT 1", params)
         return None if row is None else _journal(row)
 
-    def journal_blocking(self, subject: str, operation: str) -> JournalEntry | None:
-        """The latest unresolved (PENDING or UNKNOWN) attempt of ``operation`` on ``subject``,
-        if any. While this returns an entry the app must not repeat the action: reconcile
-        first. (Stricter than "the last attempt": an older unknown attempt still blocks.)"""
-        row = self._read_one(
-            "SELECT * FROM journal WHERE subject = ? AND operation = ? AND status IN (?, ?) "
-            "ORDER BY id DESC LIMIT 1",
-            (subject, operation, JournalStatus.PENDING.value, JournalStatus.UNKNOWN.value),
-        )
+    def journal_blocking(
+        self, subject: str, operation: str, *, profile_id: int | None = None
+    ) -> JournalEntry | None:
+        """The latest unresolved (PENDING or UNKNOWN) attempt of ``operation`` on ``subject``
+        (of ``profile_id``'s merchant, when given), if any. While this returns an entry the app
+        must not repeat the action: reconcile first. (Stricter than "the last attempt": an older
+        unknown attempt still blocks.)"""
+        sql = "SELECT * FROM journal WHERE subject = ? AND operation = ? AND status IN (?, ?)"
+        params: list[Any] = [
+            subject,
+            str(operation),
+            JournalStatus.PENDING.value,
+            JournalStatus.UNKNOWN.value,
+        ]
+        if profile_id is not None:
+            sql += " AND profile_id = ?"
+            params.append(profile_id)
+        row = self._read_one(sql + " ORDER BY id DESC LIMIT 1", params)
         return None if row is None else _journal(row)
 
 

@@ -65,16 +65,23 @@ def test_lost_answer_ends_unknown_then_reconcile_finds_it_created(desk: Desk) ->
     assert desk.store.journal_unresolved() == []
 
 
-def test_request_dropped_before_commit_reconciles_as_not_done_and_can_be_sent_again(
+def test_request_dropped_before_commit_stays_unknown_until_the_user_checks_the_dashboard(
     desk: Desk,
 ) -> None:
+    # The lookup by cart_id is in no reference: "not found" there proves nothing.
     invoice = make_invoice()
     desk.fault("/payment/new/invoice", "drop-before-commit")
     with pytest.raises(OutcomeUnknown):
         invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
     (found,) = reconcile.reconcile_all(desk.store, desk.pool)
-    assert found.entry.status is JournalStatus.NOT_DONE
-    assert "safe to send it again" in found.message
+    assert not found.resolved and found.entry.status is JournalStatus.UNKNOWN
+    assert "In the ClickPay merchant dashboard, open Invoices and search for cart id" in (
+        found.message
+    )
+    assert invoice.cart_id in found.message and "mark it done or not done" in found.message
+    with pytest.raises(UnresolvedAttempt):
+        invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+    reconcile.resolve_manually(desk.store, found.entry.id, happened=False)
     record = invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
     assert record.remote_id
     assert len(invoices_with_cart(desk, invoice.cart_id)) == 1
@@ -142,7 +149,7 @@ def test_an_entry_that_cannot_be_read_back_does_not_stop_the_others(desk: Desk) 
 
     first, second = reconcile.reconcile_all(desk.store, desk.pool)
     assert first.entry.id == odd.id and not first.resolved
-    assert "check the dashboard" in first.message
+    assert "merchant dashboard" in first.message
     assert second.resolved and second.entry.status is JournalStatus.DONE
     assert [e.id for e in desk.store.journal_unresolved()] == [odd.id]
 

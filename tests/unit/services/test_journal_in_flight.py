@@ -58,8 +58,8 @@ def test_two_workers_creating_the_same_invoice_at_once_send_it_once(
     invoice = make_invoice()
     real_blocking = desk.store.journal_blocking
 
-    def slow_blocking(subject: str, operation: str) -> object:
-        found = real_blocking(subject, operation)
+    def slow_blocking(subject: str, operation: str, **scope: object) -> object:
+        found = real_blocking(subject, operation, **scope)
         time.sleep(0.2)  # widen the gap between "nothing blocks" and "journalled"
         return found
 
