@@ -16,6 +16,7 @@ from clickpay_desk.gateway.clickpay import ClickPayClient
 from clickpay_desk.gateway.errors import (
     AuthenticationRefused,
     BrokenResponse,
+    Cancelled,
     GatewayError,
     GatewayUnavailable,
     NotFound,
@@ -61,6 +62,11 @@ def check_connection(
         return ConnectionVerdict(False, None, "; ".join(p.message() for p in problems))
     try:
         _probe(profile, secret, transport=transport, cancel=cancel)
+    except Cancelled:
+        # Cancelled is a GatewayError too, but it says nothing about the gateway or the key.
+        return ConnectionVerdict(
+            False, None, "Cancelled: the connection was not checked. Test it again when ready."
+        )
     except NotFound:
         return ConnectionVerdict(True, True, "The gateway answered and accepted the key.")
     except AuthenticationRefused as exc:

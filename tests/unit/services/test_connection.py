@@ -6,6 +6,7 @@ No Qt here: the probe is plain Python, run by the task runner in the app.
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 
@@ -71,3 +72,12 @@ def test_nothing_listening_says_check_region_and_network():
     verdict = check_connection(profile, demo.SERVER_KEY)
     assert not verdict.answering
     assert "Is the region right" in verdict.message
+
+
+def test_a_cancelled_check_is_not_a_success(transport):
+    stop = threading.Event()
+    stop.set()
+    for profile, secret in ((clickpay(), demo.SERVER_KEY), (geidea(), demo.GEIDEA_API_PASSWORD)):
+        verdict = check_connection(profile, secret, transport=transport, cancel=stop)
+        assert not verdict.ok and verdict.key_accepted is None
+        assert "Cancelled" in verdict.message and "accepted" not in verdict.message
