@@ -1,37 +1,1039 @@
-"""The Payouts tab (placeholder until its issue fills it).
+"""The Payouts tab: build a batch (import, edit, check), submit it safely, track and export it.
 
-Every tab has the same shape for the main window: built with the app's context and the one
-``Mutations`` (money moves), told the active profile, and refreshed on F5.
+The entries live in ``PayoutEntriesModel`` (validation per row, undo); the form above them names
+the batch (order id, deposit account, currency, chunk size). Unsaved work is a draft (DraftSaver,
+per profile). Submit saves the batch to the store and runs ``services.payouts.submit_batch``
+through ``Mutations`` with progress and Cancel (between chunks). Tracking reads run through the
+task runner; a timer refreshes a batch that is still being processed.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+import contextlib
+from collections import defaultdict
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
-from clickpay_desk.core.profile import Profile
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..coming_page import ComingPage
+from clickpay_desk.core.profile import GatewayKind, Profile
+from clickpay_desk.core.rules import RuleViolation
+from clickpay_desk.exchange import payout_import
+from clickpay_desk.exchange.payout_headers import FIELDS, TEMPLATE_HEADINGS
+from clickpay_desk.exchange.sheet import Column, SheetSpec, write_table, write_xlsx
+from clickpay_desk.gateway.models import ENTRY_QUERY_STATUSES
+from clickpay_desk.services import payouts
+from clickpay_desk.store.records import BatchEntryRecord, BatchRecord
+
 from ..context import DeskContext
-from ..mutations import Mutations
+from ..drafts import DraftSaver
+from ..errors import user_message
+from ..mutations import Mutation, Mutations
+from ..tasks import TaskHandle, TaskKind
+from .entries_model import (
+    COLUMN_OF,
+    ROW_ROLE,
+    SORT_ROLE,
+    EntryColumn,
+    EntryRow,
+    PayoutEntriesModel,
+    ProblemsModel,
+)
+from .mapping_dialog import MappingDialog
+
+DRAFT_KIND = "payout_batch"
+MAPPING_SETTING = "payouts.mapping.{profile_id}"
+AUTO_REFRESH_MS = 30_000
+ALL_STATUSES = "All entries"
+#: Starting widths (pixels) of the columns whose values are long; the rest keep Qt's default.
+COLUMN_WIDTHS = {
+    EntryColumn.ROW: 55,
+    EntryColumn.REFERENCE: 170,
+    EntryColumn.NAME: 160,
+    EntryColumn.COUNTRY: 65,
+    EntryColumn.IBAN: 220,
+    EntryColumn.EMAIL: 190,
+    EntryColumn.MOBILE: 130,
+    EntryColumn.TRANSFER: 120,
+    EntryColumn.MESSAGE: 220,
+}
 
 
-class PayoutsTab(ComingPage):
+class EntryFilter(QSortFilterProxyModel):
+    """Text filter over every column; sorts by the raw values."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+
+
+class PayoutsTab(QWidget):
     def __init__(
         self, ctx: DeskContext, mutations: Mutations, parent: QWidget | None = None
     ) -> None:
-        super().__init__(
-            "Payouts",
-            "Build payout batches from spreadsheets, submit them, track each transfer and "
-            "export the results to XLSX.",
-            parent,
-        )
+        super().__init__(parent)
         self.ctx = ctx
         self.mutations = mutations
         self.profile: Profile | None = None
+        self.batch: BatchRecord | None = None  # the stored batch shown (None: a new draft)
+        self._submission: TaskHandle | None = None
+        self._submitted_id: dict[str, int] = {}  # the batch the running submission saved
+        self._reopening = False  # Submit waits until the batch it left behind is shown again
+        self._loading = False
+
+        self.undo = QUndoStack(self)
+        self.model = PayoutEntriesModel(self.undo, self)
+        self.proxy = EntryFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.problems = ProblemsModel(self.model, self)
+        self.drafts = DraftSaver(ctx.runner, ctx.store, DRAFT_KIND, self._collect, self)
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(150)
+        self._throttle.timeout.connect(self._summary_now)
+        self._auto = QTimer(self)
+        self._auto.setInterval(AUTO_REFRESH_MS)
+        self._auto.timeout.connect(self._auto_refresh)
+
+        self._build()
+        self._make_actions()
+        self.model.summary_changed.connect(self._summary_soon)
+        self.model.summary_changed.connect(self._edited)
+        self._update_state()
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.batch_combo = QComboBox()
+        self.batch_combo.setToolTip("Saved batches of this profile")
+        self.batch_combo.activated.connect(self._open_selected)
+        self.order_edit = QLineEdit()
+        self.order_edit.setToolTip("The merchant's batch reference (order_id), unique per batch")
+        self.account_edit = QLineEdit()
+        self.account_edit.setToolTip("The deposit account id the transfers are paid from")
+        self.currency_edit = QLineEdit("SAR")
+        self.currency_edit.setMaximumWidth(70)
+        self.currency_edit.editingFinished.connect(self._currency_changed)
+        self.chunk_spin = QSpinBox()
+        self.chunk_spin.setRange(1, payouts.MAX_CHUNK_SIZE)
+        self.chunk_spin.setValue(payouts.DEFAULT_CHUNK_SIZE)
+        self.chunk_spin.setToolTip("Entries sent per batch/add request")
+        for edit in (self.order_edit, self.account_edit):
+            edit.textEdited.connect(lambda _t: self._edited())
+        self.chunk_spin.valueChanged.connect(lambda _v: self._edited())
+
+        form = QFormLayout()
+        top = QHBoxLayout()
+        top.addWidget(self.batch_combo, 2)
+        batch_label = QLabel("&Batch")
+        batch_label.setBuddy(self.batch_combo)
+        form.addRow(batch_label, top)
+        line = QHBoxLayout()
+        for label, widget in (
+            ("Order id", self.order_edit),
+            ("Deposit account", self.account_edit),
+            ("Currency", self.currency_edit),
+            ("Chunk size", self.chunk_spin),
+        ):
+            caption = QLabel(label)
+            caption.setBuddy(widget)
+            line.addWidget(caption)
+            line.addWidget(widget)
+        form.addRow(line)
+
+        self.toolbar = QToolBar("Payouts")
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter entries…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.status_combo = QComboBox()
+        self.status_combo.addItem(ALL_STATUSES, None)
+        for status in ENTRY_QUERY_STATUSES:
+            self.status_combo.addItem(status.capitalize(), status)
+        self.status_combo.setToolTip("Which entries Refresh asks the gateway for")
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(EntryColumn.ROW, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        header = self.table.horizontalHeader()
+        for column, width in COLUMN_WIDTHS.items():
+            header.resizeSection(column, width)
+        # What the gateway says sits beside the amount, where a tracking user looks first.
+        for offset, column in enumerate((EntryColumn.STATUS, EntryColumn.FEE, EntryColumn.TOTAL)):
+            header.moveSection(header.visualIndex(column), EntryColumn.AMOUNT + 1 + offset)
+        self.problem_view = QListView()
+        self.problem_view.setModel(self.problems)
+        self.problem_view.activated.connect(self._jump_to_problem)
+        self.problem_view.clicked.connect(self._jump_to_problem)
+        self.problem_view.setToolTip("Click a problem to go to its cell")
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.problem_view)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+
+        self.summary = QLabel()
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel sending")
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self._cancel_submission)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.cancel_button)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter_edit, 2)
+        filters.addWidget(QLabel("Query"))
+        filters.addWidget(self.status_combo)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(filters)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(bottom)
+        layout.addWidget(self.message)
+
+    def _action(
+        self,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str,
+        slot: Any,
+        tip: str,
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})")
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        self.new_action = self._action(
+            "New batch", "Ctrl+Shift+N", self.new_batch, "Start a new batch"
+        )
+        self.import_action = self._action(
+            "Import…", "Ctrl+I", self.import_file, "Import entries from XLSX or CSV"
+        )
+        self.template_action = self._action(
+            "Save template…",
+            "Ctrl+Shift+T",
+            self.save_template,
+            "Save an empty XLSX with the right headings",
+        )
+        self.add_action = self._action(
+            "Add entry", "Ctrl+Shift+A", self.add_entry, "Add an empty entry"
+        )
+        self.delete_action = self._action(
+            "Delete entries",
+            QKeySequence.StandardKey.Delete,
+            self.delete_entries,
+            "Delete the selected entries",
+        )
+        self.undo_action = self.undo.createUndoAction(self, "Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo.createRedoAction(self, "Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        self.filter_action = self._action(
+            "Filter", QKeySequence.StandardKey.Find, self.filter_edit.setFocus, "Filter the entries"
+        )
+        self.submit_action = self._action(
+            "Submit…", "Ctrl+Return", self.submit, "Send the batch to the gateway"
+        )
+        self.refresh_action = self._action(
+            "Refresh status",
+            "Ctrl+R",
+            self.refresh_status,
+            "Ask the gateway for the entries' statuses",
+        )
+        self.entry_action = self._action(
+            "Query entry",
+            "Ctrl+E",
+            self.query_selected_entry,
+            "Ask the gateway for the selected entry",
+        )
+        self.auto_action = self._action(
+            "Auto-refresh",
+            "Ctrl+Shift+R",
+            self._toggle_auto,
+            "Refresh every 30 s while the batch is processed",
+        )
+        self.auto_action.setCheckable(True)
+        self.export_action = self._action(
+            "Export…", "Ctrl+Shift+E", self.export, "Save the batch as XLSX or CSV"
+        )
+        for action in (
+            self.new_action,
+            self.import_action,
+            self.template_action,
+            self.add_action,
+            self.delete_action,
+            self.undo_action,
+            self.redo_action,
+            self.submit_action,
+            self.refresh_action,
+            self.entry_action,
+            self.auto_action,
+            self.export_action,
+        ):
+            self.toolbar.addAction(action)
+        for action in (self.add_action, self.delete_action, self.entry_action):
+            self.table.addAction(action)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_state())
+
+    # -- the main window's interface -------------------------------------------------------
 
     def set_profile(self, profile: Profile | None) -> None:
         """The profile every action of this tab works with (None: no profile yet)."""
+        self.drafts.flush()
         self.profile = profile
+        self.batch = None
+        self._auto.stop()
+        self._loading = True
+        try:
+            self.model.load([], "SAR", editable=True)
+            if profile is not None:
+                self.account_edit.setText(profile.payout_account_id)
+                self.currency_edit.setText(profile.currency)
+                self.order_edit.setText("")
+        finally:
+            self._loading = False
+        self.drafts.set_key(None if profile is None else f"profile:{profile.id}")
+        if profile is not None:
+            self._suggest_order_id()
+            self.drafts.load(self._apply_draft)
+        self.refresh()
 
     def refresh(self) -> None:
-        """F5: reload what this tab shows."""
+        """F5: reload the list of saved batches (and the shown batch, when it was sent)."""
+        profile = self.profile
+        if profile is None or profile.id is None:
+            self.batch_combo.clear()
+            self._update_state()
+            return
+        pid = profile.id
+
+        def work(_ctx: Any) -> list[BatchRecord]:
+            return self.ctx.store.list_batches(pid)
+
+        self.ctx.runner.submit(work, kind=TaskKind.READ, on_done=self._show_batches, owner=self)
+
+    # -- batches ---------------------------------------------------------------------------
+
+    def _show_batches(self, batches: list[BatchRecord]) -> None:
+        self.batch_combo.clear()
+        self.batch_combo.addItem("(new batch)", None)
+        for batch in batches:
+            text = f"{batch.order_id} — {batch.status}, {batch.count} entries"
+            self.batch_combo.addItem(text, batch.id)
+            if self.batch is not None and batch.id == self.batch.id:
+                self.batch_combo.setCurrentIndex(self.batch_combo.count() - 1)
+        self._update_state()
+
+    def _open_selected(self, index: int) -> None:
+        batch_id = self.batch_combo.itemData(index)
+        if batch_id is None:
+            self.new_batch()
+            return
+        self.open_batch(int(batch_id))
+
+    def open_batch(self, batch_id: int) -> None:
+        store = self.ctx.store
+
+        def work(_ctx: Any) -> tuple[BatchRecord | None, list[BatchEntryRecord], Any]:
+            return (
+                store.get_batch(batch_id),
+                store.list_entries(batch_id),
+                store.get_submission(batch_id),
+            )
+
+        self.ctx.runner.submit(work, kind=TaskKind.READ, on_done=self._show_batch, owner=self)
+
+    def _show_batch(self, found: tuple[BatchRecord | None, list[BatchEntryRecord], Any]) -> None:
+        batch, entries, sub = found
+        self._reopening = False
+        if batch is None:
+            self._update_state()
+            return
+        self.drafts.flush()
+        self.batch = batch
+        self._loading = True
+        try:
+            self.order_edit.setText(batch.order_id)
+            self.currency_edit.setText(batch.currency)
+            if sub is not None:
+                self.account_edit.setText(sub.account_id)
+                self.chunk_spin.setValue(sub.chunk_size)
+                self.message.setText(sub.message or "")
+            rows = [_row_of(e) for e in entries]
+            self.model.load(rows, batch.currency, editable=batch.status == payouts.BatchState.DRAFT)
+        finally:
+            self._loading = False
+        if batch.status == payouts.BatchState.DRAFT:
+            self.drafts.set_key(f"batch:{batch.id}")
+        else:
+            self.drafts.set_key(None)
+        self._update_state()
+
+    def new_batch(self) -> None:
+        self.drafts.flush()
+        self.batch = None
+        self._loading = True
+        try:
+            self.model.load([], self.currency_edit.text() or "SAR", editable=True)
+            self.message.clear()
+        finally:
+            self._loading = False
+        if self.profile is not None:
+            self.drafts.set_key(f"profile:{self.profile.id}")
+            self.account_edit.setText(self.profile.payout_account_id)
+        self._suggest_order_id()
+        self._update_state()
+
+    def _suggest_order_id(self) -> None:
+        profile = self.profile
+        if profile is None or profile.id is None:
+            return
+        pid = profile.id
+
+        def work(_ctx: Any) -> str:
+            return payouts.suggest_order_id(self.ctx.store, pid)
+
+        def show(order_id: str) -> None:
+            if not self.order_edit.text().strip():
+                self.order_edit.setText(order_id)
+
+        self.ctx.runner.submit(work, kind=TaskKind.READ, on_done=show, owner=self)
+
+    # -- drafts ----------------------------------------------------------------------------
+
+    def _collect(self) -> dict[str, Any]:
+        return {
+            "batch_id": None if self.batch is None else self.batch.id,
+            "order_id": self.order_edit.text(),
+            "account_id": self.account_edit.text(),
+            "currency": self.currency_edit.text(),
+            "chunk_size": self.chunk_spin.value(),
+            "rows": [[r.row, r.values] for r in self.model.entries()],
+        }
+
+    def _apply_draft(self, data: dict[str, Any] | None) -> None:
+        if not data:
+            return
+        self._loading = True
+        try:
+            self.order_edit.setText(str(data.get("order_id", "")))
+            self.account_edit.setText(str(data.get("account_id", "")))
+            self.currency_edit.setText(str(data.get("currency", "SAR")) or "SAR")
+            self.chunk_spin.setValue(int(data.get("chunk_size") or payouts.DEFAULT_CHUNK_SIZE))
+            rows = [
+                EntryRow(int(n), {k: str(v) for k, v in values.items()})
+                for n, values in data.get("rows", [])
+            ]
+            self.model.load(rows, self.currency_edit.text() or "SAR", editable=True)
+        finally:
+            self._loading = False
+        self._update_state()
+
+    def _edited(self) -> None:
+        if not self._loading and self.model.editable:
+            self.drafts.changed()
+
+    def _currency_changed(self) -> None:
+        code = self.currency_edit.text().strip().upper() or "SAR"
+        self.currency_edit.setText(code)
+        if code != self.model.currency:
+            self.model.set_currency(code)
+            self._edited()
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def add_entry(self) -> None:
+        if not self.model.editable:
+            return
+        number = self.model.add_row()
+        position = self.model.position_of(number)
+        if position is not None:
+            self._go_to(position, EntryColumn.AMOUNT, edit=True)
+
+    def selected_rows(self) -> list[int]:
+        rows = {
+            int(self.proxy.data(index, ROW_ROLE))
+            for index in self.table.selectionModel().selectedRows()
+        }
+        return sorted(rows)
+
+    def delete_entries(self) -> None:
+        self.model.remove_rows(self.selected_rows())
+
+    def _go_to(self, position: int, column: EntryColumn, *, edit: bool = False) -> None:
+        source = self.model.index(position, column)
+        index = self.proxy.mapFromSource(source)
+        if not index.isValid():
+            self.filter_edit.clear()
+            index = self.proxy.mapFromSource(source)
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        self.table.setFocus()
+        if edit:
+            self.table.edit(index)
+
+    def _jump_to_problem(self, index: QModelIndex) -> None:
+        item = self.problems.item(index.row())
+        if item.row is None:
+            return
+        position = self.model.position_of(item.row)
+        if position is None:
+            return
+        self._go_to(position, COLUMN_OF.get(item.field, EntryColumn.ROW))
+
+    # -- summary ---------------------------------------------------------------------------
+
+    def _summary_soon(self) -> None:
+        self._throttle.start()
+
+    def _summary_now(self) -> None:
+        self._compute_warnings()
+        self.problems.rebuild()
+        count, total = self.model.count_and_total()
+        problems, warnings = self.problems.counts()
+        currency = self.model.currency
+        parts = [f"{count} entries", f"total {total:,} {currency}"]
+        if problems:
+            parts.append(f"{problems} problem(s) to fix before submitting")
+        if warnings:
+            parts.append(f"{warnings} warning(s)")
+        entries = self.model.entries()
+        if any(e.status not in ("Draft",) for e in entries):
+            paid = sum(
+                (_d(e.values.get("amount")) for e in entries if e.status == "Paid"), Decimal(0)
+            )
+            failed = sum(
+                (_d(e.values.get("amount")) for e in entries if e.status in ("Failed", "Rejected")),
+                Decimal(0),
+            )
+            fees = sum((e.fee or Decimal(0) for e in entries), Decimal(0))
+            parts.append(f"paid {paid:,}, failed {failed:,}, fees {fees:,} {currency}")
+        self.summary.setText(" · ".join(parts))
+        self._update_state()
+
+    def _compute_warnings(self) -> None:
+        entries = self.model.entries()
+        rows = [
+            payout_import.ImportedRow(
+                row=e.row,
+                values={**e.values, "currency": self.model.currency},
+                problems=e.problems,
+            )
+            for e in entries
+        ]
+        by_row: dict[int, list[RuleViolation]] = defaultdict(list)
+        for warning in payout_import.warnings(rows):
+            if warning.row is not None:
+                by_row[warning.row].append(warning)
+        current = {e.row: e.warnings for e in entries}
+        wanted = {row: tuple(found) for row, found in by_row.items()}
+        if any(current.get(r, ()) != wanted.get(r, ()) for r in set(current) | set(wanted)):
+            self.model.set_warnings(wanted)
+
+    def _update_state(self) -> None:
+        editable = self.model.editable and self._submission is None
+        has_profile = self.profile is not None and self.profile.gateway is GatewayKind.CLICKPAY
+        count = self.model.rowCount()
+        self.import_action.setEnabled(editable and has_profile)
+        self.add_action.setEnabled(editable)
+        self.delete_action.setEnabled(editable and bool(self.table.selectionModel().selectedRows()))
+        problems, _ = self.problems.counts()
+        sent = self.batch is not None and self.batch.remote_batch_id is not None
+        closed = self.batch is not None and self.batch.status in payouts.CLOSED_STATUSES
+        self.submit_action.setEnabled(
+            has_profile
+            and count > 0
+            and problems == 0
+            and self._submission is None
+            and not self._reopening
+            and not closed
+        )
+        self.refresh_action.setEnabled(sent and self._submission is None)
+        self.entry_action.setEnabled(sent and bool(self.table.selectionModel().selectedRows()))
+        self.auto_action.setEnabled(sent)
+        self.export_action.setEnabled(count > 0)
+        for edit in (self.order_edit, self.account_edit, self.currency_edit):
+            edit.setReadOnly(not editable)
+        self.chunk_spin.setEnabled(self._submission is None and not closed)
+
+    # -- import ----------------------------------------------------------------------------
+
+    def import_file(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Import payout entries", "", "Spreadsheets (*.xlsx *.xlsm *.csv *.txt *.tsv)"
+            )
+            if not path:
+                return
+        profile = self.profile
+        key = MAPPING_SETTING.format(profile_id=None if profile is None else profile.id)
+        store = self.ctx.store
+
+        def read(_ctx: Any) -> tuple[payout_import.SheetTable, dict[str, int]]:
+            table = payout_import.read_table(path)
+            saved = store.get_setting(key, {}) or {}
+            mapping = payout_import.guess_mapping(table.headers)
+            mapping.update(payout_import.mapping_from_headings(table.headers, saved))
+            return table, mapping
+
+        self.message.setText(f"Reading {Path(path).name}…")
+        self.ctx.runner.submit(
+            read,
+            title=f"Reading {Path(path).name}",
+            on_done=lambda found: self._ask_mapping(found[0], found[1], key),
+            on_error=lambda exc: self.message.setText(
+                f"Could not import {Path(path).name}: {user_message(exc)}"
+            ),
+            kind=TaskKind.READ,
+            owner=self,
+        )
+
+    def _ask_mapping(
+        self, table: payout_import.SheetTable, guess: dict[str, int], key: str
+    ) -> None:
+        dialog = MappingDialog(table.headers, guess, table.notes, self)
+        self.mapping_dialog = dialog  # reachable by tests
+        dialog.accepted.connect(
+            lambda: self._import_rows(table, dialog.mapping(), dialog.headings(), key)
+        )
+        dialog.open()
+
+    def _import_rows(
+        self,
+        table: payout_import.SheetTable,
+        mapping: dict[str, int],
+        headings: dict[str, str],
+        key: str,
+    ) -> None:
+        currency = None if "currency" in mapping else (self.currency_edit.text() or None)
+        store = self.ctx.store
+
+        def convert(_ctx: Any) -> list[payout_import.ImportedRow]:
+            store.set_setting(key, headings)
+            return payout_import.to_rows(table, mapping, currency)
+
+        def show(rows: list[payout_import.ImportedRow]) -> None:
+            entries = [
+                EntryRow(r.row, {k: v for k, v in r.values.items() if k != "currency"})
+                for r in rows
+            ]
+            codes = {r.currency for r in rows if r.currency}
+            code = codes.pop() if len(codes) == 1 else self.model.currency
+            self.currency_edit.setText(code)
+            self.model.load(entries, code, editable=True)
+            self.drafts.changed()
+            notes = " ".join(table.notes)
+            self.message.setText(
+                f"Imported {len(entries)} entries from {table.path.name}. {notes}".strip()
+            )
+
+        self.ctx.runner.submit(
+            convert,
+            title="Checking the imported rows",
+            on_done=show,
+            on_error=lambda exc: self.message.setText(f"Could not import: {user_message(exc)}"),
+            kind=TaskKind.STORE,
+            owner=self,
+        )
+
+    def save_template(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the payout template", "payout-template.xlsx", "Excel (*.xlsx)"
+            )
+            if not path:
+                return
+        sheet = SheetSpec("Payouts", [Column(TEMPLATE_HEADINGS[name]) for name in FIELDS])
+
+        def work(_ctx: Any) -> Path:
+            return write_xlsx(path, [sheet])
+
+        self.ctx.runner.submit(
+            work,
+            kind=TaskKind.READ,
+            on_done=lambda p: self.message.setText(f"Saved the template to {p}."),
+            on_error=lambda exc: self.message.setText(
+                f"Could not save the template: {user_message(exc)}"
+            ),
+            owner=self,
+        )
+
+    # -- submission ------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        profile = self.profile
+        if profile is None or profile.id is None:
+            return
+        problems, _ = self.problems.counts()
+        self._summary_now()
+        problems, _ = self.problems.counts()
+        if problems:
+            self.message.setText(f"Fix the {problems} problem(s) listed first: nothing was sent.")
+            return
+        self.drafts.flush()
+        store, pool = self.ctx.store, self.ctx.pool
+        rows = [(r.row, dict(r.values)) for r in self.model.entries()]
+        batch = self.batch
+        order_id = self.order_edit.text().strip()
+        account_id = self.account_edit.text().strip()
+        currency = self.model.currency
+        chunk = self.chunk_spin.value()
+        draft = batch is None or batch.status == payouts.BatchState.DRAFT
+        holder = self._submitted_id = {}
+
+        def work(ctx: Any) -> payouts.SubmissionResult:
+            if draft:
+                saved = payouts.save_draft_batch(
+                    store,
+                    profile,
+                    order_id=order_id,
+                    account_id=account_id,
+                    currency=currency,
+                    rows=rows,
+                    batch_id=None if batch is None else batch.id,
+                    chunk_size=chunk,
+                )
+            else:
+                assert batch is not None
+                saved = batch
+                sub = store.get_submission(saved.id or 0)
+                if sub is not None and sub.chunk_size != chunk:
+                    store.save_submission(replace(sub, chunk_size=chunk))
+            assert saved.id is not None
+            holder["id"] = saved.id
+            ctx.progress(0, len(rows), "Creating the batch")
+            return payouts.submit_batch(
+                store,
+                pool,
+                saved.id,
+                progress=lambda p: ctx.progress(p.sent, p.total, f"{p.sent} of {p.total} sent"),
+                cancel=ctx.cancelled,
+            )
+
+        subject = payouts.order_subject(profile.id, order_id)
+        if batch is not None and batch.remote_batch_id:
+            subject = payouts.batch_subject(profile.id, batch.remote_batch_id)
+        mutation = Mutation(
+            f"Submitting the payout batch “{order_id}”", "payout.batch.add", subject
+        )
+        self.progress.setRange(0, max(1, len(rows)))
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.cancel_button.setEnabled(True)
+        self.message.setText(f"Sending {len(rows)} entries in chunks of {chunk}…")
+        handle = self.mutations.submit(
+            mutation,
+            work,
+            describe=lambda result: result.message,
+            on_done=self._submitted,
+            on_error=self._submission_failed,
+            on_cancelled=self._submission_cancelled,
+            owner=self,
+        )
+        # Cancel stops between chunks and the worker returns what was sent (on_done), so the
+        # runner's abandon-on-cancel (for a single request stuck in a read) is not used: the
+        # status bar's Cancel is switched off and the tab's own Cancel sets the flag directly.
+        handle.cancellable = False
+        self._submission = handle
+        self.ctx.runner.task_progress.connect(self._on_progress)
+        self.ctx.runner.task_settled.connect(self._on_settled)
+        self._update_state()
+
+    def _on_progress(self, handle: TaskHandle) -> None:
+        if self._submission is None or handle.id != self._submission.id:
+            return
+        done, total, text = handle.progress
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        if text:
+            self.progress.setFormat(text)
+
+    def _cancel_submission(self) -> None:
+        if self._submission is not None:
+            self.cancel_button.setEnabled(False)
+            self.message.setText("Cancelling: the chunk being sent finishes, then it stops…")
+            self._submission.context.cancelled.set()
+
+    def _finish_submission(self) -> None:
+        self._submission = None
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        for signal, slot in (
+            (self.ctx.runner.task_progress, self._on_progress),
+            (self.ctx.runner.task_settled, self._on_settled),
+        ):
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(slot)
+        self._update_state()
+
+    def _submitted(self, result: payouts.SubmissionResult) -> None:
+        self.message.setText(result.message)
+        self._finish_submission()
+        if result.batch.id is not None:
+            self.batch = result.batch
+            self._reopening = True
+            self.open_batch(result.batch.id)
+        self.refresh()
+
+    def _submission_failed(self, exc: BaseException) -> None:
+        text = exc.message if isinstance(exc, payouts.SubmissionStopped) else user_message(exc)
+        self.message.setText(text)
+        self._finish_submission()
+        self._reopen_current()
+
+    def _submission_cancelled(self, text: str) -> None:
+        # The worker carries on to the end of its chunk; its real outcome comes in _on_settled.
+        self.message.setText(text + " Waiting for the chunk in flight to finish…")
+
+    def _on_settled(self, handle: TaskHandle) -> None:
+        if self._submission is None or handle.id != self._submission.id:
+            return
+        self._finish_submission()
+        self._reopen_current()
+
+    def _reopen_current(self) -> None:
+        profile = self.profile
+        order_id = self.order_edit.text().strip()
+        if profile is None or profile.id is None:
+            return
+        pid = profile.id
+        saved_id = self._submitted_id.get("id")
+        self._reopening = True
+        self._update_state()
+
+        def work(_ctx: Any) -> tuple[int | None, str | None]:
+            if saved_id is not None:
+                sub = self.ctx.store.get_submission(saved_id)
+                return saved_id, None if sub is None else sub.message
+            for batch in self.ctx.store.list_batches(pid):
+                if batch.order_id == order_id or (
+                    self.batch is not None and batch.id == self.batch.id
+                ):
+                    sub = self.ctx.store.get_submission(batch.id or 0)
+                    return batch.id, None if sub is None else sub.message
+            return None, None
+
+        def show(found: tuple[int | None, str | None]) -> None:
+            batch_id, message = found
+            if batch_id is not None:
+                self.open_batch(batch_id)
+            else:
+                self._reopening = False
+            if message:
+                self.message.setText(message)
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            self._reopening = False
+            self.message.setText(f"Could not read the batch back: {user_message(exc)}")
+            self._update_state()
+
+        self.ctx.runner.submit(work, kind=TaskKind.READ, on_done=show, on_error=failed, owner=self)
+
+    # -- tracking --------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        batch = self.batch
+        if batch is None or batch.id is None or batch.remote_batch_id is None:
+            return
+        status = self.status_combo.currentData()
+        store, pool, batch_id = self.ctx.store, self.ctx.pool, batch.id
+
+        def work(ctx: Any) -> tuple[BatchRecord, list[BatchEntryRecord]]:
+            return payouts.refresh_batch(store, pool, batch_id, status=status, cancel=ctx.cancelled)
+
+        self.ctx.runner.submit(
+            work,
+            title=f"Checking batch {batch.remote_batch_id}",
+            on_done=self._tracked,
+            on_error=lambda exc: self.message.setText(
+                f"Could not check the batch: {user_message(exc)}"
+            ),
+            owner=self,
+        )
+
+    def _tracked(self, found: tuple[BatchRecord, list[BatchEntryRecord]]) -> None:
+        batch, entries = found
+        self.batch = batch
+        self.model.update_tracking(
+            {e.row: (e.status, e.fee, e.total, e.protocol_message) for e in entries}
+        )
+        wanted = self.status_combo.currentData()
+        shown = f"{len(entries)} {wanted} entries" if wanted else "every entry"
+        self.message.setText(f"Batch {batch.remote_batch_id} is {batch.status}; updated {shown}.")
+        if batch.status == "Completed":
+            self._auto.stop()
+            self.auto_action.setChecked(False)
+        self._update_state()
+        self.refresh()
+
+    def query_selected_entry(self) -> None:
+        batch = self.batch
+        rows = self.selected_rows()
+        if batch is None or batch.id is None or not rows:
+            return
+        store, pool, batch_id, row = self.ctx.store, self.ctx.pool, batch.id, rows[0]
+
+        def work(ctx: Any) -> BatchEntryRecord:
+            return payouts.query_entry(store, pool, batch_id, row, cancel=ctx.cancelled)
+
+        def show(entry: BatchEntryRecord) -> None:
+            self.model.update_tracking(
+                {entry.row: (entry.status, entry.fee, entry.total, entry.protocol_message)}
+            )
+            self.message.setText(
+                f"Row {entry.row} (entry {entry.remote_entry_id}): {entry.status}, "
+                f"fee {entry.fee}, total {entry.total} — {entry.protocol_message or ''}"
+            )
+
+        self.ctx.runner.submit(
+            work,
+            title=f"Checking row {row}",
+            on_done=show,
+            on_error=lambda exc: self.message.setText(
+                f"Could not check row {row}: {user_message(exc)}"
+            ),
+            owner=self,
+        )
+
+    def _toggle_auto(self, on: bool) -> None:
+        if on:
+            self._auto.start()
+            self.refresh_status()
+        else:
+            self._auto.stop()
+
+    def _auto_refresh(self) -> None:
+        if self.batch is not None and self.batch.status in ("Pending", "Processing", "New"):
+            self.refresh_status()
+
+    # -- export ----------------------------------------------------------------------------
+
+    def export(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Export the batch",
+                f"{self.order_edit.text() or 'payouts'}.xlsx",
+                "Excel (*.xlsx);;CSV (*.csv)",
+            )
+            if not path:
+                return
+        currency = self.model.currency
+        rows = self.model.entries()
+        batch = self.batch
+        store = self.ctx.store
+
+        def work(_ctx: Any) -> Path:
+            try:
+                from clickpay_desk.exchange import payout_export
+            except ImportError:
+                payout_export = None  # type: ignore[assignment]
+            if payout_export is not None and batch is not None and batch.id is not None:
+                return payout_export.export_batch(path, batch, store.list_entries(batch.id))
+            return write_table(path, _sheet(rows, currency))
+
+        self.ctx.runner.submit(
+            work,
+            title="Exporting the batch",
+            kind=TaskKind.READ,
+            on_done=lambda p: self.message.setText(f"Exported {len(rows)} entries to {p}."),
+            on_error=lambda exc: self.message.setText(f"Could not export: {user_message(exc)}"),
+            owner=self,
+        )
+
+
+def _d(text: object) -> Decimal:
+    try:
+        return Decimal(str(text).replace(",", ""))
+    except ArithmeticError:
+        return Decimal(0)
+
+
+def _row_of(entry: BatchEntryRecord) -> EntryRow:
+    values = {k: "" if v is None else str(v) for k, v in entry.payload.items()}
+    return EntryRow(
+        entry.row,
+        values,
+        status=entry.status,
+        fee=entry.fee,
+        total=entry.total,
+        protocol_message=entry.protocol_message,
+    )
+
+
+def _sheet(rows: list[EntryRow], currency: str) -> SheetSpec:
+    """The entries as a plain sheet (used until a batch is saved)."""
+    from clickpay_desk.exchange.sheet import Kind
+
+    columns = [Column("Row", Kind.INTEGER)]
+    columns += [
+        Column(TEMPLATE_HEADINGS[name], Kind.MONEY, currency_of=currency)
+        if name == "amount"
+        else Column(TEMPLATE_HEADINGS[name])
+        for name in FIELDS
+        if name != "currency"
+    ]
+    columns += [
+        Column("Status"),
+        Column("Fee", Kind.MONEY, currency_of=currency),
+        Column("Total", Kind.MONEY, currency_of=currency),
+        Column("Gateway message"),
+    ]
+    data = []
+    for r in rows:
+        line: list[object] = [r.row]
+        for name in FIELDS:
+            if name == "currency":
+                continue
+            value = r.values.get(name, "")
+            line.append(_d(value) if name == "amount" else value)
+        line += [r.status, r.fee, r.total, r.protocol_message or ""]
+        data.append(line)
+    return SheetSpec("Payouts", columns, data)

@@ -1,0 +1,533 @@
+"""The payout batch's entries as a Qt table model, and the problem list beside it.
+
+Every row keeps its validation result (the core's ``validate_payout_request``), computed once
+per edit: problem cells are coloured and carry the rule as a tooltip; an edit repaints its row
+only. Edits go through a ``QUndoStack`` (``SetCell``, ``InsertRows``, ``RemoveRows``), so Ctrl+Z
+undoes any of them; a batch that has left the desk is read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QUndoCommand, QUndoStack
+
+from clickpay_desk.core.money import format_amount
+from clickpay_desk.core.payout import TRANSFER_CODES, validate_payout_request
+from clickpay_desk.core.rules import RuleViolation
+from clickpay_desk.exchange.payout_import import bank_from_iban
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class EntryColumn(IntEnum):
+    ROW = 0
+    AMOUNT = 1
+    REFERENCE = 2
+    NAME = 3
+    COUNTRY = 4
+    IBAN = 5
+    BANK = 6
+    BRANCH = 7
+    EMAIL = 8
+    MOBILE = 9
+    ADDRESS1 = 10
+    ADDRESS2 = 11
+    TRANSFER = 12
+    STATUS = 13
+    FEE = 14
+    TOTAL = 15
+    MESSAGE = 16
+
+
+#: column -> wire field (editable columns only).
+FIELD: dict[EntryColumn, str] = {
+    EntryColumn.AMOUNT: "amount",
+    EntryColumn.REFERENCE: "merchant_reference",
+    EntryColumn.NAME: "beneficiary_name",
+    EntryColumn.COUNTRY: "beneficiary_country",
+    EntryColumn.IBAN: "beneficiary_account_number",
+    EntryColumn.BANK: "beneficiary_bank",
+    EntryColumn.BRANCH: "beneficiary_bank_branch",
+    EntryColumn.EMAIL: "beneficiary_email",
+    EntryColumn.MOBILE: "beneficiary_mobile_number",
+    EntryColumn.ADDRESS1: "beneficiary_address1",
+    EntryColumn.ADDRESS2: "beneficiary_address2",
+    EntryColumn.TRANSFER: "transfer_code",
+}
+COLUMN_OF: dict[str, EntryColumn] = {name: column for column, name in FIELD.items()}
+
+HEADERS: dict[EntryColumn, str] = {
+    EntryColumn.ROW: "Row",
+    EntryColumn.AMOUNT: "Amount",
+    EntryColumn.REFERENCE: "Merchant reference",
+    EntryColumn.NAME: "Beneficiary",
+    EntryColumn.COUNTRY: "Country",
+    EntryColumn.IBAN: "IBAN",
+    EntryColumn.BANK: "Bank",
+    EntryColumn.BRANCH: "Branch",
+    EntryColumn.EMAIL: "E-mail",
+    EntryColumn.MOBILE: "Mobile",
+    EntryColumn.ADDRESS1: "Address 1",
+    EntryColumn.ADDRESS2: "Address 2",
+    EntryColumn.TRANSFER: "Transfer code",
+    EntryColumn.STATUS: "Status",
+    EntryColumn.FEE: "Fee",
+    EntryColumn.TOTAL: "Total",
+    EntryColumn.MESSAGE: "Gateway message",
+}
+#: Human names of the wire fields, for the problem list.
+FIELD_NAMES: dict[str, str] = {name: HEADERS[column] for column, name in FIELD.items()}
+
+PROBLEM_BACKGROUND = QColor("#f8d7da")
+WARNING_BACKGROUND = QColor("#fff3cd")
+STATUS_BACKGROUND = {"Paid": "#d4edda", "Failed": "#f8d7da", "Rejected": "#f8d7da"}
+
+
+def blank_values() -> dict[str, str]:
+    values = {name: "" for name in FIELD.values()}
+    values["beneficiary_country"] = "SA"
+    values["transfer_code"] = "100"
+    return values
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as the table shows it. ``row`` is its number in the source sheet."""
+
+    row: int
+    values: dict[str, str]
+    problems: tuple[RuleViolation, ...] = ()
+    warnings: tuple[RuleViolation, ...] = ()
+    status: str = "Draft"
+    fee: Decimal | None = None
+    total: Decimal | None = None
+    protocol_message: str | None = None
+    problem_fields: frozenset[str] = field(default=frozenset())
+
+    def problem(self, name: str) -> str | None:
+        texts = [p.rule for p in self.problems if _base_field(p.field) == name]
+        texts += [f"Warning: {w.rule}" for w in self.warnings if _base_field(w.field) == name]
+        return "\n".join(texts) or None
+
+
+def _base_field(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def check_row(entry: EntryRow, currency: str) -> EntryRow:
+    """The row with its problems computed by the core's rules."""
+    found = tuple(validate_payout_request(entry.values, currency, row=entry.row))
+    return replace(
+        entry, problems=found, problem_fields=frozenset(_base_field(p.field) for p in found)
+    )
+
+
+def _amount(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", "").strip())
+    except (InvalidOperation, AttributeError):
+        return None
+    return value if value.is_finite() else None
+
+
+class PayoutEntriesModel(QAbstractTableModel):
+    """The entries of one batch. ``summary_changed`` fires after any change (count, total)."""
+
+    summary_changed = Signal()
+
+    def __init__(self, undo: QUndoStack, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo = undo
+        self.currency = "SAR"
+        self.editable = True
+        self._rows: list[EntryRow] = []
+
+    # -- content ---------------------------------------------------------------------------
+
+    def entries(self) -> list[EntryRow]:
+        return list(self._rows)
+
+    def entry(self, index: int) -> EntryRow:
+        return self._rows[index]
+
+    def position_of(self, row_number: int) -> int | None:
+        for i, entry in enumerate(self._rows):
+            if entry.row == row_number:
+                return i
+        return None
+
+    def load(self, rows: Iterable[EntryRow], currency: str, *, editable: bool) -> None:
+        """Replace every row (a loaded batch or an import): one reset, undo history cleared."""
+        self.beginResetModel()
+        self.currency = currency
+        self.editable = editable
+        self._rows = [check_row(r, currency) for r in rows]
+        self.endResetModel()
+        self.undo.clear()
+        self.summary_changed.emit()
+
+    def set_currency(self, currency: str) -> None:
+        """The amounts' decimals depend on it: check every row again."""
+        self.currency = currency
+        self._rows = [check_row(r, currency) for r in self._rows]
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(EntryColumn) - 1)
+            )
+        self.summary_changed.emit()
+
+    def set_warnings(self, by_row: dict[int, tuple[RuleViolation, ...]]) -> None:
+        self._rows = [replace(r, warnings=by_row.get(r.row, ())) for r in self._rows]
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(EntryColumn) - 1)
+            )
+
+    def count_and_total(self) -> tuple[int, Decimal]:
+        total = Decimal(0)
+        for entry in self._rows:
+            amount = _amount(entry.values.get("amount", ""))
+            if amount is not None:
+                total += amount
+        return len(self._rows), total
+
+    def problems(self) -> list[RuleViolation]:
+        return [p for entry in self._rows for p in entry.problems]
+
+    def next_row_number(self) -> int:
+        return max((r.row for r in self._rows), default=1) + 1
+
+    # -- Qt model --------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(EntryColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation is Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(EntryColumn):
+            return HEADERS[EntryColumn(section)]
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if not index.isValid():
+            return base
+        if self.editable and EntryColumn(index.column()) in FIELD:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if not 0 <= index.column() < len(EntryColumn):
+            return None
+        entry = self._rows[index.row()]
+        column = EntryColumn(index.column())
+        name = FIELD.get(column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(entry, column)
+        if role == Qt.ItemDataRole.EditRole:
+            return entry.values.get(name, "") if name else self._display(entry, column)
+        if role == SORT_ROLE:
+            return self._sort_value(entry, column)
+        if role == ROW_ROLE:
+            return entry.row
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if name is not None:
+                return entry.problem(name)
+            if column is EntryColumn.ROW and entry.problems:
+                return "\n".join(p.message() for p in entry.problems)
+            if column is EntryColumn.MESSAGE:
+                return entry.protocol_message
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if name is not None and name in entry.problem_fields:
+                return QBrush(PROBLEM_BACKGROUND)
+            if column is EntryColumn.ROW and entry.problems:
+                return QBrush(PROBLEM_BACKGROUND)
+            if name is not None and any(_base_field(w.field) == name for w in entry.warnings):
+                return QBrush(WARNING_BACKGROUND)
+            if column is EntryColumn.STATUS and entry.status in STATUS_BACKGROUND:
+                return QBrush(QColor(STATUS_BACKGROUND[entry.status]))
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+            EntryColumn.AMOUNT,
+            EntryColumn.FEE,
+            EntryColumn.TOTAL,
+            EntryColumn.ROW,
+        ):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, entry: EntryRow, column: EntryColumn) -> str:
+        if column is EntryColumn.ROW:
+            return str(entry.row)
+        if column is EntryColumn.STATUS:
+            return entry.status
+        if column is EntryColumn.FEE:
+            return "" if entry.fee is None else self._money(entry.fee)
+        if column is EntryColumn.TOTAL:
+            return "" if entry.total is None else self._money(entry.total)
+        if column is EntryColumn.MESSAGE:
+            return entry.protocol_message or ""
+        value = entry.values.get(FIELD[column], "")
+        if column is EntryColumn.TRANSFER:
+            try:
+                return f"{value} – {TRANSFER_CODES[int(value)]}"
+            except (ValueError, KeyError):
+                return value
+        if column is EntryColumn.AMOUNT and "amount" not in entry.problem_fields:
+            # A broken amount is shown as typed: rounding it for display would hide the problem.
+            amount = _amount(value)
+            if amount is not None and amount > 0:
+                try:
+                    return self._money(amount)
+                except (ValueError, ArithmeticError):
+                    return value
+        return value
+
+    def _money(self, amount: Decimal) -> str:
+        try:
+            return format_amount(amount, self.currency)
+        except (ValueError, ArithmeticError):
+            return str(amount)
+
+    def _sort_value(self, entry: EntryRow, column: EntryColumn) -> Any:
+        if column is EntryColumn.ROW:
+            return entry.row
+        if column is EntryColumn.AMOUNT:
+            amount = _amount(entry.values.get("amount", ""))
+            return float(amount) if amount is not None else float("-inf")  # sort key only
+        if column in (EntryColumn.FEE, EntryColumn.TOTAL):
+            value = entry.fee if column is EntryColumn.FEE else entry.total
+            return float(value) if value is not None else float("-inf")  # sort key only
+        return self._display(entry, column).casefold()
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or not self.editable:
+            return False
+        name = FIELD.get(EntryColumn(index.column()))
+        if name is None:
+            return False
+        entry = self._rows[index.row()]
+        text = "" if value is None else str(value).strip()
+        if entry.values.get(name, "") == text:
+            return False
+        after = {**entry.values, name: text}
+        if name == "beneficiary_account_number" and not after.get("beneficiary_bank", "").strip():
+            # The bank from the IBAN registry when the user left it blank.
+            bank = bank_from_iban(text)
+            if bank:
+                after["beneficiary_bank"] = bank
+        self.undo.push(SetRow(self, entry.row, entry.values, after, f"Edit {FIELD_NAMES[name]}"))
+        return True
+
+    # -- used by the undo commands ---------------------------------------------------------
+
+    def _apply_values(self, row_number: int, values: dict[str, str]) -> None:
+        position = self.position_of(row_number)
+        if position is None:
+            return
+        self._rows[position] = check_row(
+            replace(self._rows[position], values=dict(values)), self.currency
+        )
+        self.dataChanged.emit(self.index(position, 0), self.index(position, len(EntryColumn) - 1))
+        self.summary_changed.emit()
+
+    def _insert(self, position: int, rows: Sequence[EntryRow]) -> None:
+        self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
+        self._rows[position:position] = [check_row(r, self.currency) for r in rows]
+        self.endInsertRows()
+        self.summary_changed.emit()
+
+    def _remove(self, row_numbers: Sequence[int]) -> list[tuple[int, EntryRow]]:
+        removed: list[tuple[int, EntryRow]] = []
+        for number in row_numbers:
+            position = self.position_of(number)
+            if position is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), position, position)
+            removed.append((position, self._rows.pop(position)))
+            self.endRemoveRows()
+        self.summary_changed.emit()
+        return removed
+
+    def add_row(self, values: dict[str, str] | None = None) -> int:
+        number = self.next_row_number()
+        self.undo.push(
+            InsertRows(self, len(self._rows), [EntryRow(number, values or blank_values())])
+        )
+        return number
+
+    def remove_rows(self, row_numbers: Sequence[int]) -> None:
+        if row_numbers and self.editable:
+            self.undo.push(RemoveRows(self, list(row_numbers)))
+
+    def update_tracking(
+        self, by_row: dict[int, tuple[str, Decimal | None, Decimal | None, str | None]]
+    ) -> None:
+        """Gateway statuses: repaint only the rows that changed."""
+        for position, entry in enumerate(self._rows):
+            found = by_row.get(entry.row)
+            if found is None:
+                continue
+            status, fee, total, message = found
+            updated = replace(entry, status=status, fee=fee, total=total, protocol_message=message)
+            if updated != entry:
+                self._rows[position] = updated
+                self.dataChanged.emit(
+                    self.index(position, EntryColumn.STATUS),
+                    self.index(position, EntryColumn.MESSAGE),
+                )
+        self.summary_changed.emit()
+
+
+class SetRow(QUndoCommand):
+    def __init__(
+        self,
+        model: PayoutEntriesModel,
+        row: int,
+        before: dict[str, str],
+        after: dict[str, str],
+        text: str,
+    ) -> None:
+        super().__init__(text)
+        self.model, self.row, self.before, self.after = model, row, dict(before), dict(after)
+
+    def redo(self) -> None:
+        self.model._apply_values(self.row, self.after)
+
+    def undo(self) -> None:
+        self.model._apply_values(self.row, self.before)
+
+
+class InsertRows(QUndoCommand):
+    def __init__(
+        self,
+        model: PayoutEntriesModel,
+        position: int,
+        rows: Sequence[EntryRow],
+        text: str = "Add entry",
+    ) -> None:
+        super().__init__(text)
+        self.model, self.position, self.rows = model, position, list(rows)
+
+    def redo(self) -> None:
+        self.model._insert(min(self.position, self.model.rowCount()), self.rows)
+
+    def undo(self) -> None:
+        self.model._remove([r.row for r in self.rows])
+
+
+class RemoveRows(QUndoCommand):
+    def __init__(self, model: PayoutEntriesModel, rows: list[int]) -> None:
+        super().__init__(f"Delete {len(rows)} entr{'y' if len(rows) == 1 else 'ies'}")
+        self.model, self.rows = model, rows
+        self.removed: list[tuple[int, EntryRow]] = []
+
+    def redo(self) -> None:
+        self.removed = self.model._remove(self.rows)
+
+    def undo(self) -> None:
+        for position, entry in reversed(self.removed):
+            self.model._insert(position, [entry])
+
+
+# --- the problem list --------------------------------------------------------------------------
+
+
+def problem_text(problem: RuleViolation, values: dict[str, str] | None = None) -> str:
+    """ "row 12, IBAN: has wrong check digits (SA03 8000 …)"."""
+    name = _base_field(problem.field)
+    shown = problem.value if problem.value not in (None, "") else (values or {}).get(name)
+    tail = ""
+    if shown not in (None, ""):
+        text = str(shown)
+        tail = f" ({text[:14]} …)" if len(text) > 16 else f" ({text})"
+    where = f"row {problem.row}, " if problem.row is not None else ""
+    return f"{where}{FIELD_NAMES.get(name, name)}: {problem.rule}{tail}"
+
+
+@dataclass(frozen=True)
+class ProblemItem:
+    row: int | None
+    field: str
+    text: str
+    warning: bool
+
+
+class ProblemsModel(QAbstractListModel):
+    """Every problem, then every warning, of the entries model (rebuilt after each change)."""
+
+    def __init__(self, source: PayoutEntriesModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._items: list[ProblemItem] = []
+        self.extra_warnings: list[RuleViolation] = []
+
+    def item(self, index: int) -> ProblemItem:
+        return self._items[index]
+
+    def rebuild(self) -> None:
+        items: list[ProblemItem] = []
+        for entry in self._source.entries():
+            for p in entry.problems:
+                items.append(
+                    ProblemItem(p.row, _base_field(p.field), problem_text(p, entry.values), False)
+                )
+        for entry in self._source.entries():
+            for w in entry.warnings:
+                items.append(
+                    ProblemItem(
+                        w.row,
+                        _base_field(w.field),
+                        "Warning: " + problem_text(w, entry.values),
+                        True,
+                    )
+                )
+        if items == self._items:
+            return
+        self.beginResetModel()
+        self._items = items
+        self.endResetModel()
+
+    def counts(self) -> tuple[int, int]:
+        problems = sum(1 for i in self._items if not i.warning)
+        return problems, len(self._items) - problems
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.text
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor("#8a6d00" if item.warning else "#a4161a"))
+        return None
+
+
+Jump = Callable[[int, str], None]
