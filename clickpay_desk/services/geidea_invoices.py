@@ -369,12 +369,54 @@ def apply_intent(store: Store, profile_id: int, intent: PaymentIntent) -> Invoic
         reference=None,
         currency=None,
         amount=None,
-        payload=None if existing else {"_found_by_search": True},
+        payload=None if existing else found_payload(intent),
         existing=existing,
     )
     if existing is not None and _same(existing, fresh):
         return existing
     return store.upsert_invoice(fresh)
+
+
+def found_payload(intent: PaymentIntent) -> dict[str, Any]:
+    """What the desk keeps of an invoice it did not create (found by search): its customer,
+    lines and expiry in the create request's shape, so the list, Print and Duplicate read it
+    like the others."""
+    payload: dict[str, Any] = {"_found_by_search": True}
+    c = intent.customer
+    if c is not None:
+        payload["customer"] = {
+            k: v
+            for k, v in (
+                ("name", c.name),
+                ("email", c.email),
+                ("phoneCountryCode", c.phone_country_code),
+                ("phoneNumber", c.phone_number),
+            )
+            if v
+        }
+    items = [
+        {
+            k: v
+            for k, v in (
+                ("description", i.description),
+                ("sku", i.sku),
+                ("price", i.price),
+                ("quantity", i.quantity),
+                ("total", i.total),
+            )
+            if v is not None
+        }
+        for i in intent.items
+    ]
+    details: dict[str, Any] = {"eInvoiceItems": items}
+    if intent.merchant_reference_id:
+        details["merchantReferenceId"] = intent.merchant_reference_id
+    if intent.grand_total is not None:
+        details["grandTotal"] = intent.grand_total
+    payload["eInvoiceDetails"] = details
+    if intent.expiry_date:
+        payload["expiryDate"] = intent.expiry_date
+    return payload
 
 
 def _same(a: InvoiceRecord, b: InvoiceRecord) -> bool:

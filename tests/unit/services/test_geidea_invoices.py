@@ -127,5 +127,6 @@ def test_search_finds_invoices_the_desk_did_not_create(gdesk: Desk) -> None:
     assert found, "the demo data has Geidea invoices"
     local = gdesk.store.list_invoices(gdesk.profile.id)
     assert {r.remote_id for r in found} <= {r.remote_id for r in local}
+    assert all(r.payload["customer"]["name"] for r in found)  # shown in the list
     report = geidea.refresh_statuses(gdesk.store, gdesk.pool, gdesk.profile, local)
     assert not report.failed
