@@ -149,6 +149,27 @@ CREATE TABLE batch_submissions (
 CREATE INDEX batches_order ON batches(profile_id, order_id)
 """
 
+_V4_AGREEMENT_PAYMENTS = """
+CREATE TABLE agreement_payments (
+    id               INTEGER PRIMARY KEY,
+    agreement_row    INTEGER NOT NULL REFERENCES agreements(id) ON DELETE CASCADE,
+    tran_ref         TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    response_status  TEXT NOT NULL,
+    message          TEXT,
+    currency         TEXT,
+    amount           TEXT,
+    transaction_time TEXT,
+    signature        TEXT NOT NULL,
+    confirmation     TEXT NOT NULL,
+    payload          TEXT NOT NULL,
+    received_at      TEXT NOT NULL,
+    UNIQUE (agreement_row, tran_ref)
+);
+CREATE INDEX agreement_payments_tran ON agreement_payments(tran_ref);
+CREATE INDEX agreements_cart ON agreements(profile_id, cart_id)
+"""
+
 #: ``MIGRATIONS[i]`` upgrades a file from schema version ``i`` to ``i + 1``.
 MIGRATIONS: list[Migration] = [
     Migration("profiles, settings, drafts, submission journal", _script(_V1_CORE)),
@@ -156,6 +177,10 @@ MIGRATIONS: list[Migration] = [
     Migration(
         "payout batch submissions: deposit account, chunk size, orphan batches",
         _script(_V3_BATCH_SUBMISSIONS),
+    ),
+    Migration(
+        "agreement payments: initial and installment transactions from callbacks",
+        _script(_V4_AGREEMENT_PAYMENTS),
     ),
 ]
 
