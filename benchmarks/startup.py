@@ -71,17 +71,19 @@ def time_to_window(command: list[str], env: dict[str, str]) -> float:
     raise SystemExit(f"no 'window shown' line from {' '.join(command)}:\n{done.stdout}")
 
 
-def measure_startup(runs: int, *, sandbox: bool = True) -> tuple[list[float], list[float]]:
+def measure_startup(
+    runs: int, *, sandbox: bool = True, program: list[str] | None = None
+) -> tuple[list[float], list[float]]:
     """(app times, bare-Qt baseline times). The first app run creates and seeds the data dir;
-    later ones reopen it, as a user's second start does, so the first is reported apart."""
+    later ones reopen it, as a user's second start does, so the first is reported apart.
+    ``program`` starts another build of the app (the PyInstaller folder's executable)."""
     app_times: list[float] = []
     base_times: list[float] = []
     with tempfile.TemporaryDirectory(prefix="cpd-bench-") as tmp:
         root = Path(tmp)
         env = _env(root)
-        command = [sys.executable, "-m", "clickpay_desk", "--data-dir", str(root / "data")]
-        if sandbox:
-            command.insert(3, "--sandbox")
+        command = [*(program or [sys.executable, "-m", "clickpay_desk"])]
+        command += ["--data-dir", str(root / "data")] + (["--sandbox"] if sandbox else [])
         for _ in range(runs):
             base_times.append(time_to_window([sys.executable, "-c", BARE_QT], env))
             app_times.append(time_to_window(command, env))
@@ -247,6 +249,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--invoices", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.05, help="gateway latency, seconds")
+    parser.add_argument(
+        "--built",
+        type=Path,
+        metavar="EXE",
+        help="also time this built app (packaging/build.sh's clickpay-desk executable) against "
+        "the source run, in the same run",
+    )
     args = parser.parse_args(argv)
     app_times, base_times = measure_startup(max(2, args.runs), sandbox=not args.no_sandbox)
     first, warm = app_times[0], app_times[1:]
@@ -260,6 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ratio app / baseline:                       {median / baseline:.2f}x")
     verdict = "within" if median <= TARGET_SECONDS else "OVER"
     print(f"  target {TARGET_SECONDS:.1f} s: {verdict} ({median / TARGET_SECONDS:.0%} of target)")
+    if args.built is not None:
+        built_times, _ = measure_startup(
+            max(2, args.runs), sandbox=not args.no_sandbox, program=[str(args.built)]
+        )
+        built = statistics.median(built_times[1:])
+        print(f"built app ({args.built}), {len(built_times)} runs")
+        print(f"  first run:                                  {built_times[0]:.3f} s")
+        print(f"  median of later runs:                       {built:.3f} s")
+        print(f"  ratio built / source run:                   {built / median:.2f}x")
     if args.stall_seconds > 0:
         stall = measure_gui_stall(args.stall_seconds, args.invoices, args.latency)
         verdict = "within" if stall.longest <= STALL_TARGET_SECONDS else "OVER"

@@ -3,6 +3,7 @@
 #   packaging/dev.sh run   [app args]  install what is needed, start the app on the built-in sandbox
 #   packaging/dev.sh test  [pytest args] install test dependencies, run ruff, mypy and the whole suite
 #   packaging/dev.sh sandbox [args]     install, start the sandbox gateway as a real HTTP server
+#   packaging/dev.sh package            install, build the desktop app and its .tar.gz (packaging/build.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,7 @@ shift || true
 # gnome-keyring's Secret Service so the keyring tests use a real backend.
 QT_PKGS="libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 fonts-dejavu-core"
 XCB_PKGS="libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0"
-TEST_PKGS="dbus-daemon gnome-keyring"
+TEST_PKGS="dbus-daemon gnome-keyring desktop-file-utils appstream"
 
 ensure_apt() {
     local missing=()
@@ -71,8 +72,13 @@ case "$mode" in
                 printf %s ci-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
                 exec pytest "$@"' pytest "$@"
         ;;
+    package)
+        ensure_apt $QT_PKGS desktop-file-utils appstream
+        ensure_venv test
+        exec packaging/build.sh
+        ;;
     *)
-        echo "usage: packaging/dev.sh run|test|sandbox [args]" >&2
+        echo "usage: packaging/dev.sh run|test|sandbox|package [args]" >&2
         exit 2
         ;;
 esac

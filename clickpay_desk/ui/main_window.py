@@ -372,7 +372,10 @@ class MainWindow(QMainWindow):
             "About ClickPay Desk",
             f"<b>ClickPay Desk</b> {__version__}<br>"
             "Back-office for ClickPay (PayTabs PT2) and Geidea merchants.<br><br>"
-            f"Data folder: {self.ctx.paths.root}<br>"
+            f"Data: {self.ctx.paths.root}<br>"
+            f"Logs: {self.ctx.paths.log_dir}<br>"
+            f"Exports: {self.ctx.paths.exports_dir}<br>"
+            f"Settings: {self.ctx.paths.settings_dir}<br><br>"
             "Server keys and API passwords are kept in the system keyring only (or, when you "
             "choose so, in memory for this session), never in a file.",
         )

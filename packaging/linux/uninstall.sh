@@ -7,8 +7,13 @@ manifest="$here/MANIFEST"
 [ -f "$manifest" ] || { echo "no MANIFEST in $here: this is not an installed ClickPay Desk" >&2; exit 1; }
 prefix=$(head -n 1 "$manifest")
 [ "$prefix" = "$here" ] || { echo "MANIFEST does not belong to $here" >&2; exit 1; }
+entry=$(grep -m1 '/applications/clickpay-desk.desktop$' "$manifest" || true)
 tail -n +2 "$manifest" | while IFS= read -r file; do
     [ -n "$file" ] && rm -f -- "$file"
 done
 rm -rf -- "$prefix"
+# The menu forgets the entry at once (otherwise at the next login).
+if [ -n "$entry" ] && command -v update-desktop-database >/dev/null 2>&1; then
+    update-desktop-database -q "$(dirname "$entry")" || true
+fi
 [ "${1:-}" = "--keep-quiet" ] || echo "ClickPay Desk was removed. Your data and settings were kept."
