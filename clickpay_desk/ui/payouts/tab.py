@@ -148,7 +148,7 @@ class PayoutsTab(QWidget):
         form = QFormLayout()
         top = QHBoxLayout()
         top.addWidget(self.batch_combo, 2)
-        batch_label = QLabel("&Batch")
+        batch_label = QLabel("Batch")
         batch_label.setBuddy(self.batch_combo)
         form.addRow(batch_label, top)
         line = QHBoxLayout()
