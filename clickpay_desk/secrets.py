@@ -12,6 +12,8 @@ applies to log records as defence in depth.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import logging
 import re
@@ -53,6 +55,7 @@ class _Registry:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._encoded: re.Pattern[str] = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 
     def add(self, secret: str) -> None:
         if len(secret) < _MIN_REDACTED_LENGTH:
@@ -64,12 +67,33 @@ class _Registry:
             # Longest first, so a secret that contains another is masked whole.
             ordered = sorted(self._secrets, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            # base64 of a text holding the shortest secret is at least this long (4 characters
+            # per 3 bytes, less one group for where the secret starts within its group).
+            shortest = len(ordered[-1].encode())
+            least = max(8, (shortest * 4) // 3 - 3)
+            self._encoded = re.compile("[A-Za-z0-9+/_-]{" + str(least) + ",}={0,2}")
 
     def redact(self, text: str) -> str:
         pattern = self._pattern
         if pattern is None or not text:
             return text
-        return pattern.sub(MASK, text)
+        text = pattern.sub(MASK, text)
+        # A secret may also travel base64-encoded, e.g. Geidea's Basic credentials
+        # base64("public_key:api_password"): decode each base64-looking run long enough to hide
+        # one and mask it when what it hides contains a secret.
+        return self._encoded.sub(lambda m: self._mask_encoded(m.group(0), pattern), text)
+
+    @staticmethod
+    def _mask_encoded(run: str, pattern: re.Pattern[str]) -> str:
+        for candidate in (run, run.replace("-", "+").replace("_", "/")):
+            body = candidate.rstrip("=")
+            try:
+                decoded = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            if pattern.search(decoded.decode("utf-8", "replace")):
+                return MASK
+        return run
 
 
 _registry = _Registry()
@@ -81,7 +105,8 @@ def register_secret(secret: str) -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every secret this process has seen replaced by ``••••``."""
+    """``text`` with every secret this process has seen replaced by ``••••``, also where it
+    appears base64-encoded (HTTP Basic credentials ``base64(user:secret)``)."""
     return _registry.redact(text)
 
 

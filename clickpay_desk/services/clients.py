@@ -10,7 +10,7 @@ import httpx
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.gateway.clickpay import ClickPayClient
 from clickpay_desk.gateway.geidea import GeideaClient
-from clickpay_desk.secrets import SecretStore
+from clickpay_desk.secrets import SecretStore, register_secret
 
 GatewayClient = ClickPayClient | GeideaClient
 
@@ -29,7 +29,12 @@ class MissingSecret(Exception):
 def build_client(
     profile: Profile, secret: str, transport: httpx.BaseTransport | None = None
 ) -> GatewayClient:
-    """A fresh client for ``profile`` (used by "Test connection" before a profile is saved)."""
+    """A fresh client for ``profile`` (used by "Test connection" before a profile is saved).
+
+    The secret is registered for redaction first (however it was obtained), so an answer that
+    echoes it — plainly or as Geidea's base64 Basic credentials — is masked wherever it is
+    kept or logged."""
+    register_secret(secret.strip())
     if profile.gateway is GatewayKind.CLICKPAY:
         return ClickPayClient(
             profile.base_url,

@@ -264,7 +264,11 @@ class StoreBase:
         created_at: datetime,
     ) -> sqlite3.Row:
         """Insert or update one invoice, agreement or batch row; returns it as stored. A record
-        without a local id but with a remote id updates the profile's row for that remote id."""
+        without a local id but with a remote id updates the profile's row for that remote id.
+
+        Every text value passes through ``redact``, not only the payload: a gateway that echoes
+        the key (say, inside ``invoice_link``) must not get it kept in the record."""
+        values = {k: redact(v) if isinstance(v, str) else v for k, v in values.items()}
         with self._write() as conn:
             remote = values[remote_column]
             if row_id is None and remote is not None:
