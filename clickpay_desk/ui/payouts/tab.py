@@ -39,9 +39,7 @@ from PySide6.QtWidgets import (
 
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation
-from clickpay_desk.exchange import payout_import
-from clickpay_desk.exchange.payout_headers import FIELDS, TEMPLATE_HEADINGS
-from clickpay_desk.exchange.sheet import Column, SheetSpec, write_table, write_xlsx
+from clickpay_desk.exchange import payout_export, payout_import, payout_template
 from clickpay_desk.gateway.models import ENTRY_QUERY_STATUSES
 from clickpay_desk.services import payouts
 from clickpay_desk.store.records import BatchEntryRecord, BatchRecord
@@ -687,10 +685,10 @@ class PayoutsTab(QWidget):
             )
             if not path:
                 return
-        sheet = SheetSpec("Payouts", [Column(TEMPLATE_HEADINGS[name]) for name in FIELDS])
+        currency = self.model.currency
 
         def work(_ctx: Any) -> Path:
-            return write_xlsx(path, [sheet])
+            return payout_template.write_template(path, currency)
 
         self.ctx.runner.submit(
             work,
@@ -966,18 +964,28 @@ class PayoutsTab(QWidget):
             if not path:
                 return
         currency = self.model.currency
-        rows = self.model.entries()
+        rows = [(r.row, dict(r.values)) for r in self.model.entries()]
+        profile_id = 0 if self.profile is None or self.profile.id is None else self.profile.id
+        order_id = self.order_edit.text().strip()
         batch = self.batch
         store = self.ctx.store
 
         def work(_ctx: Any) -> Path:
-            try:
-                from clickpay_desk.exchange import payout_export
-            except ImportError:
-                payout_export = None  # type: ignore[assignment]
-            if payout_export is not None and batch is not None and batch.id is not None:
+            if batch is not None and batch.id is not None and batch.remote_batch_id is not None:
+                # A sent batch: what the store knows, statuses and fees included.
                 return payout_export.export_batch(path, batch, store.list_entries(batch.id))
-            return write_table(path, _sheet(rows, currency))
+            entries = payouts.entry_records(rows, currency)
+            draft = BatchRecord(
+                id=None,
+                profile_id=profile_id,
+                order_id=order_id,
+                remote_batch_id=None,
+                currency=currency,
+                status=payouts.BatchState.DRAFT,
+                count=len(entries),
+                total=sum((e.amount for e in entries), Decimal(0)),
+            )
+            return payout_export.export_batch(path, draft, entries)
 
         self.ctx.runner.submit(
             work,
@@ -1006,34 +1014,3 @@ def _row_of(entry: BatchEntryRecord) -> EntryRow:
         total=entry.total,
         protocol_message=entry.protocol_message,
     )
-
-
-def _sheet(rows: list[EntryRow], currency: str) -> SheetSpec:
-    """The entries as a plain sheet (used until a batch is saved)."""
-    from clickpay_desk.exchange.sheet import Kind
-
-    columns = [Column("Row", Kind.INTEGER)]
-    columns += [
-        Column(TEMPLATE_HEADINGS[name], Kind.MONEY, currency_of=currency)
-        if name == "amount"
-        else Column(TEMPLATE_HEADINGS[name])
-        for name in FIELDS
-        if name != "currency"
-    ]
-    columns += [
-        Column("Status"),
-        Column("Fee", Kind.MONEY, currency_of=currency),
-        Column("Total", Kind.MONEY, currency_of=currency),
-        Column("Gateway message"),
-    ]
-    data = []
-    for r in rows:
-        line: list[object] = [r.row]
-        for name in FIELDS:
-            if name == "currency":
-                continue
-            value = r.values.get(name, "")
-            line.append(_d(value) if name == "amount" else value)
-        line += [r.status, r.fee, r.total, r.protocol_message or ""]
-        data.append(line)
-    return SheetSpec("Payouts", columns, data)

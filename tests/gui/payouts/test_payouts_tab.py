@@ -192,7 +192,22 @@ def test_submit_with_progress_then_track_and_export(qtbot, tab, live_desk, tmp_p
     qtbot.waitUntil(lambda: "Exported" in tab.message.text() or "Could not" in tab.message.text())
     assert "Exported 60" in tab.message.text(), tab.message.text()
     book = openpyxl.load_workbook(out)
-    assert book.active.max_row >= 61
+    entries = book.worksheets[0]
+    assert entries.max_row == 61
+    headings = [c.value for c in entries[1]]
+    status = [
+        row[headings.index("Status")] for row in entries.iter_rows(min_row=2, values_only=True)
+    ]
+    assert status.count("Paid") == 59 and status.count("Failed") == 1
+
+
+def test_save_template_writes_the_headings(qtbot, tab, tmp_path):
+    out = tmp_path / "template.xlsx"
+    tab.save_template(str(out))
+    qtbot.waitUntil(lambda: "template" in tab.message.text())
+    assert "Saved the template" in tab.message.text(), tab.message.text()
+    headings = [c.value for c in openpyxl.load_workbook(out).worksheets[0][1]]
+    assert "IBAN" in headings and "Amount" in " ".join(map(str, headings))
 
 
 def test_cancel_between_chunks_says_what_was_sent_and_submit_resumes(qtbot, tab, live_desk):
