@@ -37,15 +37,13 @@ from enum import IntEnum
 
 from .money import (
     EXACT,
-    GATEWAY_CURRENCIES,
     MAX_AMOUNT,
     MIN_AMOUNT,
     format_amount,
-    parse_amount,
-    parse_decimal,
     quantize,
 )
 from .rules import RuleViolation, ValidationError, raise_if
+from .wire import CART_DESCRIPTION_MAX, CART_ID_MAX, WireReader, blank, parse_int
 
 #: Every ``tran_type`` PT2 knows (PayTabs "tran_type" article); compared case-insensitively.
 TRAN_TYPES: frozenset[str] = frozenset(
@@ -57,13 +55,9 @@ TRAN_CLASSES: frozenset[str] = frozenset({"ecom", "moto", "recurring"})
 AGREEMENT_TRAN_TYPES: frozenset[str] = frozenset({"sale", "auth"})
 AGREEMENT_TRAN_CLASSES: frozenset[str] = frozenset({"ecom"})
 
-CART_ID_MAX = 64
-CART_DESCRIPTION_MAX = 128
-
 #: Wire format of ``first_installment_due_date``.
 WIRE_DATE_FORMAT = "%d/%m/%Y"
 _WIRE_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_INT_TEXT = re.compile(r"^[+-]?\d+$")
 
 
 class RepeatPeriod(IntEnum):
@@ -99,7 +93,7 @@ class Agreement:
     final_amount: Decimal | None = None
 
     def __post_init__(self) -> None:
-        found, values = _check_agreement(_as_wire_like(self), "agreement.", today=None)
+        found, values = _check_agreement(_as_wire_like(self), "agreement.", today=None, strict=True)
         raise_if(found)
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -161,7 +155,7 @@ def agreement_from_wire(mapping: Mapping[str, object], *, today: date | None = N
     """
     if not isinstance(mapping, Mapping):
         raise ValidationError.single("agreement", "must be an object", mapping)
-    found, values = _check_agreement(mapping, "agreement.", today=today)
+    found, values = _check_agreement(mapping, "agreement.", today=today, strict=False)
     raise_if(found)
     return Agreement(**values)  # type: ignore[arg-type]
 
@@ -178,14 +172,17 @@ def validate_payment_request(payload: Mapping[str, object], today: date) -> list
     if not isinstance(payload, Mapping):
         return [RuleViolation("body", "must be a JSON object", type(payload).__name__)]
     found: list[RuleViolation] = []
-    _positive_int(payload, "profile_id", "", found)
-    tran_type = _choice(payload, "tran_type", TRAN_TYPES, found)
-    tran_class = _choice(payload, "tran_class", TRAN_CLASSES, found)
-    _text(payload, "cart_id", "", found, maximum=CART_ID_MAX)
-    _text(payload, "cart_description", "", found, maximum=CART_DESCRIPTION_MAX)
-    currency = _currency(payload, "cart_currency", "", found)
+    r = WireReader(strict=True, found=found)
+    r.identifier(payload, "profile_id", "profile_id")
+    tran_type = r.choice(payload, "tran_type", "tran_type", sorted(TRAN_TYPES))
+    tran_class = r.choice(payload, "tran_class", "tran_class", sorted(TRAN_CLASSES))
+    r.text(payload, "cart_id", "cart_id", required=True, max_len=CART_ID_MAX)
+    r.text(
+        payload, "cart_description", "cart_description", required=True, max_len=CART_DESCRIPTION_MAX
+    )
+    currency = r.currency(payload, "cart_currency", "cart_currency")
     cart_amount = _amount(
-        payload, "cart_amount", "", currency, found, minimum=MIN_AMOUNT, required=True
+        r, payload, "cart_amount", "", currency, minimum=MIN_AMOUNT, required=True
     )
 
     raw_agreement = payload.get("agreement")
@@ -211,7 +208,7 @@ def validate_payment_request(payload: Mapping[str, object], today: date) -> list
             )
         )
     agreement_found, values = _check_agreement(
-        raw_agreement, "agreement.", today=today, fallback_currency=currency
+        raw_agreement, "agreement.", today=today, fallback_currency=currency, strict=True
     )
     found.extend(agreement_found)
     agreement_currency = values.get("currency")
@@ -288,52 +285,53 @@ def _check_agreement(
     prefix: str,
     *,
     today: date | None,
+    strict: bool,
     fallback_currency: str | None = None,
 ) -> tuple[list[RuleViolation], dict[str, object]]:
     """Check one agreement mapping; return the violations and the values that parsed."""
     found: list[RuleViolation] = []
     values: dict[str, object] = {}
+    r = WireReader(strict, found)
 
-    description = _text(raw, "agreement_description", prefix, found)
-    if description is not None:
+    def name(key: str) -> str:
+        return prefix + key
+
+    description = r.text(raw, "agreement_description", name("agreement_description"), required=True)
+    if description:
         values["description"] = description
-    currency = _currency(raw, "agreement_currency", prefix, found)
+    currency = r.currency(raw, "agreement_currency", name("agreement_currency"))
     if currency is not None:
         values["currency"] = currency
     # Decimals follow the agreement's currency; when that is broken, the cart's still tells.
     money_currency = currency or fallback_currency
 
-    for name in ("initial_amount", "repeat_amount"):
-        amount = _amount(
-            raw, name, prefix, money_currency, found, minimum=MIN_AMOUNT, required=True
-        )
+    for key in ("initial_amount", "repeat_amount"):
+        amount = _amount(r, raw, key, prefix, money_currency, minimum=MIN_AMOUNT, required=True)
         if amount is not None:
-            values[name] = amount
+            values[key] = amount
 
-    terms = _int(
-        raw, "repeat_terms", prefix, found, minimum=0, rule="must be 0 (open-ended) or more"
+    terms = r.integer(
+        raw, "repeat_terms", name("repeat_terms"), minimum=0, rule="must be 0 (open-ended) or more"
     )
     if terms is not None:
         values["repeat_terms"] = terms
-    period = _int(raw, "repeat_period", prefix, found)
+    period = r.integer(raw, "repeat_period", name("repeat_period"))
     if period is not None:
         if period in RepeatPeriod._value2member_map_:
             values["repeat_period"] = RepeatPeriod(period)
         else:
-            found.append(
-                RuleViolation(
-                    prefix + "repeat_period",
-                    "must be 1 (day), 2 (week) or 3 (month)",
-                    raw.get("repeat_period"),
-                )
+            r.add(
+                name("repeat_period"),
+                "must be 1 (day), 2 (week) or 3 (month)",
+                raw.get("repeat_period"),
             )
-    every = _int(raw, "repeat_every", prefix, found, minimum=1, rule="must be 1 or more")
+    every = r.integer(
+        raw, "repeat_every", name("repeat_every"), minimum=1, rule="must be 1 or more"
+    )
     if every is not None:
         values["repeat_every"] = every
 
-    final = _amount(
-        raw, "final_amount", prefix, money_currency, found, minimum=None, required=False
-    )
+    final = _amount(r, raw, "final_amount", prefix, money_currency, minimum=None, required=False)
     if final is not None:
         if final < 0:
             found.append(
@@ -366,7 +364,7 @@ def _check_agreement(
     _total_rule(values, prefix, found)
 
     due_field = prefix + "first_installment_due_date"
-    if _missing(raw, "first_installment_due_date"):
+    if blank(raw.get("first_installment_due_date")):
         found.append(RuleViolation(due_field, "is required"))
     else:
         try:
@@ -420,149 +418,26 @@ def _due_date_rule(due: date, today: date, prefix: str) -> list[RuleViolation]:
     return []
 
 
-# --- field readers: each appends its violation and returns None when the value is unusable ---
-
-
-def _missing(raw: Mapping[str, object], name: str) -> bool:
-    value = raw.get(name)
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(
-    raw: Mapping[str, object],
-    name: str,
-    prefix: str,
-    found: list[RuleViolation],
-    *,
-    maximum: int | None = None,
-) -> str | None:
-    value = raw.get(name)
-    field = prefix + name
-    if value is None:
-        found.append(RuleViolation(field, "is required"))
-        return None
-    if not isinstance(value, str):
-        found.append(RuleViolation(field, "must be text", value))
-        return None
-    text = value.strip()
-    if not text:
-        found.append(RuleViolation(field, "must not be empty", value))
-        return None
-    if maximum is not None and len(text) > maximum:
-        found.append(
-            RuleViolation(field, f"must be 1 to {maximum} characters (has {len(text)})", value)
-        )
-        return None
-    return text
-
-
-def _choice(
-    raw: Mapping[str, object], name: str, allowed: frozenset[str], found: list[RuleViolation]
-) -> str | None:
-    value = raw.get(name)
-    if value is None:
-        found.append(RuleViolation(name, "is required"))
-        return None
-    if not isinstance(value, str) or value.strip().lower() not in allowed:
-        found.append(RuleViolation(name, "must be one of " + ", ".join(sorted(allowed)), value))
-        return None
-    return value.strip().lower()
-
-
-def _currency(
-    raw: Mapping[str, object], name: str, prefix: str, found: list[RuleViolation]
-) -> str | None:
-    value = raw.get(name)
-    field = prefix + name
-    if value is None:
-        found.append(RuleViolation(field, "is required"))
-        return None
-    if not isinstance(value, str) or value.strip().upper() not in GATEWAY_CURRENCIES:
-        found.append(
-            RuleViolation(field, "must be one of " + ", ".join(sorted(GATEWAY_CURRENCIES)), value)
-        )
-        return None
-    return value.strip().upper()
-
-
-def parse_int(value: object, field: str) -> int:
-    """An integer from an int, digit text ("2") or an integral number (2.0); never a bool."""
-    if isinstance(value, bool):
-        raise ValidationError.single(field, "must be a whole number", value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and _INT_TEXT.match(value.strip()):
-        return int(value.strip())
-    if isinstance(value, Decimal | float):
-        number = parse_decimal(value, field)
-        if number == number.to_integral_value():
-            return int(number)
-    raise ValidationError.single(field, "must be a whole number", value)
-
-
-def _int(
-    raw: Mapping[str, object],
-    name: str,
-    prefix: str,
-    found: list[RuleViolation],
-    *,
-    minimum: int | None = None,
-    rule: str = "",
-) -> int | None:
-    field = prefix + name
-    if _missing(raw, name):
-        found.append(RuleViolation(field, "is required"))
-        return None
-    value = raw[name]
-    try:
-        number = parse_int(value, field)
-    except ValidationError as exc:
-        found.extend(exc.violations)
-        return None
-    if minimum is not None and number < minimum:
-        found.append(RuleViolation(field, rule or f"must be at least {minimum}", value))
-        return None
-    return number
-
-
-def _positive_int(
-    raw: Mapping[str, object], name: str, prefix: str, found: list[RuleViolation]
-) -> int | None:
-    return _int(raw, name, prefix, found, minimum=1, rule="must be a positive number")
+# --- amounts ------------------------------------------------------------------------------
 
 
 def _amount(
+    r: WireReader,
     raw: Mapping[str, object],
-    name: str,
+    key: str,
     prefix: str,
     currency: str | None,
-    found: list[RuleViolation],
     *,
     minimum: Decimal | None,
     required: bool,
 ) -> Decimal | None:
     """An amount with the currency's decimals (when the currency is known) and the gateway range."""
-    field = prefix + name
-    value = raw.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    value = raw.get(key)
+    if blank(value):
         if required:
-            found.append(RuleViolation(field, "is required"))
+            r.add(prefix + key, "is required")
         return None
-    try:
-        if currency is not None:
-            return parse_amount(value, currency, field, minimum=minimum, maximum=MAX_AMOUNT)
-        amount = parse_decimal(value, field)
-    except ValidationError as exc:
-        found.extend(exc.violations)
-        return None
-    # The currency is broken (and reported): its decimals are unknown, the range still holds.
-    if minimum is not None and amount < minimum:
-        found.append(RuleViolation(field, f"must be at least {minimum}", value))
-        return None
-    if amount > MAX_AMOUNT:
-        found.append(RuleViolation(field, f"must be at most {MAX_AMOUNT}", value))
-        return None
-    return amount
+    return r.amount(value, currency, prefix + key, minimum=minimum, maximum=MAX_AMOUNT)
 
 
 def _wire_amount(amount: Decimal, currency: str) -> Decimal:

@@ -62,7 +62,7 @@ from typing import Any
 from . import jsonwire
 from .contact import check_email
 from .dates import geidea_date_violations, is_aware, parse_geidea_date, require_aware_now
-from .invoice import MAX_QUANTITY, WireReader
+from .invoice import MAX_QUANTITY
 from .money import (
     EXACT,
     MAX_AMOUNT,
@@ -74,6 +74,7 @@ from .money import (
 )
 from .rules import RuleViolation, ValidationError, raise_if
 from .statuses import GeideaStatus
+from .wire import WireReader
 
 GEIDEA_DECIMALS = 2
 #: ``amount`` and ``subtotal`` "must be greater than 0.01".

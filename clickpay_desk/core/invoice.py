@@ -41,7 +41,6 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from .agreement import CART_DESCRIPTION_MAX, CART_ID_MAX
 from .contact import check_country, check_email
 from .dates import (
     aware_violation,
@@ -51,34 +50,29 @@ from .dates import (
 )
 from .money import (
     EXACT,
-    GATEWAY_CURRENCIES,
     MAX_AMOUNT,
     MIN_AMOUNT,
     as_decimal,
     format_amount,
     minor_units,
     normalize_currency,
-    parse_amount,
     parse_decimal,
     percent_of,
     quantum,
     significant_decimals,
 )
 from .rules import RuleViolation, ValidationError
+from .wire import CART_DESCRIPTION_MAX, CART_ID_MAX, WireReader
 
 TRAN_TYPES = ("sale", "auth")
 TRAN_CLASSES = ("ecom",)
 LANGUAGES = ("en", "ar")
 TOKEN_FORMATS = (2, 3, 4, 5, 6)
-RATE_DECIMALS = 4
 #: No line can hold more: unit_cost is at least 0.01 and a line's net at most MAX_AMOUNT.
 MAX_QUANTITY = 10**12
-MAX_RATE = Decimal(100)
 
 _ZERO = Decimal(0)
-_STRICT_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # not \d: that also matches "١١٩"
 _DIGITS = re.compile(r"^\s*[0-9]+\s*$")  # str.isdigit() also takes "²", which int() refuses
-_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 _LINE_FIELD = re.compile(r"^invoice\.line_items\[(\d+)\](?:\.(\w+))?$")
 
 
@@ -400,112 +394,6 @@ def parse_line_field(field_name: str) -> tuple[int, str] | None:
 # --- reading and validating the wire request -------------------------------------------------
 
 
-class WireReader:
-    """Reads a request mapping, collecting violations instead of stopping at the first."""
-
-    def __init__(self, strict: bool) -> None:
-        self.strict = strict
-        self.found: list[RuleViolation] = []
-
-    def add(self, field_name: str, rule: str, value: object = None) -> None:
-        self.found.append(RuleViolation(field_name, rule, value))
-
-    def take(self, exc: ValidationError) -> None:
-        self.found.extend(exc.violations)
-
-    def number(self, value: object, name: str) -> Decimal | None:
-        """A number from the wire. Strict: a JSON number or plain decimal text only."""
-        if self.strict and isinstance(value, str) and not _STRICT_NUMBER.match(value.strip()):
-            self.add(name, "must be a plain number such as 9.50", value)
-            return None
-        try:
-            return parse_decimal(value, name)
-        except ValidationError as exc:
-            self.take(exc)
-            return None
-
-    def amount(
-        self,
-        value: object,
-        currency: str | None,
-        name: str,
-        *,
-        minimum: Decimal | None,
-        maximum: Decimal | None = MAX_AMOUNT,
-    ) -> Decimal | None:
-        number = self.number(value, name)
-        if number is None:
-            return None
-        if currency is None:  # currency already reported; range checks still help
-            if minimum is not None and number < minimum:
-                self.add(name, f"must be at least {minimum}", value)
-                return None
-            return number
-        try:
-            return parse_amount(number, currency, name, minimum=minimum, maximum=maximum)
-        except ValidationError as exc:
-            self.found.extend(RuleViolation(v.field, v.rule, value) for v in exc.violations)
-            return None
-
-    def rate(self, value: object, name: str) -> Decimal | None:
-        """A percentage: 0 to 100 with at most ``RATE_DECIMALS`` decimals."""
-        number = self.number(value, name)
-        if number is None:
-            return None
-        if not _ZERO <= number <= MAX_RATE:
-            self.add(name, "must be a percentage from 0 to 100", value)
-            return None
-        if significant_decimals(number) > RATE_DECIMALS:
-            self.add(name, f"must have at most {RATE_DECIMALS} decimal places", value)
-            return None
-        return number
-
-    def text(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        name: str,
-        *,
-        required: bool = False,
-        max_len: int | None = None,
-    ) -> str:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.add(name, "is required")
-            return ""
-        if isinstance(value, int | Decimal) and not isinstance(value, bool) and not self.strict:
-            value = str(value)
-        if not isinstance(value, str):
-            self.add(name, "must be text", value)
-            return ""
-        if required and not value.strip():
-            self.add(name, "is required", value)
-        elif max_len is not None and len(value) > max_len:
-            self.add(name, f"must be at most {max_len} characters (has {len(value)})", value)
-        return value
-
-    def flag(self, data: Mapping[str, Any], key: str, name: str) -> bool:
-        value = data.get(key)
-        if value is None:
-            return False
-        if isinstance(value, bool):
-            return value
-        if not self.strict:
-            if type(value) is int and value in (0, 1):
-                return bool(value)
-            if isinstance(value, str) and value.strip().lower() in ("true", "false", "0", "1"):
-                return value.strip().lower() in ("true", "1")
-        self.add(name, "must be true or false", value)
-        return False
-
-    def url(self, data: Mapping[str, Any], key: str, name: str) -> str:
-        value = self.text(data, key, name)
-        if value and not _URL.match(value.strip()):
-            self.add(name, "must be an http:// or https:// address", value)
-        return value.strip()
-
-
 def _optional_zero(value: object) -> bool:
     """0, "0", "0.00" and null mean "not given" for the auto-calculated fields."""
     if value is None:
@@ -529,45 +417,19 @@ def _read_request(payload: object, now: datetime | None, strict: bool) -> _Read:
         return _Read(r.found, None)
 
     # profile_id: INT (reference 002's table); text of digits is accepted, as PT2 does.
-    profile_id: int | None = None
-    raw_pid = payload.get("profile_id")
-    if raw_pid is None:
-        if strict:
-            r.add("profile_id", "is required")
-    elif isinstance(raw_pid, int) and not isinstance(raw_pid, bool) and raw_pid > 0:
-        profile_id = raw_pid
-    elif isinstance(raw_pid, str) and _DIGITS.match(raw_pid) and int(raw_pid) > 0:
-        profile_id = int(raw_pid)
-    else:
-        r.add("profile_id", "must be a positive whole number (your profile id)", raw_pid)
-
-    def choice(key: str, allowed: Sequence[str], default: str) -> str:
-        value = payload.get(key)
-        if value is None:
-            if strict:
-                r.add(key, "is required")
-            return default
-        if not isinstance(value, str) or value.strip().lower() not in allowed:
-            r.add(key, "must be one of: " + ", ".join(allowed), value)
-            return default
-        return value.strip().lower()
-
-    tran_type = choice("tran_type", TRAN_TYPES, "sale")
-    tran_class = choice("tran_class", TRAN_CLASSES, "ecom")
+    profile_id = r.identifier(
+        payload, "profile_id", "profile_id", required=strict, hint="(your profile id)"
+    )
+    tran_type = r.choice(payload, "tran_type", "tran_type", TRAN_TYPES, required=strict) or "sale"
+    tran_class = (
+        r.choice(payload, "tran_class", "tran_class", TRAN_CLASSES, required=strict) or "ecom"
+    )
     cart_id = r.text(payload, "cart_id", "cart_id", required=True, max_len=CART_ID_MAX)
     cart_description = r.text(
         payload, "cart_description", "cart_description", required=True, max_len=CART_DESCRIPTION_MAX
     )
 
-    currency: str | None = None
-    raw_currency = payload.get("cart_currency")
-    if raw_currency is None:
-        r.add("cart_currency", "is required: one of " + ", ".join(sorted(GATEWAY_CURRENCIES)))
-    else:
-        try:
-            currency = normalize_currency(raw_currency, "cart_currency")
-        except ValidationError as exc:
-            r.take(exc)
+    currency = r.currency(payload, "cart_currency", "cart_currency")
 
     cart_amount: Decimal | None = None
     if payload.get("cart_amount") is None:

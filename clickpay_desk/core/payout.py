@@ -46,10 +46,10 @@ from schwifty import IBAN
 from schwifty import exceptions as iban_errors
 from schwifty.registry import get_iban_spec
 
-from .agreement import parse_int
 from .contact import check_country, check_e164, check_email
 from .money import format_amount, normalize_currency, parse_amount, parse_decimal, quantize
 from .rules import RuleViolation, ValidationError, raise_if
+from .wire import WireReader, parse_int
 
 
 class TransferCode(IntEnum):
@@ -438,29 +438,15 @@ def _transfer_code(value: object, bad: _Bad) -> TransferCode | None:
 
 
 def _id(payload: Mapping[str, object], name: str, found: list[RuleViolation]) -> None:
-    value = payload.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        found.append(RuleViolation(name, "is required"))
-        return
-    try:
-        number = parse_int(value, name)
-    except ValidationError:
-        found.append(RuleViolation(name, "must be a positive whole number", value))
-        return
-    if number < 1:
-        found.append(RuleViolation(name, "must be a positive whole number", value))
+    WireReader(strict=False, found=found).identifier(payload, name, name)
 
 
 def _order_id(payload: Mapping[str, object], found: list[RuleViolation], *, required: bool) -> None:
+    # No documented length limit: none is invented. Trimmed and blank-checked like cart_id.
+    WireReader(strict=True, found=found).text(payload, "order_id", "order_id", required=required)
     value = payload.get("order_id")
-    if value is None:
-        if required:
-            found.append(RuleViolation("order_id", "is required"))
-        return
-    if not isinstance(value, str):
-        found.append(RuleViolation("order_id", "must be text", value))
-    elif not value.strip():
-        found.append(RuleViolation("order_id", "must not be empty", value))
+    if not required and isinstance(value, str) and not value.strip():
+        found.append(RuleViolation("order_id", "must not be empty when given", value))
 
 
 def _requests(

@@ -187,7 +187,7 @@ def test_each_rule_names_its_field(changes: dict[str, Any], field: str, rule_par
 def test_a_broken_line_does_not_also_blame_the_totals() -> None:
     # The total cannot be checked while a line is unreadable: only the line is reported.
     assert rules_of(request(line1__unit_cost="abc")) == [
-        ("invoice.line_items[1].unit_cost", "must be a plain number such as 9.50")
+        ("invoice.line_items[1].unit_cost", "must be a number (a plain number such as 9.50)")
     ]
 
 
