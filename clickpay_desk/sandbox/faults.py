@@ -18,6 +18,7 @@ Modes (``POST /_sandbox/faults {"path", "mode", "times"}``):
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -35,6 +36,9 @@ FAULT_MODES: tuple[str, ...] = (
 #: Modes that answer (or hang up) without running the call.
 BEFORE_COMMIT: frozenset[str] = frozenset({"drop-before-commit", "html-500", "rate-limit"})
 DEFAULT_OVERSIZE = 5 * 1024 * 1024
+#: Most calls one fault may spoil, and the longest Retry-After it may announce.
+MAX_TIMES = 1_000_000
+MAX_RETRY_AFTER = 86_400
 
 
 @dataclass
@@ -69,12 +73,14 @@ def parse_fault(body: Mapping[str, object]) -> Fault:
     if mode not in FAULT_MODES:
         raise ValueError("mode: must be one of " + ", ".join(FAULT_MODES))
     times = _number(body, "times", 1)
-    if times != int(times) or times < 1:
-        raise ValueError("times: must be a whole number of at least 1")
+    if times != int(times) or not 1 <= times <= MAX_TIMES:
+        raise ValueError(f"times: must be a whole number from 1 to {MAX_TIMES}")
     seconds = _number(body, "seconds", 1.0)
     if seconds < 0 or seconds > 600:
         raise ValueError("seconds: must be between 0 and 600")
     retry_after = _number(body, "retry_after", 1)
+    if not 0 <= retry_after <= MAX_RETRY_AFTER:
+        raise ValueError(f"retry_after: must be between 0 and {MAX_RETRY_AFTER} seconds")
     size = _number(body, "size", DEFAULT_OVERSIZE)
     if size < 1 or size > 64 * 1024 * 1024:
         raise ValueError("size: must be between 1 and 67108864 bytes")
@@ -93,10 +99,17 @@ def parse_fault(body: Mapping[str, object]) -> Fault:
 
 
 def _number(body: Mapping[str, object], name: str, default: float) -> float:
+    """A finite number; ``1e400`` (infinite as a float) or NaN is refused naming ``name``."""
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ValueError(f"{name}: must be a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a huge int
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{name}: must be a finite number (got {value})")
+    return number
 
 
 class FaultBook:

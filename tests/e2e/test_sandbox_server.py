@@ -136,6 +136,49 @@ def test_credentials_from_the_command_line(start: Callable[..., Server]) -> None
         assert client.post("/payment/new/invoice", json=body).status_code == 401
 
 
+def test_keys_from_the_environment_or_a_file_stay_out_of_ps(
+    start: Callable[..., Server], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLICKPAY_SANDBOX_SERVER_KEY", "ENV-SECRET-KEY")
+    from_env = start()
+    key_file = tmp_path / "key"
+    key_file.write_text("FILE-SECRET-KEY\n", encoding="utf-8")
+    from_file = start("--server-key-file", str(key_file))
+    for server, key in ((from_env, "ENV-SECRET-KEY"), (from_file, "FILE-SECRET-KEY")):
+        cmdline = Path(f"/proc/{server.proc.pid}/cmdline").read_bytes()
+        assert key.encode() not in cmdline  # what ps shows every user
+        with server.client(key) as client:
+            assert client.get("/payment/invoice/1/status").status_code == 404  # key accepted
+        with server.client() as client:
+            assert client.get("/payment/invoice/1/status").status_code == 401
+
+
+def test_a_payment_page_opens_over_the_wire(start: Callable[..., Server]) -> None:
+    server = start()
+    with server.client() as client:
+        created = client.post("/payment/new/invoice", json=invoice_body("page-cart")).json()
+        page = client.get(created["invoice_link"])
+        assert page.status_code == 200
+        assert "9.50 SAR" in page.text
+        paid = client.post(created["invoice_link"], data={"result": "approved"})
+        assert paid.status_code == 200
+        status = client.get(f"/payment/invoice/{created['invoice_id']}/status").json()
+        assert status["invoice_status"] == "paid"
+
+
+def test_absurd_fault_count_is_a_clear_400_over_the_wire(start: Callable[..., Server]) -> None:
+    server = start()
+    with server.client() as client:
+        answer = client.post(
+            "/_sandbox/faults",
+            content=b'{"path": "/payment/query", "mode": "delay", "times": 1e400}',
+            headers={"content-type": "application/json"},
+        )
+        assert answer.status_code == 400
+        assert answer.json()["error"].startswith("times: ")
+    assert "Traceback" not in server.stderr_text()
+
+
 def test_geidea_over_the_wire(start: Callable[..., Server]) -> None:
     server = start("--geidea-public-key", "pk-1", "--geidea-api-password", "pw-1", "--seed")
     base = "/payment-intent/api/v1/direct/eInvoice"
