@@ -353,6 +353,7 @@ class _Submission:
     def _give_references(self) -> None:
         """Every entry gets a unique merchant_reference, fixed before its first send."""
         used = {q.merchant_reference for q in self.requests.values() if q.merchant_reference}
+        self.refs: dict[int, str] = {}
         changed: list[BatchEntryRecord] = []
         for row, entry in sorted(self.entries.items()):
             if self.requests[row].merchant_reference or entry.status != EntryState.DRAFT:
@@ -366,7 +367,8 @@ class _Submission:
             updated = replace(entry, payload={**entry.payload, "merchant_reference": ref})
             changed.append(updated)
             self.entries[row] = updated
-            self.requests[row] = replace(self.requests[row], merchant_reference=ref)
+            # Not replace() on the request: that would run every rule again for each entry.
+            self.refs[row] = ref
         if changed:
             assert self.batch.id is not None
             self.store.upsert_entries(self.batch.id, changed)
@@ -494,6 +496,12 @@ class _Submission:
         else:
             self._set_rows(rows, EntryState.DRAFT)
 
+    def _wire(self, row: int) -> dict[str, object]:
+        wire = self.requests[row].to_wire()
+        if row in self.refs:
+            wire["merchant_reference"] = self.refs[row]
+        return wire
+
     def _pair(self, row: int) -> settle.Pair:
         q = self.requests[row]
         return q.beneficiary_account_number, q.amount
@@ -523,7 +531,7 @@ class _Submission:
                 "rows": rows,
                 **settle.add_snapshot(count, total, pairs, [p for _, p in chunk]),
             }
-            wires = [self.requests[r].to_wire() for r in rows]
+            wires = [self._wire(r) for r in rows]
             self._set_rows(rows, EntryState.SENDING)
             try:
                 answer: PayoutBatch = run_journalled(
