@@ -727,6 +727,46 @@ def refresh_status(store: Store, agreement_row: int) -> None:
             store.upsert_agreement(replace(record, status=status))
 
 
+def adopt_reconciled(store: Store, profile: Profile) -> list[AgreementRecord]:
+    """Keep the agreements whose request got no answer but which reconciliation found did
+    arrive (journal DONE by a read): without this the tab would never show them."""
+    if profile.id is None:
+        return []
+    adopted: list[AgreementRecord] = []
+    entries = store.journal_list(
+        status=JournalStatus.DONE, operation=Operation.AGREEMENT_REQUEST, profile_id=profile.id
+    )
+    for entry in entries:
+        if entry.reconciled_at is None or store.find_agreement_by_cart(profile.id, entry.reference):
+            continue
+        try:
+            agreement = agreement_from_wire(entry.request.get("agreement") or {})
+        except ValidationError:
+            continue
+        tran_ref = (entry.result or {}).get("tran_ref")
+        adopted.append(
+            store.upsert_agreement(
+                AgreementRecord(
+                    id=None,
+                    profile_id=profile.id,
+                    cart_id=entry.reference,
+                    tran_ref=str(tran_ref) if tran_ref else None,
+                    agreement_id=None,
+                    currency=agreement.currency,
+                    initial_amount=agreement.initial_amount,
+                    status=AgreementStatus.AWAITING,
+                    payload={
+                        "request": entry.request,
+                        "redirect_url": None,
+                        "start_date": entry.created_at.date().isoformat(),
+                        "reconciled": True,
+                    },
+                )
+            )
+        )
+    return adopted
+
+
 def load_views(store: Store, profile: Profile, today: date) -> list[AgreementView]:
     """Every agreement of ``profile`` with its schedule, newest first (a worker calls this)."""
     if profile.id is None:
@@ -770,6 +810,7 @@ __all__ = [
     "ImportResult",
     "InstallmentState",
     "ScheduleRow",
+    "adopt_reconciled",
     "agreement_view",
     "cancel_agreement",
     "import_callback",

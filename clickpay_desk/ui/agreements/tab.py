@@ -384,6 +384,7 @@ class AgreementsTab(QWidget):
                 from ..sandbox_menu import sandbox_today
 
                 today = sandbox_today(sandbox) or today
+            svc.adopt_reconciled(store, profile)
             return _Loaded(svc.load_views(store, profile, today), today)
 
         self._loading = self.ctx.runner.submit(

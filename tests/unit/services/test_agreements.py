@@ -304,3 +304,27 @@ def test_tampered_and_malformed_are_refused_and_change_nothing(store: Store) -> 
     # Signed for another profile's key: refused, not guessed.
     other = svc.import_callback(store, _profile(store, "44537"), raw, signature, server_key=KEY)
     assert other.outcome is ImportOutcome.REFUSED and "42781" in other.message
+
+
+def test_request_with_no_answer_is_reconciled_and_then_shown(desk: Desk) -> None:
+    from clickpay_desk.gateway.errors import OutcomeUnknown
+    from clickpay_desk.services.journal import UnresolvedAttempt
+    from clickpay_desk.services.reconcile import reconcile_entry
+
+    today = sandbox_today(desk)
+    request = make_request(today)
+    desk.fault("/payment/request", "drop-after-commit")
+    with pytest.raises(OutcomeUnknown):
+        svc.request_agreement(desk.store, desk.pool, desk.profile, request, today=today)
+    assert desk.store.list_agreements(desk.profile.id) == []
+    [entry] = desk.store.journal_unresolved()
+    # The same request cannot be sent again until reconciled.
+    with pytest.raises(UnresolvedAttempt):
+        svc.request_agreement(desk.store, desk.pool, desk.profile, request, today=today)
+    found = reconcile_entry(desk.store, desk.pool, entry)
+    assert found.resolved, found.message
+    [adopted] = svc.adopt_reconciled(desk.store, desk.profile)
+    assert adopted.cart_id == request.cart_id and adopted.tran_ref
+    assert svc.adopt_reconciled(desk.store, desk.profile) == []
+    with pytest.raises(svc.AlreadyRequested):
+        svc.request_agreement(desk.store, desk.pool, desk.profile, request, today=today)
