@@ -357,6 +357,17 @@ class PayoutsTab(QWidget):
     # -- batches ---------------------------------------------------------------------------
 
     def _show_batches(self, batches: list[BatchRecord]) -> None:
+        unfinished = [
+            b
+            for b in batches
+            if b.status in (payouts.BatchState.SUBMITTING, payouts.BatchState.NEW)
+        ]
+        if unfinished and self._submission is None and not self.message.text():
+            names = ", ".join(f"“{b.order_id}”" for b in unfinished)
+            self.message.setText(
+                f"Not finished: {names}. Open it and press Submit to settle what was in flight "
+                "and send the rest; nothing is sent twice."
+            )
         self.batch_combo.clear()
         self.batch_combo.addItem("(new batch)", None)
         for batch in batches:
@@ -713,6 +724,9 @@ class PayoutsTab(QWidget):
             self.message.setText(f"Fix the {problems} problem(s) listed first: nothing was sent.")
             return
         self.drafts.flush()
+        draft_key = self.drafts.key
+        # From here the batch lives in the store; the draft would only bring it back as new.
+        self.drafts.set_key(None)
         store, pool = self.ctx.store, self.ctx.pool
         rows = [(r.row, dict(r.values)) for r in self.model.entries()]
         batch = self.batch
@@ -743,6 +757,8 @@ class PayoutsTab(QWidget):
                     store.save_submission(replace(sub, chunk_size=chunk))
             assert saved.id is not None
             holder["id"] = saved.id
+            if draft_key is not None:
+                store.delete_draft(DRAFT_KIND, draft_key)
             ctx.progress(0, len(rows), "Creating the batch")
             return payouts.submit_batch(
                 store,

@@ -235,3 +235,38 @@ def test_cancel_between_chunks_says_what_was_sent_and_submit_resumes(qtbot, tab,
     ibans = [e["beneficiary_account_number"] for e in state["batches"][0]["requests"]]
     assert len(ibans) == 40 and len(set(ibans)) == 40
     QApplication.processEvents()
+
+
+def test_unknown_add_stops_then_submit_settles_and_finishes_exactly_once(qtbot, tab, live_desk):
+    load(tab, [entry(n) for n in range(1, 31)])
+    tab.chunk_spin.setValue(10)
+    live_desk.fault("/payout/batch/add", "drop-after-commit")
+    qtbot.waitUntil(lambda: tab.submit_action.isEnabled())
+    tab.submit_action.trigger()
+    qtbot.waitUntil(lambda: "No answer for rows 2–11" in tab.message.text(), timeout=20000)
+    qtbot.waitUntil(lambda: tab.submit_action.isEnabled() and tab.batch is not None)
+    assert not tab.model.editable  # it has left the desk: no edits now
+    tab.submit_action.trigger()
+    qtbot.waitUntil(lambda: "was submitted with 30" in tab.message.text(), timeout=20000)
+    state = live_desk.control.get("/_sandbox/state").json()
+    ibans = [e["beneficiary_account_number"] for e in state["batches"][0]["requests"]]
+    assert len(ibans) == 30 and len(set(ibans)) == 30
+
+
+def test_draft_is_kept_and_restored(qtbot, live_desk):
+    mutations = Mutations(live_desk.ctx.runner, live_desk.ctx.store)
+    first = PayoutsTab(live_desk.ctx, mutations)
+    qtbot.addWidget(first)
+    first.set_profile(live_desk.profile)
+    qtbot.waitUntil(lambda: first.order_edit.text().startswith("PAYOUT-"))
+    first.add_action.trigger()
+    first.model.setData(first.model.index(0, EntryColumn.NAME), "Noura")
+    first.drafts.flush()
+    qtbot.waitUntil(
+        lambda: live_desk.ctx.store.load_draft("payout_batch", first.drafts.key or "") is not None
+    )
+    second = PayoutsTab(live_desk.ctx, mutations)
+    qtbot.addWidget(second)
+    second.set_profile(live_desk.profile)
+    qtbot.waitUntil(lambda: second.model.rowCount() == 1)
+    assert second.model.entry(0).values["beneficiary_name"] == "Noura"
