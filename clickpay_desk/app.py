@@ -218,10 +218,10 @@ def start_gui(args: argparse.Namespace, *, secrets: SecretStore | None = None) -
     running = _Running()
     try:
         try:
-            store = Store.open(paths.database)
+            store = Store.open(paths.database)  # also checks the file is sound and writable
         except StoreError as exc:
             log.error("cannot open the database: %s", exc)
-            QMessageBox.critical(None, "ClickPay Desk cannot start", str(exc))
+            _cannot_start(app, str(exc))
             return 1
         running.on_exit("the database", store.close)
         writer = StoreWriter(store)
@@ -271,6 +271,22 @@ def start_gui(args: argparse.Namespace, *, secrets: SecretStore | None = None) -
         running.stop_all()
         raise
     return DeskSession(app, window, ctx, running, sandbox)
+
+
+#: Qt platforms with no screen a person looks at: a modal dialog there would wait forever.
+_HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal", "minimalegl"})
+
+
+def _cannot_start(app: Any, text: str) -> None:
+    """Say why the app cannot start: always on stderr, and in a dialog when there is a screen
+    (with no display — offscreen, CI — the caller exits at once instead of waiting in a modal
+    dialog nobody can see)."""
+    print(f"clickpay-desk: cannot start: {text}", file=sys.stderr)
+    if app.platformName() in _HEADLESS_PLATFORMS:
+        return
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.critical(None, "ClickPay Desk cannot start", text)
 
 
 def start_sandbox(

@@ -20,7 +20,9 @@ as defence in depth, JSON written to the journal, drafts and record payloads is 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sqlite3
 import threading
 import weakref
@@ -85,6 +87,54 @@ def _environment_error(exc: sqlite3.Error, path: Path) -> StoreError | None:
     return None
 
 
+class DatabaseDamaged(StoreError):
+    """The database file has damaged pages (``PRAGMA quick_check`` found problems)."""
+
+
+class DatabaseReadOnly(StoreError):
+    """The database file (or its folder) cannot be written."""
+
+
+def _damaged(path: Path, found: str) -> DatabaseDamaged:
+    return DatabaseDamaged(
+        f"The local database {path} is damaged ({found}). ClickPay Desk has not changed it. "
+        "Quit, keep a copy of the file, and restore the latest backup of it; or start with "
+        "another --data-dir. Before sending anything again, check the merchant dashboard for "
+        "what was sent recently: the record of it is in the damaged file."
+    )
+
+
+def _check_usable(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse, in plain words, a database that would fail later: damaged pages (found now by
+    SQLite's quick check, not at the first journal read) or a file that cannot be written (which
+    would otherwise start silently and lose every change)."""
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(path, str(exc)) from exc
+    if rows != ["ok"]:
+        raise _damaged(path, "; ".join(rows[:3]))
+    read_only = False
+    with contextlib.suppress(OSError):
+        # No write bit at all: the user (or a copy from read-only media) made it read-only, even
+        # if this account could override that.
+        read_only = not (path.stat().st_mode & 0o222) or not os.access(path, os.W_OK)
+    if not read_only:
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # takes the write lock; nothing is written
+            conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            read_only = "readonly" in str(exc).replace("-", "").replace(" ", "").lower()
+            if not read_only:
+                raise
+    if read_only:
+        raise DatabaseReadOnly(
+            f"The local database {path} is read-only, so nothing you do could be saved. "
+            f"Make it writable (for example: chmod u+w '{path}'), or start with another "
+            "--data-dir."
+        )
+
+
 class _ThreadConnection:
     """One thread's connection, held by that thread's ``threading.local`` only. When the thread
     ends, the local goes, and the finalizer closes the connection. (Leaving it to deallocation is
@@ -143,6 +193,7 @@ class StoreBase:
             if version < latest:
                 log.info("Migrating %s from schema %d to %d", path, version, latest)
                 migrations.migrate(conn)
+            _check_usable(conn, path)
         except StoreError:
             store.close()
             raise
