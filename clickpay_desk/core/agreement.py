@@ -43,17 +43,16 @@ from .money import (
     quantize,
 )
 from .rules import RuleViolation, ValidationError, raise_if
+from .statuses import PAYMENT_PAGE_TRAN_CLASSES, PAYMENT_PAGE_TRAN_TYPES, TranClass, TranType
 from .wire import CART_DESCRIPTION_MAX, CART_ID_MAX, WireReader, blank, parse_int
 
 #: Every ``tran_type`` PT2 knows (PayTabs "tran_type" article); compared case-insensitively.
-TRAN_TYPES: frozenset[str] = frozenset(
-    {"sale", "auth", "void", "release", "capture", "refund", "register"}
-)
+TRAN_TYPES: frozenset[str] = frozenset(TranType)
 #: Every ``tran_class`` PT2 knows; compared case-insensitively.
-TRAN_CLASSES: frozenset[str] = frozenset({"ecom", "moto", "recurring"})
+TRAN_CLASSES: frozenset[str] = frozenset(TranClass)
 #: What a request that creates an agreement may be: a charge taken on the payment page.
-AGREEMENT_TRAN_TYPES: frozenset[str] = frozenset({"sale", "auth"})
-AGREEMENT_TRAN_CLASSES: frozenset[str] = frozenset({"ecom"})
+AGREEMENT_TRAN_TYPES: frozenset[str] = frozenset(PAYMENT_PAGE_TRAN_TYPES)
+AGREEMENT_TRAN_CLASSES: frozenset[str] = frozenset(PAYMENT_PAGE_TRAN_CLASSES)
 
 #: Wire format of ``first_installment_due_date``.
 WIRE_DATE_FORMAT = "%d/%m/%Y"

@@ -62,10 +62,11 @@ from .money import (
     significant_decimals,
 )
 from .rules import RuleViolation, ValidationError
+from .statuses import PAYMENT_PAGE_TRAN_CLASSES, PAYMENT_PAGE_TRAN_TYPES, TranClass, TranType
 from .wire import CART_DESCRIPTION_MAX, CART_ID_MAX, WireReader
 
-TRAN_TYPES = ("sale", "auth")
-TRAN_CLASSES = ("ecom",)
+TRAN_TYPES: tuple[str, ...] = tuple(PAYMENT_PAGE_TRAN_TYPES)
+TRAN_CLASSES: tuple[str, ...] = tuple(PAYMENT_PAGE_TRAN_CLASSES)
 LANGUAGES = ("en", "ar")
 TOKEN_FORMATS = (2, 3, 4, 5, 6)
 #: No line can hold more: unit_cost is at least 0.01 and a line's net at most MAX_AMOUNT.
@@ -239,8 +240,8 @@ class Invoice:
     callback_url: str = ""
     return_url: str = ""
     profile_id: int | None = None
-    tran_type: str = "sale"
-    tran_class: str = "ecom"
+    tran_type: str = TranType.SALE.value
+    tran_class: str = TranClass.ECOM.value
 
     def __post_init__(self) -> None:
         code = normalize_currency(self.currency, "cart_currency")
@@ -420,9 +421,13 @@ def _read_request(payload: object, now: datetime | None, strict: bool) -> _Read:
     profile_id = r.identifier(
         payload, "profile_id", "profile_id", required=strict, hint="(your profile id)"
     )
-    tran_type = r.choice(payload, "tran_type", "tran_type", TRAN_TYPES, required=strict) or "sale"
+    tran_type = (
+        r.choice(payload, "tran_type", "tran_type", TRAN_TYPES, required=strict)
+        or TranType.SALE.value
+    )
     tran_class = (
-        r.choice(payload, "tran_class", "tran_class", TRAN_CLASSES, required=strict) or "ecom"
+        r.choice(payload, "tran_class", "tran_class", TRAN_CLASSES, required=strict)
+        or TranClass.ECOM.value
     )
     cart_id = r.text(payload, "cart_id", "cart_id", required=True, max_len=CART_ID_MAX)
     cart_description = r.text(

@@ -126,6 +126,31 @@ _GEIDEA_TEXT = {
 }
 
 
+class TranType(StrEnum):
+    """PT2 ``tran_type`` (PayTabs "tran_type" article); the wire compares it without case."""
+
+    SALE = "sale"
+    AUTH = "auth"
+    VOID = "void"
+    RELEASE = "release"
+    CAPTURE = "capture"
+    REFUND = "refund"
+    REGISTER = "register"
+
+
+class TranClass(StrEnum):
+    """PT2 ``tran_class``."""
+
+    ECOM = "ecom"
+    MOTO = "moto"
+    RECURRING = "recurring"
+
+
+#: What a payment page can take (an invoice, or the first payment of an agreement).
+PAYMENT_PAGE_TRAN_TYPES: tuple[TranType, ...] = (TranType.SALE, TranType.AUTH)
+PAYMENT_PAGE_TRAN_CLASSES: tuple[TranClass, ...] = (TranClass.ECOM,)
+
+
 def _clean(raw: object) -> str:
     return "" if raw is None else str(raw).strip()
 
