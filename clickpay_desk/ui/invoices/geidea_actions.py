@@ -44,6 +44,7 @@ class QuickInvoiceDialog(QDialog):
         super().__init__(parent)
         self.currency = currency
         self.setWindowTitle("Quick invoice (Geidea)")
+        self.setMinimumWidth(460)
         self.amount = QLineEdit()
         self.amount.setPlaceholderText(f"amount in {currency}")
         self.name = QLineEdit()
@@ -72,6 +73,7 @@ class QuickInvoiceDialog(QDialog):
         form.addRow(self.expires, self.expiry)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.addButton("Create", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setMinimumWidth(180)  # "Create for 1,250.000 KWD" fits
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

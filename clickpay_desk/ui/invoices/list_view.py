@@ -57,6 +57,7 @@ class InvoiceListView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search reference, customer, e-mail, invoice id, link…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(120)
         self.search.textChanged.connect(self.proxy.set_text)
         self.status_filter = QComboBox()
         for text, groups in STATUS_CHOICES:
@@ -88,14 +89,16 @@ class InvoiceListView(QWidget):
         status.setBuddy(self.status_filter)
         bar.addWidget(status)
         bar.addWidget(self.status_filter)
+        more = QHBoxLayout()  # a second line: the window must fit a small screen
         currency = QLabel("C&urrency:")
         currency.setBuddy(self.currency_filter)
-        bar.addWidget(currency)
-        bar.addWidget(self.currency_filter)
-        bar.addWidget(self.dates_on)
-        bar.addWidget(self.date_from)
-        bar.addWidget(QLabel("to"))
-        bar.addWidget(self.date_to)
+        more.addWidget(currency)
+        more.addWidget(self.currency_filter)
+        more.addWidget(self.dates_on)
+        more.addWidget(self.date_from)
+        more.addWidget(QLabel("to"))
+        more.addWidget(self.date_to)
+        more.addStretch(1)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -137,6 +140,7 @@ class InvoiceListView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
+        layout.addLayout(more)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
 
