@@ -365,8 +365,14 @@ def test_installment_count_matches_the_projected_schedule() -> None:
 
     for final in (None, Decimal("5.00")):
         agreement = Agreement(
-            description="Gym", currency="SAR", initial_amount=Decimal("10.00"),
-            repeat_amount=Decimal("10.00"), repeat_terms=3, repeat_period=RepeatPeriod.MONTH,
-            repeat_every=1, first_installment_due_date=_date(2030, 1, 31), final_amount=final,
+            description="Gym",
+            currency="SAR",
+            initial_amount=Decimal("10.00"),
+            repeat_amount=Decimal("10.00"),
+            repeat_terms=3,
+            repeat_period=RepeatPeriod.MONTH,
+            repeat_every=1,
+            first_installment_due_date=_date(2030, 1, 31),
+            final_amount=final,
         )
         assert agreement.installment_count == len(_project(agreement, _date(2030, 1, 1)))

@@ -64,3 +64,13 @@ def test_sets_cover_the_vocabulary() -> None:
     assert parse_invoice_status("PAID") is InvoiceStatus.PAID
     assert len(TranStatus) == 8
     assert GeideaStatus("Preauthorized") is GeideaStatus.PREAUTHORIZED
+
+
+def test_tran_types_are_defined_once() -> None:
+    from clickpay_desk.core.agreement import AGREEMENT_TRAN_TYPES, TRAN_TYPES
+    from clickpay_desk.core.invoice import TRAN_CLASSES
+    from clickpay_desk.core.invoice import TRAN_TYPES as INVOICE_TRAN_TYPES
+    from clickpay_desk.core.statuses import TranClass, TranType
+
+    assert set(TranType) == TRAN_TYPES and {"sale", "auth"} == AGREEMENT_TRAN_TYPES
+    assert INVOICE_TRAN_TYPES == ("sale", "auth") and TRAN_CLASSES == (TranClass.ECOM,)
