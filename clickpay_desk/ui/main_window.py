@@ -41,6 +41,7 @@ from .mutations import Mutations
 from .payouts import PayoutsTab
 from .reconcile_dialog import ReconcileDialog
 from .reconciliation import Reconciler, ReconcileRun
+from .sandbox_menu import build_sandbox_menu
 from .task_progress import TaskProgressWidget
 from .tasks import TaskContext, TaskHandle, TaskKind
 
@@ -209,6 +210,10 @@ class MainWindow(QMainWindow):
         self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.refresh_action.triggered.connect(self.refresh)
         view_menu.addAction(self.refresh_action)
+
+        self.sandbox_menu = build_sandbox_menu(self, self.ctx)
+        if self.sandbox_menu is not None:
+            menu.addMenu(self.sandbox_menu)
 
         help_menu = menu.addMenu("&Help")
         self.about_action = QAction("&About ClickPay Desk", self)

@@ -63,16 +63,16 @@ def advance_summary(answer: dict[str, Any]) -> str:
 
 class SandboxMenu(QMenu):
     def __init__(self, window: QWidget, ctx: DeskContext, url: str) -> None:
-        super().__init__("&Sandbox", window)
+        super().__init__("S&andbox", window)
         self.window_ = window
         self.ctx = ctx
         self.url = url
         self.pay_action = QAction("Customer &pays…", self)
-        self.pay_action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
+        self.pay_action.setShortcut(QKeySequence("Ctrl+Alt+P"))
         self.pay_action.setStatusTip("Complete the payment page of an agreement as the customer")
         self.pay_action.triggered.connect(lambda _=False: self.ask_pay())
         self.advance_action = QAction("&Advance time by…", self)
-        self.advance_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.advance_action.setShortcut(QKeySequence("Ctrl+Alt+T"))
         self.advance_action.setStatusTip(
             "Move the sandbox's clock on; due installments are charged"
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -178,6 +178,9 @@ class AgreementsTab(QWidget):
         self.poll_timer.timeout.connect(self.poll_folder)
         self._receivers: list[LoopbackReceiver] = []
         self.destroyed.connect(_stopper(self._receivers))
+        app = QCoreApplication.instance()
+        if app is not None:  # the receiver's socket closes at quit even if the tab outlives it
+            app.aboutToQuit.connect(_stopper(self._receivers))
         self._update_actions()
 
     # -- building ---------------------------------------------------------------------------
@@ -254,8 +257,13 @@ class AgreementsTab(QWidget):
         self.search.textChanged.connect(self.proxy.set_text)
         status_label = QLabel("Sho&w:")
         status_label.setBuddy(self.status_filter)
-        search_label = QLabel("Searc&h:")
-        search_label.setBuddy(self.search)
+        # Ctrl+F, not a mnemonic: the window's Alt+letters are all taken by menus and tabs.
+        search_label = QLabel("Search (Ctrl+F):")
+        find = QAction("Find", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.triggered.connect(lambda _=False: (self.search.setFocus(), self.search.selectAll()))
+        self.addAction(find)
         self.folder_label = ElidedLabel("Callbacks: not watching a folder")
         filters = QHBoxLayout()
         filters.addWidget(status_label)

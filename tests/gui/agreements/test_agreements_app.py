@@ -1,0 +1,62 @@
+"""``clickpay-desk --sandbox`` in-process: the Sandbox menu is there, and an agreement made in the
+Agreements tab gets its callbacks from the built-in sandbox as its clock moves on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from clickpay_desk.app import SANDBOX_PROFILE_NAME, DeskSession, build_parser, start_gui
+from clickpay_desk.services.agreements import AgreementStatus, InstallmentState
+from tests.gui.agreements.test_agreements_sandbox import fill_form
+
+
+@pytest.fixture
+def app_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in before:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+
+
+def test_sandbox_app_delivers_installments_to_the_agreements_tab(qtbot, tmp_path, app_logging):
+    started = start_gui(build_parser().parse_args(["--sandbox", "--data-dir", str(tmp_path)]))
+    assert isinstance(started, DeskSession)
+    window = started.window
+    try:
+        menu = window.sandbox_menu
+        assert menu is not None
+        assert [a.text() for a in menu.actions()] == ["Customer &pays…", "&Advance time by…"]
+        tab = window.agreements
+        qtbot.waitUntil(
+            lambda: (
+                window.active_profile is not None
+                and window.active_profile.name == SANDBOX_PROFILE_NAME
+                and tab.receiver is not None
+            ),
+            timeout=8000,
+        )
+        dialog = fill_form(qtbot, tab, "Sandbox magazine")
+        dialog.accept()
+        qtbot.waitUntil(lambda: len(tab.awaiting_payments()) == 1, timeout=10000)
+        tab.link_dialog.close()
+        [(tran_ref, _)] = tab.awaiting_payments()
+        menu.pay(tran_ref)
+        qtbot.waitUntil(
+            lambda: (
+                tab.model.rowCount() == 1 and tab.model.view(0).status is AgreementStatus.ACTIVE
+            ),
+            timeout=10000,
+        )
+        menu.advance(35)
+        qtbot.waitUntil(
+            lambda: tab.model.view(0).rows[1].state is InstallmentState.PAID, timeout=15000
+        )
+    finally:
+        started.stop()
