@@ -181,7 +181,7 @@ def save_draft_batch(
         raise ValidationError(
             [RuleViolation("order_id", "is already used by another batch of this profile", order)]
         )
-    records = entry_records(rows, code)
+    records = with_references(entry_records(rows, code), order)
     total = sum((r.amount for r in records), Decimal(0))
     batch = store.upsert_batch(
         BatchRecord(
@@ -199,6 +199,25 @@ def save_draft_batch(
     store.replace_entries(batch.id, records)
     store.save_submission(BatchSubmission(batch.id, account_id.strip(), _chunk_size(chunk_size)))
     return batch
+
+
+def with_references(records: list[BatchEntryRecord], order_id: str) -> list[BatchEntryRecord]:
+    """Every entry without a merchant_reference gets ``ORDER-ROW`` (unique within the batch),
+    fixed when the batch is saved so it never changes between sends."""
+    used = {str(r.payload.get("merchant_reference") or "").strip() for r in records} - {""}
+    out: list[BatchEntryRecord] = []
+    for record in records:
+        if str(record.payload.get("merchant_reference") or "").strip():
+            out.append(record)
+            continue
+        ref = f"{order_id}-{record.row}"
+        n = 1
+        while ref in used:
+            n += 1
+            ref = f"{order_id}-{record.row}-{n}"
+        used.add(ref)
+        out.append(replace(record, payload={**record.payload, "merchant_reference": ref}))
+    return out
 
 
 def _chunk_size(value: int) -> int:
@@ -707,6 +726,7 @@ def apply_answer(store: Store, batch: BatchRecord, answer: PayoutBatch) -> list[
     by_remote = {e.remote_entry_id: e for e in entries if e.remote_entry_id}
     unmatched = [e for e in entries if not e.remote_entry_id and e.status in SENT_ENTRY_STATES]
     fresh = [w for w in answer.requests if w.entry_id not in by_remote]
+    matched: set[str] = set()
     if unmatched and fresh and len(fresh) == len(unmatched):
         pairs = [
             settle.pair_of(e.payload.get("beneficiary_account_number"), e.amount) for e in unmatched
@@ -716,23 +736,26 @@ def apply_answer(store: Store, batch: BatchRecord, answer: PayoutBatch) -> list[
             for w, p in zip(fresh, pairs, strict=True)
         ):
             for w, e in zip(fresh, unmatched, strict=True):
-                by_remote[w.entry_id] = replace(e, remote_entry_id=w.entry_id)
-    changed: list[BatchEntryRecord] = []
+                by_remote[w.entry_id] = replace(e, remote_entry_id=None)
+                matched.add(w.entry_id)
+    changed: list[tuple[int, str | None, str, Decimal | None, Decimal | None, str | None]] = []
     for wire in answer.requests:
         entry = by_remote.get(wire.entry_id)
         if entry is None:
             continue
-        updated = replace(
-            entry,
-            status=wire.status,
-            fee=wire.fee if wire.fee is not None else entry.fee,
-            total=wire.total if wire.total is not None else entry.total,
-            protocol_message=wire.protocol_message,
-        )
-        if updated != entry:
-            changed.append(updated)
+        fee = wire.fee if wire.fee is not None else entry.fee
+        total = wire.total if wire.total is not None else entry.total
+        if (entry.status, entry.fee, entry.total, entry.protocol_message) != (
+            wire.status,
+            fee,
+            total,
+            wire.protocol_message,
+        ) or wire.entry_id in matched:
+            changed.append(
+                (entry.row, wire.entry_id, wire.status, fee, total, wire.protocol_message)
+            )
     if changed:
-        store.upsert_entries(batch.id, changed)
+        store.update_tracking(batch.id, changed)
     return store.list_entries(batch.id)
 
 

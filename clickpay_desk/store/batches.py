@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from .base import (
@@ -180,6 +181,34 @@ class BatchesStore(StoreBase):
                 "remote_entry_id = coalesce(?, remote_entry_id), updated_at = ? "
                 "WHERE batch_id = ? AND row = ?",
                 [(status, ids.get(int(r)), now, batch_id, int(r)) for r in rows],
+            )
+
+    def update_tracking(
+        self,
+        batch_id: int,
+        updates: Sequence[tuple[int, str | None, str, Decimal | None, Decimal | None, str | None]],
+    ) -> None:
+        """What the gateway says of many entries, by row: (row, remote_entry_id, status, fee,
+        total, protocol_message). The payload is left alone (it never changes once sent)."""
+        now = time_text(utc_now())
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE batch_entries SET remote_entry_id = coalesce(?, remote_entry_id), "
+                "status = ?, fee = ?, total = ?, protocol_message = ?, updated_at = ? "
+                "WHERE batch_id = ? AND row = ?",
+                [
+                    (
+                        remote,
+                        status,
+                        optional_money_text(fee),
+                        optional_money_text(total),
+                        message,
+                        now,
+                        batch_id,
+                        int(row),
+                    )
+                    for row, remote, status, fee, total, message in updates
+                ],
             )
 
     def order_id_used(self, profile_id: int, order_id: str) -> bool:
