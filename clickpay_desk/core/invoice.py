@@ -246,6 +246,11 @@ class Invoice:
     def __post_init__(self) -> None:
         code = normalize_currency(self.currency, "cart_currency")
         object.__setattr__(self, "currency", code)
+        # Text ids go on the wire trimmed, as every wire reader counts them (core.wire).
+        for name in ("cart_id", "cart_description", "customer_ref"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, value.strip())
         object.__setattr__(self, "lines", tuple(self.lines))
         units = minor_units(code)
         found: list[RuleViolation] = []

@@ -129,3 +129,21 @@ def test_the_reader_collects_into_a_given_list() -> None:
     assert reader.choice({"t": " SALE "}, "t", "t", ("sale", "auth")) == "sale"
     assert reader.integer({"n": "2"}, "n", "n") == 2 and parse_int(2.0, "n") == 2
     assert [v.field for v in found] == ["id"]
+
+
+def test_an_invoice_sends_its_text_ids_trimmed() -> None:
+    from clickpay_desk.core.invoice import Invoice, LineItem
+
+    invoice = Invoice(
+        currency="SAR",
+        cart_id="  INV-7 ",
+        cart_description=" Coffee\n",
+        lines=(LineItem(unit_cost=Decimal(5)),),
+        customer_ref=" c-1 ",
+    )
+    wire = invoice.to_wire(profile_id=44537)
+    assert (wire["cart_id"], wire["cart_description"], wire["customer_ref"]) == (
+        "INV-7",
+        "Coffee",
+        "c-1",
+    )
