@@ -1,0 +1,336 @@
+"""The invoice editor, used as a shop owner would: typing into cells and fields, pasting rows
+from a spreadsheet, undoing, creating; totals and problems read off the screen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit
+
+from clickpay_desk.core.geidea_invoice import EInvoice
+from clickpay_desk.core.invoice import Invoice
+from clickpay_desk.core.profile import GatewayKind
+from clickpay_desk.store.database import Store
+from clickpay_desk.store.writer import StoreWriter
+from clickpay_desk.ui.context import DeskContext
+from clickpay_desk.ui.invoices.editor import InvoiceEditor
+from clickpay_desk.ui.invoices.line_rules import LineColumn as C
+from clickpay_desk.ui.invoices.lines_model import PROBLEM_ROLE
+from clickpay_desk.ui.tasks import TaskRunner
+
+GEIDEA_KEY = "a087f4ca-9890-407b-9c2f-7630836cc020"
+
+
+@pytest.fixture
+def clickpay(desk, make_profile):
+    return desk.store.save_profile(make_profile())
+
+
+@pytest.fixture
+def geidea(desk, make_profile):
+    return desk.store.save_profile(
+        make_profile(
+            "Geidea shop",
+            gateway=GatewayKind.GEIDEA,
+            base_url="https://api.ksamerchant.geidea.net",
+            merchant_id=GEIDEA_KEY,
+            payout_account_id="",
+        )
+    )
+
+
+def open_editor(qtbot, desk, profile) -> InvoiceEditor:
+    editor = InvoiceEditor(desk)
+    qtbot.addWidget(editor)
+    editor.resize(1300, 850)
+    editor.set_profile(profile)
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow, timeout=3000)  # shortcuts need an active window
+    return editor
+
+
+def type_cell(qtbot, editor: InvoiceEditor, row: int, col: int, text: str) -> None:
+    """Go to the cell, open its editor as F2 does, type, press Enter."""
+    table = editor.table
+    table.setFocus()
+    table.setCurrentIndex(editor.model.index(row, col))
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    # The cell's editor (offscreen windows are not always "active", so not found by focus).
+    editors = [w for w in table.viewport().findChildren(QLineEdit) if w.isVisible()]
+    assert len(editors) == 1, editors
+    widget = editors[0]
+    widget.selectAll()
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+    else:
+        widget.insert(text)  # as an input method commits it (QTest types Latin keys only)
+    qtbot.keyClick(widget, Qt.Key.Key_Return)
+    # The delegate commits and closes its editor from the event loop, right after.
+    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState, timeout=2000)
+
+
+def click_cell(qtbot, editor: InvoiceEditor, row: int, col: int) -> None:
+    """Click a cell: the table gets the keyboard focus (and the table's shortcuts)."""
+    table = editor.table
+    rect = table.visualRect(editor.model.index(row, col))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus, timeout=2000)  # the window becomes active first
+
+
+def type_field(qtbot, edit: QLineEdit, text: str) -> None:
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+
+
+def fill_customer(qtbot, editor: InvoiceEditor) -> None:
+    type_field(qtbot, editor.customer.edits["name"], "Ali Hassan")
+    type_field(qtbot, editor.customer.edits["email"], "ali@example.com")
+    type_field(qtbot, editor.description, "Website work")
+
+
+def test_typing_quantities_and_prices_updates_the_total(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    type_cell(qtbot, editor, 0, C.DESCRIPTION, "Design")
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "1500")
+    assert editor.totals.total_label.text() == "1,500.00"
+    type_cell(qtbot, editor, 0, C.QUANTITY, "2")
+    assert editor.totals.total_label.text() == "3,000.00"
+    type_cell(qtbot, editor, 0, C.DISCOUNT, "10%")
+    type_cell(qtbot, editor, 0, C.TAX, "15")
+    # 3000 − 300 = 2700, + 15 % = 405 → 3105.00
+    assert editor.totals.total_label.text() == "3,105.00"
+    assert editor.model.data(editor.model.index(0, C.TAX_SUM)) == "405.00"
+    # A second line in Arabic-Indic digits: ١٢٠٫٥٠ × ٢ = 241.00
+    editor.add_line_action.trigger()
+    type_cell(qtbot, editor, 1, C.UNIT_COST, "١٢٠٫٥٠")
+    type_cell(qtbot, editor, 1, C.QUANTITY, "٢")
+    assert editor.totals.total_label.text() == "3,346.00"
+    assert editor.model.data(editor.model.index(1, C.UNIT_COST)) == "120.50"
+    # Shipping typed beside the totals counts at once.
+    type_field(qtbot, editor.totals.inputs["shipping"], "25")
+    assert editor.totals.total_label.text() == "3,371.00"
+
+
+def test_invalid_email_is_marked_and_create_says_why(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    fill_customer(qtbot, editor)
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "100")
+    assert editor.create_action.isEnabled(), editor.create_action.toolTip()
+
+    type_field(qtbot, editor.customer.edits["email"], "ali@")
+    email = editor.customer.edits["email"]
+    assert "e-mail" in email.toolTip().lower()
+    assert email.styleSheet()  # marked
+    assert not editor.create_action.isEnabled()
+    assert not editor.create_button.isEnabled()
+    assert "E-mail" in editor.create_action.toolTip()
+    assert "Cannot create yet" in editor.create_reason.text()
+    qtbot.waitUntil(lambda: editor.problem_list.count() > 0, timeout=2000)
+    assert "E-mail" in editor.problem_list.item(0).text()
+
+    type_field(qtbot, email, "ali@example.com")
+    assert editor.create_action.isEnabled()
+    assert not email.styleSheet()
+
+
+def test_a_bad_cell_is_marked_with_its_rule(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    fill_customer(qtbot, editor)
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "9.999")  # SAR has 2 decimals
+    index = editor.model.index(0, C.UNIT_COST)
+    assert "2 decimal" in editor.model.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert editor.model.data(index, PROBLEM_ROLE)
+    assert editor.model.data(index, Qt.ItemDataRole.BackgroundRole) is not None
+    assert not editor.create_action.isEnabled()
+    assert "1 line(s) have problems" in editor.create_action.toolTip()
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "9.99")
+    assert editor.model.data(index, PROBLEM_ROLE) is None
+    assert editor.create_action.isEnabled()
+
+
+def test_paste_fifty_rows_from_the_clipboard_is_one_undo_step(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    lines = [f"SKU-{i}\tItem {i}\t\t{i}.50\t2\t\t%\t15\t%" for i in range(1, 51)]
+    QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+    click_cell(qtbot, editor, 0, 0)
+    qtbot.keyClick(editor.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert editor.model.rowCount() == 50  # the empty first row made way
+    assert editor.model.data(editor.model.index(49, C.DESCRIPTION)) == "Item 50"
+    # Σ (i + 0.5) × 2 × 1.15 for i = 1..50 = (1275 + 25) × 2 × 1.15 = 2990.00
+    assert editor.totals.total_label.text() == "2,990.00"
+    assert editor.model.undo_stack.undoText() == "Paste 50 line(s)"
+    qtbot.keyClick(editor.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.model.rowCount() == 1
+    assert editor.totals.total_label.text() == "0.00"
+
+
+def test_paste_with_a_header_row_maps_columns_by_name(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    editor.paste_text("Qty\tDescription\tPrice\tVAT %\n3\tPens\t2.00\t15\n1\tPaper\t10\t15\n")
+    assert editor.model.rowCount() == 2
+    assert editor.model.row_values(0)[C.DESCRIPTION] == "Pens"
+    # (6 + 10) × 1.15 = 18.40
+    assert editor.totals.total_label.text() == "18.40"
+
+
+def test_undo_and_redo_of_typed_cells(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "10")
+    type_cell(qtbot, editor, 0, C.QUANTITY, "3")
+    assert editor.totals.total_label.text() == "30.00"
+    table = editor.table
+    click_cell(qtbot, editor, 0, C.SKU)
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.totals.total_label.text() == "10.00"
+    assert editor.model.row_values(0)[C.QUANTITY] == "1"
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.totals.total_label.text() == "0.00"
+    qtbot.keyClick(table, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(table, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert editor.totals.total_label.text() == "30.00"
+    # Rows: duplicate, move and delete are undoable too.
+    editor.duplicate_action.trigger()
+    assert editor.totals.total_label.text() == "60.00"
+    click_cell(qtbot, editor, 1, C.SKU)
+    qtbot.keyClick(table, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
+    assert editor.model.rowCount() == 1
+    assert editor.totals.total_label.text() == "30.00"
+    qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.model.rowCount() == 2
+    # Deleting every line leaves one empty line; one undo brings them all back.
+    editor.table.selectAll()
+    editor.delete_lines_action.trigger()
+    assert editor.model.rowCount() == 1 and editor.totals.total_label.text() == "0.00"
+    editor.model.undo_stack.undo()
+    assert editor.model.rowCount() == 2 and editor.totals.total_label.text() == "60.00"
+
+
+def test_create_hands_a_checked_core_invoice_to_the_tab(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    fill_customer(qtbot, editor)
+    type_cell(qtbot, editor, 0, C.DESCRIPTION, "Design")
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "100")
+    type_cell(qtbot, editor, 0, C.TAX, "15")
+    with qtbot.waitSignal(editor.create_requested) as blocker:
+        qtbot.keyClick(editor.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    invoice = blocker.args[0]
+    assert isinstance(invoice, Invoice)
+    assert invoice.cart_amount == Decimal("115.00")
+    assert invoice.customer is not None and invoice.customer.email == "ali@example.com"
+    assert invoice.profile_id == 44537
+    assert not editor.create_action.isEnabled()  # busy until the tab answers
+    cart_id = editor.cart_id.text()
+    editor.creation_finished(True)
+    assert editor.model.filled_count() == 0
+    assert editor.cart_id.text() != cart_id  # a new number for the next one
+
+
+def test_geidea_form_totals_and_types(qtbot, desk, geidea):
+    editor = open_editor(qtbot, desk, geidea)
+    assert editor.table.isColumnHidden(C.URL)
+    assert not editor.customer.edits["street"].isVisibleTo(editor)
+    type_field(qtbot, editor.customer.edits["name"], "Sara")
+    type_field(qtbot, editor.customer.edits["phone"], "+966501234567")
+    type_cell(qtbot, editor, 0, C.DESCRIPTION, "Box")
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "100")
+    type_cell(qtbot, editor, 0, C.QUANTITY, "2")
+    type_cell(qtbot, editor, 0, C.DISCOUNT, "10%")
+    type_cell(qtbot, editor, 0, C.TAX, "15%")
+    # per unit: 100 − 10 = 90, + 13.50 = 103.50; × 2 = 207.00
+    assert editor.totals.total_label.text() == "207.00"
+    # An invoice discount of 5 % of the subtotal: 207 − 10.35 = 196.65
+    editor.totals.types["extra_discount"].setCurrentText("%")
+    type_field(qtbot, editor.totals.inputs["extra_discount"], "5")
+    assert editor.totals.total_label.text() == "196.65"
+    # A fixed tax per unit instead: 90 + 5 = 95 × 2 = 190 − 5 % = 180.50
+    type_cell(qtbot, editor, 0, C.TAX, "5")
+    editor.model.setData(editor.model.index(0, C.TAX_TYPE), "Amount")
+    assert editor.totals.total_label.text() == "180.50"
+    with qtbot.waitSignal(editor.create_requested) as blocker:
+        editor.create_action.trigger()
+    einvoice = blocker.args[0]
+    assert isinstance(einvoice, EInvoice)
+    assert einvoice.amount == Decimal("180.50")
+    assert einvoice.customer is not None
+    assert einvoice.customer.phone_country_code == "+966"
+
+
+def test_drafts_survive_a_restart(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    fill_customer(qtbot, editor)
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "42")
+    with qtbot.waitSignal(editor.drafts.saved, timeout=5000):
+        pass
+    key = editor.drafts.key
+
+    # A new Store, writer and runner on the same file, as after a restart.
+    store = Store.open(desk.store.path)
+    writer = StoreWriter(store)
+    runner = TaskRunner(writer=writer)
+    again = DeskContext(
+        store=store,
+        writer=writer,
+        secrets=desk.secrets,
+        paths=desk.paths,
+        runner=runner,
+        pool=desk.pool,
+    )
+    try:
+        drafts = store.list_drafts("invoice")
+        assert [d.key for d in drafts] == [key]
+        assert drafts[0].data["total"] == "42.00"
+        fresh = open_editor(qtbot, again, store.get_profile(clickpay.id))
+        keys = fresh.drafts_panel.model.keys
+        qtbot.waitUntil(lambda: key in keys(), timeout=3000)
+        shown = fresh.drafts_panel.model.data(fresh.drafts_panel.model.index(0))
+        assert "Website work for Ali Hassan" in shown and "42.00 SAR" in shown
+        fresh.drafts_panel.view.setCurrentIndex(fresh.drafts_panel.model.index(0))
+        fresh.drafts_panel.view.activated.emit(fresh.drafts_panel.model.index(0))
+        qtbot.waitUntil(lambda: fresh.totals.total_label.text() == "42.00", timeout=3000)
+        assert fresh.customer.edits["email"].text() == "ali@example.com"
+        assert fresh.cart_id.text() == editor.cart_id.text()
+    finally:
+        runner.shutdown(3000)
+        writer.close()
+        store.close()
+
+
+def test_lines_model_passes_the_model_tester(qtbot, qtmodeltester, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    model = editor.model
+    qtmodeltester.check(model, force_py=True)
+    editor.paste_text("A\tOne\t\t1\t1\nB\tTwo\t\t2\t2\nC\tThree\t\t3\t3\n")
+    model.setData(model.index(1, C.QUANTITY), "5")
+    model.move(0, 1)
+    model.delete_rows([2])
+    model.undo_stack.undo()
+    model.undo_stack.undo()
+    assert model.rowCount() == 3
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_duplicate_from_a_created_invoice(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    payload = {
+        "cart_id": "OLD-1",
+        "cart_description": "Monthly service",
+        "cart_currency": "SAR",
+        "cart_amount": "230.00",
+        "customer_details": {"name": "Ali", "email": "ali@example.com"},
+        "invoice": {
+            "line_items": [
+                {"description": "Service", "unit_cost": "100.00", "quantity": 2, "tax_rate": "15"}
+            ]
+        },
+    }
+    editor.duplicate_from(payload)
+    assert editor.totals.total_label.text() == "230.00"
+    assert editor.cart_id.text() != "OLD-1"
+    assert editor.description.text() == "Monthly service"
