@@ -335,6 +335,7 @@ class InvoiceActions(QObject):
                 report = geidea_invoices.refresh_statuses(
                     store, pool, profile, records, progress=progress, cancel=ctx.cancelled
                 )
+                ctx.check_cancelled()  # stopped: what was read is kept, and the GUI says so
                 return len(report.failed)
             if search:
                 import_demo_invoices(store, profile, sandbox_url)
@@ -342,6 +343,7 @@ class InvoiceActions(QObject):
                 store, pool, profile, records, progress=progress, cancel=ctx.cancelled
             )
             refunds.remember_payments(store, cp_report)
+            ctx.check_cancelled()
             return len(cp_report.failed)
 
         count = len(records)

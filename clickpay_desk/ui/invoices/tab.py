@@ -755,7 +755,7 @@ class InvoicesTab(QWidget):
 
         def decide(done_before: bool) -> None:
             if not done_before and self.profile is not None and self.profile.id == profile.id:
-                self._refresh([], search=True, then=listed)
+                self._refresh([], search=True, then=listed, quiet=True)
 
         self.ctx.runner.submit(check, kind=TaskKind.READ, on_done=decide, owner=self)
 
