@@ -11,7 +11,8 @@ Rules (a breach is refused 400/206 naming the field, nothing changes):
 * the original must exist (404 naming ``tran_ref``) and be approved (``A``);
 * ``cart_currency`` must be the original's;
 * refund: the original is a sale or a capture (or an auth that was captured); the amount is at
-  most what was paid (captured) less what was refunded before: partial refunds add up;
+  most what was paid (captured) less what was refunded before: partial refunds add up, and a
+  refund of a capture counts against its auth too (no refunding the same money twice);
 * capture and void: the original is an auth; the amount is at most what is still authorised
   (authorised less captured less voided).
 
@@ -105,6 +106,10 @@ def follow_up(clickpay: ClickPay, request: Request, body: dict[str, Any]) -> Res
     limit = _limit(original, kind, tran_ref)
     if isinstance(limit, RuleViolation):
         raise pt2_refusal(ctx, [limit])
+    # a capture's refunds also count against its auth, which may be refunded directly as well
+    auth = _auth_of(clickpay, original) if kind == "refund" else None
+    if auth is not None:
+        limit = min(limit, _amount(auth, "captured") - _amount(auth, "refunded"))
     if amount > limit:
         raise pt2_refusal(
             ctx,
@@ -120,6 +125,8 @@ def follow_up(clickpay: ClickPay, request: Request, body: dict[str, Any]) -> Res
     text = format_amount(amount, currency)
     key = {"refund": "refunded", "void": "voided", "capture": "captured"}[kind]
     original[key] = format_amount(_amount(original, key) + amount, currency)
+    if auth is not None:
+        auth["refunded"] = format_amount(_amount(auth, "refunded") + amount, currency)
     new_ref = clickpay._new_tran_ref()
     answer = _answer(clickpay, original, new_ref, kind, shaped, text, currency)
     clickpay.data["transactions"][new_ref] = {
@@ -141,6 +148,16 @@ def follow_up(clickpay: ClickPay, request: Request, body: dict[str, Any]) -> Res
         _mark_refunded_invoice(clickpay, original, currency)
     store.touch()
     return Response.json(200, answer)
+
+
+def _auth_of(clickpay: ClickPay, original: dict[str, Any]) -> dict[str, Any] | None:
+    """The auth a capture took its money from (None for anything else)."""
+    if original.get("kind") != "followup" or _original_type(original) != "capture":
+        return None
+    found: dict[str, Any] | None = clickpay.data["transactions"].get(
+        str(original.get("previous_tran_ref"))
+    )
+    return found
 
 
 def _limit(original: dict[str, Any], kind: str, tran_ref: str) -> Decimal | RuleViolation:

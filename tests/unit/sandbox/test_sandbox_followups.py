@@ -114,9 +114,13 @@ def test_capture_and_void_act_on_an_auth_only(
     over = follow_up(kit, pt2, auth, "capture", "0.01")
     assert over.status_code == 400
     assert over.json()["message"].startswith("cart_amount: must be at most 0.00 SAR")
-    # what was captured can be refunded, and no more
+    # what was captured can be refunded, and no more: by the capture or by the auth, not both
+    capture = captured.json()["tran_ref"]
     assert follow_up(kit, pt2, auth, "refund", "0.61").status_code == 400
-    assert follow_up(kit, pt2, auth, "refund", "0.60").status_code == 200
+    assert follow_up(kit, pt2, capture, "refund", "0.35").status_code == 200
+    assert follow_up(kit, pt2, auth, "refund", "0.26").status_code == 400
+    assert follow_up(kit, pt2, auth, "refund", "0.25").status_code == 200
+    assert follow_up(kit, pt2, capture, "refund", "0.01").status_code == 400
     sale = paid_payment(kit, pt2, control)["tran_ref"]
     void_sale = follow_up(kit, pt2, sale, "void", "1.01")
     assert void_sale.status_code == 400
