@@ -172,12 +172,15 @@ class PayoutEntriesModel(QAbstractTableModel):
                 return i
         return None
 
-    def load(self, rows: Iterable[EntryRow], currency: str, *, editable: bool) -> None:
-        """Replace every row (a loaded batch or an import): one reset, undo history cleared."""
+    def load(
+        self, rows: Iterable[EntryRow], currency: str, *, editable: bool, checked: bool = False
+    ) -> None:
+        """Replace every row (a loaded batch or an import): one reset, undo history cleared.
+        ``checked``: the rows went through ``check_row`` already (in a worker, for big batches)."""
         self.beginResetModel()
         self.currency = currency
         self.editable = editable
-        self._rows = [check_row(r, currency) for r in rows]
+        self._rows = list(rows) if checked else [check_row(r, currency) for r in rows]
         self.endResetModel()
         self.undo.clear()
         self.summary_changed.emit()

@@ -57,6 +57,7 @@ from .entries_model import (
     EntryRow,
     PayoutEntriesModel,
     ProblemsModel,
+    check_row,
 )
 from .mapping_dialog import MappingDialog
 
@@ -387,17 +388,17 @@ class PayoutsTab(QWidget):
     def open_batch(self, batch_id: int) -> None:
         store = self.ctx.store
 
-        def work(_ctx: Any) -> tuple[BatchRecord | None, list[BatchEntryRecord], Any]:
-            return (
-                store.get_batch(batch_id),
-                store.list_entries(batch_id),
-                store.get_submission(batch_id),
-            )
+        def work(_ctx: Any) -> tuple[BatchRecord | None, list[EntryRow], Any]:
+            batch = store.get_batch(batch_id)
+            currency = batch.currency if batch is not None else "SAR"
+            # Rows are checked here, off the GUI thread (10,000 rows take seconds).
+            rows = [check_row(_row_of(e), currency) for e in store.list_entries(batch_id)]
+            return batch, rows, store.get_submission(batch_id)
 
         self.ctx.runner.submit(work, kind=TaskKind.READ, on_done=self._show_batch, owner=self)
 
-    def _show_batch(self, found: tuple[BatchRecord | None, list[BatchEntryRecord], Any]) -> None:
-        batch, entries, sub = found
+    def _show_batch(self, found: tuple[BatchRecord | None, list[EntryRow], Any]) -> None:
+        batch, rows, sub = found
         self._reopening = False
         if batch is None:
             self._update_state()
@@ -412,8 +413,12 @@ class PayoutsTab(QWidget):
                 self.account_edit.setText(sub.account_id)
                 self.chunk_spin.setValue(sub.chunk_size)
                 self.message.setText(sub.message or "")
-            rows = [_row_of(e) for e in entries]
-            self.model.load(rows, batch.currency, editable=batch.status == payouts.BatchState.DRAFT)
+            self.model.load(
+                rows,
+                batch.currency,
+                editable=batch.status == payouts.BatchState.DRAFT,
+                checked=True,
+            )
         finally:
             self._loading = False
         if batch.status == payouts.BatchState.DRAFT:
@@ -467,20 +472,28 @@ class PayoutsTab(QWidget):
     def _apply_draft(self, data: dict[str, Any] | None) -> None:
         if not data:
             return
-        self._loading = True
-        try:
-            self.order_edit.setText(str(data.get("order_id", "")))
-            self.account_edit.setText(str(data.get("account_id", "")))
-            self.currency_edit.setText(str(data.get("currency", "SAR")) or "SAR")
-            self.chunk_spin.setValue(int(data.get("chunk_size") or payouts.DEFAULT_CHUNK_SIZE))
-            rows = [
-                EntryRow(int(n), {k: str(v) for k, v in values.items()})
-                for n, values in data.get("rows", [])
+        currency = str(data.get("currency", "SAR")) or "SAR"
+        raw = list(data.get("rows", []))
+
+        def work(_ctx: Any) -> list[EntryRow]:
+            return [
+                check_row(EntryRow(int(n), {k: str(v) for k, v in values.items()}), currency)
+                for n, values in raw
             ]
-            self.model.load(rows, self.currency_edit.text() or "SAR", editable=True)
-        finally:
-            self._loading = False
-        self._update_state()
+
+        def show(rows: list[EntryRow]) -> None:
+            self._loading = True
+            try:
+                self.order_edit.setText(str(data.get("order_id", "")))
+                self.account_edit.setText(str(data.get("account_id", "")))
+                self.currency_edit.setText(currency)
+                self.chunk_spin.setValue(int(data.get("chunk_size") or payouts.DEFAULT_CHUNK_SIZE))
+                self.model.load(rows, currency, editable=True, checked=True)
+            finally:
+                self._loading = False
+            self._update_state()
+
+        self.ctx.runner.submit(work, kind=TaskKind.READ, on_done=show, owner=self)
 
     def _edited(self) -> None:
         if not self._loading and self.model.editable:
@@ -661,19 +674,25 @@ class PayoutsTab(QWidget):
         currency = None if "currency" in mapping else (self.currency_edit.text() or None)
         store = self.ctx.store
 
-        def convert(_ctx: Any) -> list[payout_import.ImportedRow]:
-            store.set_setting(key, headings)
-            return payout_import.to_rows(table, mapping, currency)
+        fallback = self.model.currency
 
-        def show(rows: list[payout_import.ImportedRow]) -> None:
+        def convert(_ctx: Any) -> tuple[list[EntryRow], str]:
+            store.set_setting(key, headings)
+            rows = payout_import.to_rows(table, mapping, currency)
+            codes = {r.currency for r in rows if r.currency}
+            code = codes.pop() if len(codes) == 1 else fallback
             entries = [
-                EntryRow(r.row, {k: v for k, v in r.values.items() if k != "currency"})
+                check_row(
+                    EntryRow(r.row, {k: v for k, v in r.values.items() if k != "currency"}), code
+                )
                 for r in rows
             ]
-            codes = {r.currency for r in rows if r.currency}
-            code = codes.pop() if len(codes) == 1 else self.model.currency
+            return entries, code
+
+        def show(found: tuple[list[EntryRow], str]) -> None:
+            entries, code = found
             self.currency_edit.setText(code)
-            self.model.load(entries, code, editable=True)
+            self.model.load(entries, code, editable=True, checked=True)
             self.drafts.changed()
             notes = " ".join(table.notes)
             self.message.setText(
