@@ -25,6 +25,14 @@ def _digits_only(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+def vat_number_problem(text: str) -> str:
+    """The broken rule of a Saudi VAT registration number, or "" when it is well formed."""
+    vat = text.strip()
+    if not (len(vat) == 15 and _digits_only(vat) and vat[0] == "3" and vat[-1] == "3"):
+        return "must be 15 digits starting and ending with 3"
+    return ""
+
+
 @dataclass(frozen=True)
 class ZatcaInvoice:
     seller_name: str
@@ -39,13 +47,9 @@ class ZatcaInvoice:
         if not self.seller_name.strip():
             found.append(RuleViolation("seller_name", "is required"))
         # ZATCA VAT registration numbers are 15 digits, starting and ending with 3.
-        vat = self.vat_number.strip()
-        if not (len(vat) == 15 and _digits_only(vat) and vat[0] == "3" and vat[-1] == "3"):
-            found.append(
-                RuleViolation(
-                    "vat_number", "must be 15 digits starting and ending with 3", self.vat_number
-                )
-            )
+        problem = vat_number_problem(self.vat_number)
+        if problem:
+            found.append(RuleViolation("vat_number", problem, self.vat_number))
         if self.timestamp.tzinfo is None:
             found.append(RuleViolation("timestamp", "must carry a time zone"))
         if self.total < 0 or self.vat_total < 0:

@@ -258,7 +258,7 @@ def update_einvoice(
     invoice = replace(
         invoice,
         payment_intent_id=record.remote_id,
-        merchant_reference_id=invoice.merchant_reference_id or record.cart_id,
+        merchant_reference_id=record.cart_id,  # the reference (and journal subject) stays
     )
     raise_if(invoice.problems(now or datetime.now(UTC)))
     payload = einvoice_to_wire(invoice)

@@ -26,11 +26,20 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
 )
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from clickpay_desk.core.money import format_amount
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import ValidationError
-from clickpay_desk.core.zatca import ZatcaInvoice
+from clickpay_desk.core.zatca import ZatcaInvoice, vat_number_problem
 from clickpay_desk.exchange.invoice_export import InvoiceDocument
 
 from .share import qr_png
@@ -282,3 +291,65 @@ def pdf_name(doc: InvoiceDocument) -> str:
     stamp = datetime.now().strftime("%Y%m%d")
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in doc.reference)
     return f"invoice-{safe}-{stamp}.pdf"
+
+
+class MerchantDialog(QDialog):
+    """The merchant's details printed on invoices: name, VAT registration number (which adds
+    the ZATCA QR code), address and contact. ``values()`` once accepted."""
+
+    def __init__(self, merchant: MerchantDetails, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Merchant details on printed invoices")
+        self.setMinimumWidth(460)
+        self.name = QLineEdit(merchant.name)
+        self.vat = QLineEdit(merchant.vat_number)
+        self.vat.setPlaceholderText("15 digits, e.g. 310122393500003 (Saudi Arabia)")
+        self.address = QLineEdit(merchant.address)
+        self.contact = QLineEdit(merchant.contact)
+        self.contact.setPlaceholderText("phone, e-mail or web site")
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #c92a2a;")
+        self.problem.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Seller &name:", self.name)
+        form.addRow("&VAT registration number:", self.vat)
+        form.addRow("&Address:", self.address)
+        form.addRow("&Contact:", self.contact)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        note = QLabel(
+            "With a VAT registration number, printed invoices are tax invoices and carry the "
+            "ZATCA (Saudi e-invoicing, phase 1) QR code."
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        for edit in (self.name, self.vat):
+            edit.textChanged.connect(self._check)
+        self._check()
+
+    def values(self) -> dict[str, str]:
+        return {
+            "name": self.name.text().strip(),
+            "vat_number": self.vat.text().strip(),
+            "address": self.address.text().strip(),
+            "contact": self.contact.text().strip(),
+        }
+
+    def _check(self) -> None:
+        values = self.values()
+        problems = []
+        if not values["name"]:
+            problems.append("Seller name is required")
+        if values["vat_number"]:
+            problem = vat_number_problem(values["vat_number"])
+            if problem:
+                problems.append(f"VAT registration number {problem}")
+        self.problem.setText("; ".join(problems))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problems)

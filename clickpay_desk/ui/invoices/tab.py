@@ -60,7 +60,14 @@ from ..tasks import TaskContext, TaskHandle, TaskKind
 from .geidea_actions import QuickInvoiceDialog, send_question
 from .list_model import InvoiceRow, StatusGroup
 from .list_view import InvoiceListView
-from .print import MERCHANT_KEY, merchant_of, paint_invoice, pdf_name, write_pdf
+from .print import (
+    MERCHANT_KEY,
+    MerchantDialog,
+    merchant_of,
+    paint_invoice,
+    pdf_name,
+    write_pdf,
+)
 from .refund_dialog import RefundDialog
 from .share import ActionButton, SharePanel
 
@@ -226,6 +233,12 @@ class InvoicesTab(QWidget):
             self.export_selected,
             "The invoice with its lines and totals as a spreadsheet",
         )
+        self.merchant_action = a(
+            "&Merchant details…",
+            "Ctrl+Shift+D",
+            self.edit_merchant,
+            "Seller name, VAT registration number and address printed on invoices",
+        )
         self.export_list_action = a(
             "&Export list…", "Ctrl+E", self.export_list, "The invoices listed, as a spreadsheet"
         )
@@ -293,6 +306,7 @@ class InvoicesTab(QWidget):
             self.quick_action,
             self.refresh_all_action,
             self.export_list_action,
+            self.merchant_action,
         ):
             bar.addWidget(ActionButton(action))
         bar.addWidget(self.auto_refresh)
@@ -455,6 +469,7 @@ class InvoicesTab(QWidget):
         busy = self._refresh_handle is not None
         has_profile = self.profile is not None
         self.new_action.setEnabled(has_profile)
+        self.merchant_action.setEnabled(has_profile)
         self.quick_action.setEnabled(has_profile and geidea)
         self.export_list_action.setEnabled(has_profile and self.list.model.rowCount() > 0)
         self.refresh_all_action.setEnabled(has_profile and not busy)
@@ -845,6 +860,30 @@ class InvoicesTab(QWidget):
         assert self.profile is not None
         saved = self.ctx.store.get_setting(MERCHANT_KEY.format(profile_id=self.profile.id))
         return merchant_of(self.profile, saved if isinstance(saved, Mapping) else None)
+
+    def edit_merchant(self) -> None:
+        profile = self.profile
+        if profile is None or profile.id is None:
+            return
+        key = MERCHANT_KEY.format(profile_id=profile.id)
+        dialog = MerchantDialog(self._merchant(), self)
+        self.dialog = dialog
+
+        def accepted() -> None:
+            values = dialog.values()
+            self.ctx.writer.submit(self.ctx.store.set_setting, key, values)
+            self.say(
+                "Printed invoices now name "
+                + values["name"]
+                + (
+                    f" with VAT number {values['vat_number']} and the ZATCA QR code."
+                    if values["vat_number"]
+                    else "."
+                )
+            )
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
 
     def pdf_selected(self) -> None:
         row = self.current()

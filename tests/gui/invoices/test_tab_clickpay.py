@@ -16,11 +16,13 @@ import pytest
 import zxingcpp
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from clickpay_desk.core.invoice import CustomerDetails, Invoice, LineItem
+from clickpay_desk.core.zatca import read_tlv
 from clickpay_desk.ui.invoices import tab as tab_module
 from clickpay_desk.ui.invoices.list_model import InvoiceColumn
+from clickpay_desk.ui.invoices.print import MerchantDialog
 from clickpay_desk.ui.invoices.refund_dialog import RefundDialog
 from clickpay_desk.ui.invoices.tab import InvoicesTab
 from clickpay_desk.ui.mutations import Mutations
@@ -205,12 +207,37 @@ def test_create_share_pay_refund_export_print(qtbot, tab, live_desk, tmp_path) -
     qtbot.waitUntil(lambda: "one.xlsx" in tab.notice.text(), timeout=10000)
     assert openpyxl.load_workbook(one)["Lines"].max_row == 21
 
-    # The PDF carries the payment link's QR code.
+    # The merchant's VAT number makes it a tax invoice with the ZATCA QR code.
+    tab.merchant_action.trigger()
+    merchant = tab.dialog
+    assert isinstance(merchant, MerchantDialog)
+    qtbot.keyClicks(merchant.vat, "12345")
+    save = merchant.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert not save.isEnabled() and "15 digits" in merchant.problem.text()
+    merchant.vat.clear()
+    qtbot.keyClicks(merchant.vat, "310122393500003")
+    merchant.name.clear()
+    qtbot.keyClicks(merchant.name, "Sandbox Coffee Co.")
+    merchant.grab().save(str(SHOTS / "invoices-merchant-dialog.png"))
+    save.click()
+    qtbot.waitUntil(lambda: "ZATCA" in tab.notice.text())
+    qtbot.waitUntil(
+        lambda: (
+            live_desk.ctx.store.get_setting(f"merchant_details:{live_desk.profile.id}") is not None
+        )
+    )
+
+    # The PDF carries the payment link's QR code and the ZATCA one.
     pdf = tmp_path / "invoice.pdf"
     tab.save_path = lambda *_a: pdf  # type: ignore[method-assign]
     tab.pdf_action.trigger()
     assert pdf.exists()
-    assert decode_pdf(pdf, tmp_path) == [rec.link] or rec.link in decode_pdf(pdf, tmp_path)
+    codes = decode_pdf(pdf, tmp_path)
+    assert rec.link in codes
+    (zatca,) = [c for c in codes if c != rec.link]
+    fields = read_tlv(zatca)
+    assert fields[1] == "Sandbox Coffee Co." and fields[2] == "310122393500003"
+    assert Decimal(fields[4]) == invoice.cart_amount and Decimal(fields[5]) == invoice.totals.tax
     tab.grab().save(str(SHOTS / "invoices-list.png"))
 
 

@@ -75,6 +75,7 @@ def test_every_action_has_a_keyboard_path_and_one_menu(qtbot, make_tab) -> None:
         tab.pdf_action,
         tab.export_one_action,
         tab.export_list_action,
+        tab.merchant_action,
         tab.share.copy_action,
         tab.share.open_action,
         tab.share.save_qr_action,
@@ -87,6 +88,7 @@ def test_every_action_has_a_keyboard_path_and_one_menu(qtbot, make_tab) -> None:
         tab.new_action,
         tab.refresh_all_action,
         tab.export_list_action,
+        tab.merchant_action,
     }
     # Nothing selected: what needs an invoice is greyed out.
     assert not tab.cancel_action.isEnabled() and not tab.duplicate_action.isEnabled()
