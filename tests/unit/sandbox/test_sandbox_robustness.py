@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -74,6 +76,18 @@ def test_fifty_clients_of_twenty_requests_are_all_answered() -> None:
         server.stop()
     assert failures == []
     assert statuses == [200] * 1000
+
+
+def test_the_listen_backlog_holds_a_crowd(served: tuple[SandboxServer, str]) -> None:
+    server, _ = served
+    ss = shutil.which("ss")
+    if ss is None:
+        pytest.skip("needs ss (iproute2) to read the listen backlog")
+    listing = subprocess.run(
+        [ss, "-Hltn", f"sport = :{server.server_port}"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert listing[0] == "LISTEN"
+    assert int(listing[2]) >= 50  # Send-Q of a listening socket is its backlog (wsgiref: 5)
 
 
 def test_a_request_line_without_headers_is_closed_not_held(
