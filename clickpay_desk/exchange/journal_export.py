@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from clickpay_desk.store.records import JournalEntry
+from clickpay_desk.store.records import JournalEntry, JournalStatus
 
 from .sheet import Column, Kind, SheetSpec, write_table
 
@@ -39,18 +40,32 @@ _SECRET_KEY = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class EntryText:
+    """How an entry's operation, status and outcome are put into words. The Activity window
+    passes its own (``ui.activity_export``), so the export says what the window says; the
+    default is the journal's own terms."""
+
+    operation: Callable[[str], str] = str
+    status: Callable[[JournalStatus], str] = lambda status: status.value.replace("_", " ")
+    outcome: Callable[[JournalEntry], str] = lambda entry: outcome_text(entry)
+
+
 def journal_row(
-    entry: JournalEntry, profiles: Mapping[int, str] | None = None
+    entry: JournalEntry,
+    profiles: Mapping[int, str] | None = None,
+    text: EntryText | None = None,
 ) -> tuple[object, ...]:
     """One entry as a row of :data:`JOURNAL_COLUMNS`."""
+    words = text or EntryText()
     return (
         entry.created_at,
         _profile(entry.profile_id, profiles or {}),
-        entry.operation,
+        words.operation(entry.operation),
         entry.subject,
         entry.reference,
-        entry.status.value.replace("_", " "),
-        outcome_text(entry),
+        words.status(entry.status),
+        words.outcome(entry),
         entry.finished_at,
         entry.reconciled_at,
     )
@@ -71,12 +86,14 @@ def export_journal(
     *,
     profiles: Mapping[int, str] | None = None,
     tz: tzinfo | None = None,
+    text: EntryText | None = None,
 ) -> Path:
     """Write ``entries`` to ``path`` (.xlsx or .csv); times in ``tz`` (None: the local zone).
 
-    ``profiles`` maps profile ids to the names the user knows them by.
+    ``profiles`` maps profile ids to the names the user knows them by; ``text`` puts the
+    operation, status and outcome into words (see ``EntryText``).
     """
-    rows = [journal_row(entry, profiles) for entry in entries]
+    rows = [journal_row(entry, profiles, text) for entry in entries]
     return write_table(path, SheetSpec(JOURNAL_TITLE, JOURNAL_COLUMNS, rows), tz=tz)
 
 

@@ -258,20 +258,25 @@ def reconcile_entry(
         return Reconciled(
             entry,
             False,
-            f"Still unknown whether {what} arrived: the key could not be read from the system "
-            f"keyring ({exc}). Unlock the keyring and reconcile again.",
+            f"Still unknown whether the request to {what} arrived: the key could not be read "
+            f"from the system keyring ({exc}). Unlock the keyring and reconcile again.",
         )
     except (GatewayError, MissingSecret) as exc:
-        return Reconciled(entry, False, f"Still unknown whether {what} arrived: {exc} {hint}")
+        return Reconciled(
+            entry, False, f"Still unknown whether the request to {what} arrived: {exc} {hint}"
+        )
     except (KeyError, TypeError, ValueError) as exc:
         # A journalled request without what its read needs (no batch_id, an empty reference,
         # a profile of the other gateway): one odd entry must not stop the others' reconciling.
         log.warning("cannot read back %s entry %s: %r", entry.operation, entry.id, exc)
         finding = None
     if finding is None:
-        return Reconciled(entry, False, f"Could not tell whether {what} arrived. {hint}")
+        return Reconciled(
+            entry, False, f"Could not tell whether the request to {what} arrived. {hint}"
+        )
     if isinstance(finding, Unproven):
-        return Reconciled(entry, False, f"Still unknown whether {what} arrived. {finding.look_for}")
+        text = f"Still unknown whether the request to {what} arrived. {finding.look_for}"
+        return Reconciled(entry, False, text)
     happened, result = finding
     if not happened:
         ready = settles_at(entry)
@@ -279,8 +284,8 @@ def reconcile_entry(
             return Reconciled(
                 entry,
                 False,
-                f"Not yet known whether {what} arrived: the gateway may still be finishing it. "
-                f"Checked again at {_local_time(ready)}.",
+                f"Not yet known whether the request to {what} took effect: the gateway may still "
+                f"be finishing it. Checked again at {_local_time(ready)}.",
                 retry_at=ready,
             )
     status = JournalStatus.DONE if happened else JournalStatus.NOT_DONE

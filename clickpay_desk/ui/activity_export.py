@@ -1,6 +1,6 @@
 """File ▸ Export Activity…: the journal as XLSX or CSV, written in a worker, never on the GUI
 thread. The export holds the listed columns only (``exchange.journal_export``), never a request
-body, and so never a key."""
+body, and so never a key, and says what the window says (the Activity table's words)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from clickpay_desk.paths import DataPaths
 from clickpay_desk.store.database import Store
 
+from .activity_model import STATUS_TEXT, detail_text, operation_text
 from .tasks import TaskContext
 
 XLSX_FILTER = "Excel workbook (*.xlsx)"
@@ -63,7 +64,15 @@ def export_task(store: Store, path: Path) -> Callable[[TaskContext], Exported]:
         # Imported here, in the worker: openpyxl costs ~0.1 s, which start-up need not pay.
         from clickpay_desk.exchange import journal_export
 
-        written = journal_export.export_journal(entries, path, profiles=names)
+        # The window's words: operation and status as the Activity table says them, and the
+        # Detail column's outcome (which, once an entry is reconciled, is what was found, not
+        # the lost answer's error).
+        words = journal_export.EntryText(
+            operation=operation_text,
+            status=lambda status: STATUS_TEXT.get(status, str(status)),
+            outcome=detail_text,
+        )
+        written = journal_export.export_journal(entries, path, profiles=names, text=words)
         return Exported(written, len(entries))
 
     return work

@@ -95,8 +95,8 @@ class ReconcileDialog(QDialog):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(1, 240)
 
-        self.empty = QLabel("Every request has a known outcome: nothing needed checking.")
-        self.empty.setVisible(not run.results)
+        # With nothing reconciled the heading alone says so (summary's one wording), no second
+        # sentence below it.
         self.table.setVisible(bool(run.results))
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -109,7 +109,6 @@ class ReconcileDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.empty)
         layout.addWidget(buttons)
         self.table.setCurrentCell(-1, -1)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a list to read; Close has the focus

@@ -15,8 +15,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from clickpay_desk.services.clients import ClientPool
@@ -107,10 +108,29 @@ class Reconciler(QObject):
         self._store = store
         self._pool = pool
         self._running: TaskHandle | None = None
+        # An entry left unknown only because the gateway may still be finishing it is checked
+        # again when its settle window ends ("checked again at HH:MM"): one timer, the earliest.
+        self._again = QTimer(self)
+        self._again.setSingleShot(True)
+        self._again.timeout.connect(lambda: self.reconcile_all(automatic=True))
+        self.next_check: datetime | None = None
 
     @property
     def running(self) -> TaskHandle | None:
         return self._running
+
+    def _check_again(self, results: list[Reconciled]) -> None:
+        """Arm the timer for the earliest ``retry_at`` among ``results`` (if any)."""
+        due = [r.retry_at for r in results if r.retry_at is not None]
+        if not due:
+            return
+        when = min(due)
+        if self.next_check is not None and self._again.isActive() and self.next_check <= when:
+            return
+        self.next_check = when
+        wait = (when - datetime.now(UTC)).total_seconds()
+        # A second late, so the window has surely ended when the read runs.
+        self._again.start(max(0, int(wait * 1000)) + 1000)
 
     # -- every unknown entry ---------------------------------------------------------------
 
@@ -132,6 +152,7 @@ class Reconciler(QObject):
 
         def done(run: ReconcileRun) -> None:
             self._running = None
+            self._check_again(run.results)
             self.message.emit(run.text)
             self.finished.emit(run)
             self.journal_changed.emit()
@@ -204,6 +225,7 @@ class Reconciler(QObject):
             return reconcile_entry(store, pool, entry, cancel=ctx.cancelled)
 
         def done(result: Reconciled) -> None:
+            self._check_again([result])
             self.message.emit(result.message)
             self.entry_resolved.emit(result)
             self.journal_changed.emit()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from clickpay_desk.store.records import JournalStatus
 from clickpay_desk.ui import activity_export
+from clickpay_desk.ui.activity_model import STATUS_TEXT, detail_text
 from clickpay_desk.ui.main_window import MainWindow
 
 
@@ -19,6 +20,9 @@ def journal(desk, profile) -> None:
     lost = desk.store.journal_begin(profile.id, "invoice.create", "invoice:c-2", "c-2", {})
     desk.store.journal_finish(lost.id, JournalStatus.UNKNOWN, error="No answer within 30 s")
     desk.store.journal_begin(profile.id, "invoice.create", "invoice:=1+1", "=1+1", {})
+    settled = desk.store.journal_begin(profile.id, "invoice.create", "invoice:c-3", "c-3", {})
+    desk.store.journal_finish(settled.id, JournalStatus.UNKNOWN, error="No clear answer from X")
+    desk.store.journal_reconciled(settled.id, JournalStatus.DONE, {"invoice_id": 4712})
 
 
 def open_window(qtbot, desk) -> MainWindow:
@@ -44,15 +48,25 @@ def test_export_xlsx_runs_in_a_worker_and_says_where(qtbot, desk, make_profile, 
     target = desk.paths.exports_dir / "activity.xlsx"
     window.export_activity(target)
     qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage(), timeout=5000)
-    assert window.statusBar().currentMessage() == f"Exported 3 activity entries to {target}."
+    assert window.statusBar().currentMessage() == f"Exported 4 activity entries to {target}."
     assert threads and threads[0] != threading.get_ident()
 
     sheet = openpyxl.load_workbook(target).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:6] == ("Time", "Profile", "Operation", "Subject", "Reference", "Status")
     by_reference = {row[4]: row for row in rows[1:]}
-    assert by_reference["c-1"][1] == "Main shop" and by_reference["c-1"][5] == "done"
-    assert by_reference["c-2"][5] == "unknown" and "No answer" in by_reference["c-2"][6]
+    # The export says what the Activity window says: operations and statuses in words.
+    assert by_reference["c-1"][1] == "Main shop" and by_reference["c-1"][2] == "Create the invoice"
+    assert by_reference["c-1"][5] == "Done"
+    assert by_reference["c-2"][5] == "Unknown — check before resending"
+    assert "No answer" in by_reference["c-2"][6]
+    # Reconciled: what was found, not the lost answer's stale error.
+    assert by_reference["c-3"][5] == "Done" and "Did arrive" in by_reference["c-3"][6]
+    assert "No clear answer" not in by_reference["c-3"][6]
+    # Word for word what the Activity table shows for the same entry.
+    (entry,) = [e for e in desk.store.journal_list() if e.reference == "c-3"]
+    assert by_reference["c-3"][6] == detail_text(entry)
+    assert by_reference["c-3"][5] == STATUS_TEXT[entry.status]
     assert sheet.cell(row=2, column=1).is_date  # a real date, not text
     # A reference that looks like a formula stays text.
     formula_cell = next(c for c in sheet["E"] if c.value == "=1+1")
@@ -77,7 +91,7 @@ def test_export_asks_where_and_adds_the_csv_suffix(qtbot, desk, make_profile, mo
     written = chosen.with_name("for-the-accountant.csv")
     with written.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert len(rows) == 4
+    assert len(rows) == 5
     assert "'=1+1" in [row[4] for row in rows]  # never a formula in a spreadsheet app
 
 

@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from clickpay_desk.gateway.errors import OutcomeUnknown
-from clickpay_desk.services import invoices
+from clickpay_desk.services import invoices, reconcile
 from clickpay_desk.store.records import JournalEntry, JournalStatus
+from clickpay_desk.ui.activity import NEEDS_ATTENTION
 from clickpay_desk.ui.errors import user_message
 from clickpay_desk.ui.main_window import MainWindow, Tab
 from tests.unit.services.desk import make_invoice
@@ -39,9 +40,9 @@ def open_window(qtbot, live_desk, **options) -> MainWindow:
 
 
 def entry_of(store, cart_id: str) -> JournalEntry:
-    entry = store.journal_last(invoices.subject_of(cart_id), invoices.CREATE)
-    assert entry is not None
-    return entry
+    found = [e for e in store.journal_list(operation=invoices.CREATE) if e.reference == cart_id]
+    assert found
+    return found[0]
 
 
 def test_reconcile_menu_lists_each_outcome_and_refreshes_activity(qtbot, live_desk):
@@ -55,29 +56,30 @@ def test_reconcile_menu_lists_each_outcome_and_refreshes_activity(qtbot, live_de
     assert window.tabs.currentIndex() == Tab.ACTIVITY
     qtbot.waitUntil(lambda: window.reconcile_dialog is not None, timeout=5000)
     dialog = window.reconcile_dialog
-    assert dialog.heading.text() == ("Reconciled 2 of 2 request(s) with an unknown outcome.")
-    assert dialog.messages() == [
-        f"The request to create the invoice “{arrived.cart_id}” did arrive: it is done.",
-        f"The request to create the invoice “{never.cart_id}” never took effect; it is safe to "
-        "send it again.",
-    ]
+    assert dialog.heading.text() == (
+        "Reconciled 1 of 2 request(s) with an unknown outcome. 1 still unknown — see Activity."
+    )
+    found, unproven = dialog.messages()
+    assert found == f"The request to create the invoice “{arrived.cart_id}” did arrive: it is done."
+    # "Not found" from the lookup by cart id (in no reference) proves nothing: the user is told
+    # what to look for in the dashboard instead of "safe to send again".
+    assert unproven.startswith(
+        f"Still unknown whether the request to create the invoice “{never.cart_id}”"
+    )
+    where = "In the ClickPay merchant dashboard, open Invoices and search for cart id"
+    assert f"{where} “{never.cart_id}”" in unproven
+    assert unproven.endswith("then mark it done or not done here.")
     outcomes = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
-    assert outcomes == ["Done", "Not done"]
+    assert outcomes == ["Done", "Still unknown"]
     assert window.statusBar().currentMessage() == dialog.heading.text()
 
     # The journal and the Activity view now say what happened.
     assert entry_of(ctx.store, arrived.cart_id).status is JournalStatus.DONE
-    assert entry_of(ctx.store, never.cart_id).status is JournalStatus.NOT_DONE
+    assert entry_of(ctx.store, never.cart_id).status is JournalStatus.UNKNOWN
     view = window.activity
-    qtbot.waitUntil(
-        lambda: (
-            "Done" in status_of(view, arrived.cart_id)
-            and "Not done" in status_of(view, never.cart_id)
-        ),
-        timeout=3000,
-    )
+    qtbot.waitUntil(lambda: "Done" in status_of(view, arrived.cart_id), timeout=3000)
+    assert "Unknown" in status_of(view, never.cart_id)
     assert "did arrive" in view.notice_label.text()
-    assert view.status_filter.currentIndex() == 0  # all resolved: every status is shown
     assert status_of(view, done.cart_id) == "Done"
     view.select_entry(entry_of(ctx.store, arrived.cart_id).id)
 
@@ -88,12 +90,37 @@ def test_reconcile_menu_lists_each_outcome_and_refreshes_activity(qtbot, live_de
     dialog.close()
     assert window.grab().save(str(SHOTS / "activity-reconciled.png"))
 
-    # "Show in Activity" after a reconcile that settled everything shows the findings, not an
-    # empty "needs attention" list.
+    # "Show in Activity" with something left unknown shows what needs attention.
     window.tabs.setCurrentIndex(Tab.INVOICES)
     dialog.activity_button.click()
     assert window.tabs.currentIndex() == Tab.ACTIVITY
+    assert view.status_filter.currentIndex() == NEEDS_ATTENTION and view.proxy.rowCount() == 1
+
+    # Once the user has checked the dashboard and said so, everything is settled, and "Show in
+    # Activity" after a reconcile that settled everything shows the findings, not an empty list.
+    ctx.store.journal_reconciled(
+        entry_of(ctx.store, never.cart_id).id, JournalStatus.NOT_DONE, {"resolved_by": "user"}
+    )
+    window.reconcile_action.trigger()
+    qtbot.waitUntil(lambda: window.reconcile_dialog is not None, timeout=5000)
+    again = window.reconcile_dialog
+    window.tabs.setCurrentIndex(Tab.INVOICES)
+    again.activity_button.click()
     assert view.status_filter.currentIndex() == 0 and view.proxy.rowCount() == 3
+
+
+def test_nothing_to_reconcile_is_said_once(qtbot, live_desk):
+    window = open_window(qtbot, live_desk, reconcile_at_start=False)
+    window.reconcile_action.trigger()
+    qtbot.waitUntil(lambda: window.reconcile_dialog is not None, timeout=5000)
+    dialog = window.reconcile_dialog
+    said = [label.text() for label in dialog.findChildren(QLabel) if label.isVisibleTo(dialog)]
+    assert said == ["Nothing to reconcile: every request has a known outcome."]
+    assert not dialog.table.isVisibleTo(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(SHOTS / "reconcile-nothing.png"))
 
 
 def status_of(view, reference: str) -> str:
@@ -212,3 +239,23 @@ def test_repeating_a_create_whose_outcome_is_unknown_is_refused_plainly(qtbot, l
         f"Creating the invoice “{invoice.cart_id}” failed: {text}"
     )
     assert len(live_desk.sandbox_invoices(invoice.cart_id)) == 1  # sent once, never twice
+
+
+def test_too_early_to_tell_is_checked_again_when_the_window_ends(qtbot, live_desk):
+    ctx = live_desk.ctx
+    record = invoices.create_invoice(ctx.store, ctx.pool, live_desk.profile, make_invoice())
+    # The cancel never reached the gateway's books, but the answer was lost: right now the
+    # invoice reads "pending", which is no proof yet (the gateway may still be finishing it).
+    live_desk.fault(f"/payment/invoice/{record.remote_id}/cancel", "drop-before-commit")
+    with pytest.raises(OutcomeUnknown):
+        invoices.cancel_invoice(ctx.store, ctx.pool, live_desk.profile, record)
+    window = open_window(qtbot, live_desk, reconcile_at_start=False)
+    window.reconcile_action.trigger()
+    qtbot.waitUntil(lambda: window.reconcile_dialog is not None, timeout=5000)
+    (message,) = window.reconcile_dialog.messages()
+    entry = ctx.store.journal_list(operation=invoices.CANCEL)[0]
+    due = entry.created_at + reconcile.SETTLE_WINDOW
+    assert message.startswith("Not yet known whether the request to cancel the invoice")
+    assert message.endswith(f"Checked again at {due.astimezone():%H:%M}.")
+    assert entry.status is JournalStatus.UNKNOWN
+    assert window.reconciler.next_check == due and window.reconciler._again.isActive()
