@@ -10,13 +10,12 @@ the list reloads from the local store (cheap) and keeps the selection.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -57,6 +56,7 @@ from ..errors import user_message
 from ..invoice_actions import InvoiceActions
 from ..mutations import Mutations
 from ..tasks import TaskContext, TaskHandle, TaskKind
+from .editor import InvoiceEditor
 from .geidea_actions import QuickInvoiceDialog, send_question
 from .list_model import InvoiceRow, StatusGroup
 from .list_view import InvoiceListView
@@ -77,42 +77,8 @@ AUTO_REFRESH_MS = 60_000
 LISTED_KEY = "invoices_listed:{profile_id}"
 
 
-class _EditorMissing(QWidget):
-    """Stands in (same contract) in a build that does not carry the editor module yet."""
-
-    create_requested = Signal(object)
-    drafts_changed = Signal()
-
-    def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.create_action = QAction("Create", self)
-        self.create_action.setEnabled(False)
-        QVBoxLayout(self).addWidget(QLabel("The invoice editor is not part of this build."))
-
-    def set_profile(self, profile: Profile | None) -> None:
-        """Nothing to tell."""
-
-    def new_draft(self, prefill: Mapping[str, Any] | None = None) -> None:
-        """Nothing to open."""
-
-    def open_draft(self, key: str) -> None:
-        """Nothing to open."""
-
-    def duplicate_from(self, payload: Mapping[str, Any]) -> None:
-        """Nothing to open."""
-
-    def creation_finished(self, ok: bool) -> None:
-        """Nothing was sent."""
-
-
 def _real_editor(ctx: DeskContext) -> Any:
-    try:
-        module = importlib.import_module(".editor", __package__)
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").endswith("invoices.editor"):
-            raise
-        return _EditorMissing(ctx)
-    return module.InvoiceEditor(ctx)
+    return InvoiceEditor(ctx)
 
 
 #: Builds the editor widget (tests may swap it).
