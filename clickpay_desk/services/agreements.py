@@ -42,7 +42,7 @@ from clickpay_desk.core.rules import RuleViolation, ValidationError, raise_if
 from clickpay_desk.core.schedule import Installment, InstallmentKind, project_schedule
 from clickpay_desk.gateway.callbacks import CallbackKind, parse_callback, verify_signature
 from clickpay_desk.gateway.errors import BrokenResponse, GatewayError, NotFound
-from clickpay_desk.gateway.models import PaymentRequestCreated, Transaction
+from clickpay_desk.gateway.models import PaymentRequestCreated, PaymentResult, Transaction
 from clickpay_desk.store.agreements import AgreementPayment
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import AgreementRecord, JournalStatus
@@ -373,8 +373,7 @@ def import_callback(
         tran_ref=tx.tran_ref,
         kind="initial" if initial else "installment",
         response_status=tx.status or "?",
-        message=(result.response_message if result else None)
-        or (result.acquirer_message if result else None),
+        message=_message(result),
         currency=tx.tran_currency or tx.cart_currency,
         amount=tx.tran_total if tx.tran_total is not None else tx.cart_amount,
         transaction_time=result.transaction_time if result else None,
@@ -408,6 +407,16 @@ def import_callback(
         tx.tran_ref,
         record.id,
     )
+
+
+def _message(result: PaymentResult | None) -> str | None:
+    """The gateway's words, the acquirer's reason too when it adds one ("Declined — 51:…")."""
+    if result is None:
+        return None
+    words = [w for w in (result.response_message, result.acquirer_message) if w]
+    if len(words) == 2 and words[0].casefold() in words[1].casefold():
+        words = words[1:]
+    return " — ".join(words) or None
 
 
 def _refused(message: str) -> ImportResult:

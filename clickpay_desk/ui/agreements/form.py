@@ -70,6 +70,7 @@ class NewAgreementDialog(QDialog):
         self.callback = callback
         self.cart_id = new_cart_id(today)
         self._fields: dict[str, QWidget] = {}
+        self._labels: dict[str, str] = {}
 
         self.description = QLineEdit()
         self.description.setPlaceholderText("What the customer subscribes to, e.g. Gym membership")
@@ -206,11 +207,9 @@ class NewAgreementDialog(QDialog):
         target = widget or item
         assert isinstance(target, QWidget)
         text.setBuddy(target)
-        if isinstance(item, QHBoxLayout):
-            form.addRow(text, item)
-        else:
-            form.addRow(text, item)
+        form.addRow(text, item)
         self._fields[field] = target
+        self._labels[field] = label.replace("&", "")
 
     def _details_box(self, title: str, prefix: str, edits: dict[str, QLineEdit]) -> QGroupBox:
         box = QGroupBox(title)
@@ -226,6 +225,7 @@ class NewAgreementDialog(QDialog):
             form.addRow(text, edit)
             edits[name] = edit
             self._fields[f"{prefix}.{name}"] = edit
+            self._labels[f"{prefix}.{name}"] = f"{title}: " + label.replace("&", "").lower()
         return box
 
     # -- the request ----------------------------------------------------------------------------
@@ -274,7 +274,11 @@ class NewAgreementDialog(QDialog):
             f"{self.every.value()} {unit}"
         )
         request = self.request()
-        self.violations = request.problems(self.today)
+        self.violations = _without_echoes(request.problems(self.today))
+        if self.same_shipping.isChecked():  # the customer's fields, already named once
+            self.violations = [
+                v for v in self.violations if not v.field.startswith("shipping_details.")
+            ]
         for widget in set(self._fields.values()):
             widget.setStyleSheet("")
             widget.setToolTip("")
@@ -283,7 +287,7 @@ class NewAgreementDialog(QDialog):
             if flagged is not None:
                 flagged.setStyleSheet(_BAD)
                 flagged.setToolTip(violation.message())
-        shown = [_friendly(v) for v in self.violations[:6]]
+        shown = [self._friendly(v) for v in self.violations[:8]]
         more = len(self.violations) - len(shown)
         self.problems_label.setText("\n".join(shown) + (f"\n… and {more} more" if more > 0 else ""))
         self.summary.setText(self._summary(request))
@@ -317,6 +321,15 @@ class NewAgreementDialog(QDialog):
             f"{format_amount(total, currency)} {currency} in all."
         )
 
+    def _friendly(self, violation: RuleViolation) -> str:
+        """ "• Initial amount (agreement.initial_amount): SAR allows at most 2 decimal places"."""
+        label = self._labels.get(violation.field)
+        text = violation.message()
+        if label:
+            text = f"{label} ({text}"
+            text = text.replace(f"({violation.field}: ", f"({violation.field}): ", 1)
+        return "• " + text
+
     def accept(self) -> None:
         self._check()
         if self.violations:
@@ -324,8 +337,16 @@ class NewAgreementDialog(QDialog):
         super().accept()
 
 
-def _friendly(violation: RuleViolation) -> str:
-    return "• " + violation.message()
+#: The cart fields the form fills from the agreement's: their rule is already said there.
+_ECHOES = {
+    "cart_amount": "agreement.initial_amount",
+    "cart_currency": "agreement.agreement_currency",
+}
+
+
+def _without_echoes(violations: list[RuleViolation]) -> list[RuleViolation]:
+    fields = {v.field for v in violations}
+    return [v for v in violations if _ECHOES.get(v.field) not in fields]
 
 
 def _pydate(day: QDate) -> date:

@@ -86,15 +86,16 @@ PORT_KEY = "agreements.sandbox_callback_port"
 POLL_MS = 1500
 SANDBOX_FOLDER = "sandbox-callbacks"
 _WIDTHS: dict[AgreementColumn, int] = {
-    AgreementColumn.CART: 150,
-    AgreementColumn.AGREEMENT_ID: 80,
-    AgreementColumn.CUSTOMER: 140,
-    AgreementColumn.STATUS: 150,
-    AgreementColumn.TERMS: 260,
-    AgreementColumn.NEXT_DUE: 95,
-    AgreementColumn.COLLECTED: 110,
-    AgreementColumn.TO_COLLECT: 120,
-    AgreementColumn.FAILED: 100,
+    AgreementColumn.CART: 130,
+    AgreementColumn.AGREEMENT_ID: 85,
+    AgreementColumn.DESCRIPTION: 190,
+    AgreementColumn.CUSTOMER: 130,
+    AgreementColumn.STATUS: 130,
+    AgreementColumn.TERMS: 230,
+    AgreementColumn.NEXT_DUE: 90,
+    AgreementColumn.COLLECTED: 100,
+    AgreementColumn.TO_COLLECT: 110,
+    AgreementColumn.FAILED: 90,
 }
 
 
@@ -262,7 +263,7 @@ class AgreementsTab(QWidget):
         find = QAction("Find", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.triggered.connect(lambda _=False: (self.search.setFocus(), self.search.selectAll()))
+        find.triggered.connect(lambda _=False: self._focus_search())
         self.addAction(find)
         self.folder_label = ElidedLabel("Callbacks: not watching a folder")
         filters = QHBoxLayout()
@@ -283,7 +284,7 @@ class AgreementsTab(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(AgreementColumn.DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         for column, width in _WIDTHS.items():
             header.resizeSection(column, width)
         self.table.setAccessibleName("Agreements")
@@ -351,6 +352,10 @@ class AgreementsTab(QWidget):
         layout.addWidget(splitter, 1)
         layout.addLayout(bottom)
         self._show_detail(None)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
 
     # -- profile, loading ---------------------------------------------------------------------
 

@@ -200,7 +200,8 @@ def test_declined_installment_is_flagged(desk: Desk, tmp_path: Path) -> None:
             record, desk.store.list_agreement_payments(record.id), sandbox_today(desk)
         )
         failed = view.first_failed
-        assert failed is not None and failed.number == 1 and failed.message == "Declined"
+        assert failed is not None and failed.number == 1
+        assert failed.message == "Declined — 51:Insufficient funds"
         assert view.failed == Decimal("20.00")
         invoice = svc.missed_installment_invoice(view, failed)
         assert invoice["amount"] == "20.00" and invoice["currency"] == "SAR"
