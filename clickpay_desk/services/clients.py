@@ -10,6 +10,7 @@ import httpx
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.gateway.clickpay import ClickPayClient
 from clickpay_desk.gateway.geidea import GeideaClient
+from clickpay_desk.gateway.http import Timeouts
 from clickpay_desk.secrets import SecretStore, register_secret
 
 GatewayClient = ClickPayClient | GeideaClient
@@ -27,7 +28,10 @@ class MissingSecret(Exception):
 
 
 def build_client(
-    profile: Profile, secret: str, transport: httpx.BaseTransport | None = None
+    profile: Profile,
+    secret: str,
+    transport: httpx.BaseTransport | None = None,
+    timeout: Timeouts | None = None,
 ) -> GatewayClient:
     """A fresh client for ``profile`` (used by "Test connection" before a profile is saved).
 
@@ -42,8 +46,11 @@ def build_client(
             secret,
             account_id=profile.payout_account_id or None,
             transport=transport,
+            timeout=timeout,
         )
-    return GeideaClient(profile.base_url, profile.merchant_id, secret, transport=transport)
+    return GeideaClient(
+        profile.base_url, profile.merchant_id, secret, transport=transport, timeout=timeout
+    )
 
 
 class ClientPool:
@@ -53,9 +60,11 @@ class ClientPool:
         self,
         secrets: SecretStore,
         transport_factory: Callable[[Profile], httpx.BaseTransport | None] | None = None,
+        timeout: Timeouts | None = None,
     ) -> None:
         self._secrets = secrets
         self._transport_factory = transport_factory
+        self._timeout = timeout  # None: the clients' defaults (gateway.http.Timeouts)
         self._clients: dict[tuple[int | None, str], GatewayClient] = {}
         self._lock = threading.Lock()
 
@@ -68,7 +77,7 @@ class ClientPool:
                 if not secret:
                     raise MissingSecret(profile)
                 transport = self._transport_factory(profile) if self._transport_factory else None
-                client = build_client(profile, secret, transport)
+                client = build_client(profile, secret, transport, self._timeout)
                 self._clients[key] = client
             return client
 

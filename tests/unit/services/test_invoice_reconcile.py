@@ -3,13 +3,19 @@ reconciliation by a read finds it created — over real HTTP to the sandbox serv
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 
 import pytest
 
 from clickpay_desk.core.rules import ValidationError
 from clickpay_desk.gateway.errors import OutcomeUnknown, RateLimited
+from clickpay_desk.gateway.http import Timeouts
+from clickpay_desk.sandbox import demo
+from clickpay_desk.secrets import SecretStore
 from clickpay_desk.services import invoices, reconcile
+from clickpay_desk.services.clients import ClientPool
 from clickpay_desk.services.journal import UnresolvedAttempt
 from clickpay_desk.store.records import JournalStatus
 from tests.unit.services.desk import Desk, make_invoice
@@ -128,7 +134,10 @@ def test_cancel_then_refresh_shows_cancelled_and_paid(desk: Desk) -> None:
     desk.control.post(f"/_sandbox/invoices/{second.remote_id}/pay").raise_for_status()
     seen: list[tuple[int, int]] = []
     report = invoices.refresh_statuses(
-        desk.store, desk.pool, desk.profile, desk.store.list_invoices(),
+        desk.store,
+        desk.pool,
+        desk.profile,
+        desk.store.list_invoices(),
         progress=lambda done, total: seen.append((done, total)),
     )
     assert not report.failed and seen[-1] == (2, 2)
@@ -163,3 +172,37 @@ def test_cancel_whose_answer_was_lost_is_reconciled_and_shown_cancelled(desk: De
     (found,) = reconcile.reconcile_all(desk.store, desk.pool)
     assert found.resolved and found.entry.status is JournalStatus.DONE
     assert desk.store.find_invoice(desk.profile.id, record.remote_id).status == "cancelled"
+
+
+def test_reconcile_right_after_a_timeout_never_says_send_again(desk: Desk) -> None:
+    # The client gives up after 0.4 s while the gateway is still creating the invoice (2 s).
+    # Reconciling at once must not call it "never took effect": a resend would pay twice.
+    impatient = ClientPool(
+        _session_keys(desk),
+        timeout=Timeouts(connect=1.0, read=0.4, write=1.0, pool=1.0, total=0.4, call=0.4),
+    )
+    try:
+        invoice = make_invoice()
+        desk.fault("/payment/new/invoice", "delay", seconds=2)
+        with pytest.raises(OutcomeUnknown):
+            invoices.create_invoice(desk.store, impatient, desk.profile, invoice)
+        (now,) = reconcile.reconcile_all(desk.store, desk.pool)
+        assert now.entry.status is JournalStatus.UNKNOWN and "safe to send" not in now.message
+        with pytest.raises(UnresolvedAttempt):
+            invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice)
+        # Once the gateway has finished, the same reconcile finds the invoice by its cart id.
+        give_up = time.monotonic() + 10
+        while not invoices_with_cart(desk, invoice.cart_id):
+            assert time.monotonic() < give_up, "the sandbox never finished the slow create"
+            threading.Event().wait(0.05)
+        (later,) = reconcile.reconcile_all(desk.store, desk.pool)
+        assert later.entry.status is JournalStatus.DONE
+        assert len(invoices_with_cart(desk, invoice.cart_id)) == 1
+    finally:
+        impatient.close()
+
+
+def _session_keys(desk: Desk) -> SecretStore:
+    keys = SecretStore()
+    keys.set_session_only(desk.profile.secret_name, demo.SERVER_KEY)
+    return keys
