@@ -224,7 +224,7 @@ class AgreementsTab(QWidget):
         self.watch_action = self._action(
             "&Watch a folder…",
             self.choose_folder,
-            None,
+            "Ctrl+Shift+W",
             "Import every callback your web server writes to a folder",
         )
         self.export_action = self._action(
