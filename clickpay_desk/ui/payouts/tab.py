@@ -49,6 +49,7 @@ from ..drafts import DraftSaver
 from ..errors import user_message
 from ..mutations import Mutation, Mutations
 from ..tasks import TaskHandle, TaskKind
+from .delegates import TransferCodeDelegate
 from .entries_model import (
     COLUMN_OF,
     ROW_ROLE,
@@ -182,6 +183,8 @@ class PayoutsTab(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.transfer_delegate = TransferCodeDelegate(self.table)
+        self.table.setItemDelegateForColumn(EntryColumn.TRANSFER, self.transfer_delegate)
         header = self.table.horizontalHeader()
         for column, width in COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
@@ -694,7 +697,7 @@ class PayoutsTab(QWidget):
             self.currency_edit.setText(code)
             self.model.load(entries, code, editable=True, checked=True)
             self.drafts.changed()
-            notes = " ".join(table.notes)
+            notes = "; ".join(table.notes)
             self.message.setText(
                 f"Imported {len(entries)} entries from {table.path.name}. {notes}".strip()
             )

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from clickpay_desk.ui.mutations import Mutations
 from clickpay_desk.ui.payouts import PayoutsTab
@@ -98,6 +98,15 @@ def test_builder_shows_problems_jumps_to_them_and_fixes_with_undo(qtbot, qtmodel
     tab.filter_edit.setText("Employee 3")
     assert tab.proxy.rowCount() == 1
 
+    # The transfer code is picked by its name.
+    index = tab.proxy.index(0, EntryColumn.TRANSFER)
+    tab.table.edit(index)
+    editor = tab.table.findChild(QComboBox)
+    assert editor is not None and editor.itemText(1) == "101 – Pension"
+    editor.setCurrentIndex(1)
+    tab.transfer_delegate.setModelData(editor, tab.proxy, index)
+    assert tab.proxy.data(index) == "101 – Pension"
+
 
 def test_import_csv_with_title_rows_and_a_mapping_the_user_confirms(
     qtbot, tab, live_desk, tmp_path
@@ -150,6 +159,13 @@ def test_import_csv_with_title_rows_and_a_mapping_the_user_confirms(
     assert first.values["amount"] == "1250.50"
     assert first.values["beneficiary_bank"] == "RJHISARI"
     qtbot.waitUntil(lambda: "6,252.50" in tab.summary.text() or "6252.50" in tab.summary.text())
+    # The same IBAN twice is a warning (allowed, but flagged on the row and in the list).
+    tab.proxy.setData(cell(tab, 1, EntryColumn.IBAN), first.values["beneficiary_account_number"])
+    qtbot.waitUntil(lambda: tab.problems.counts()[1] >= 2)
+    texts = [tab.problems.item(i).text for i in range(tab.problems.rowCount())]
+    assert any(t.startswith("Warning: row 4, IBAN: the same IBAN") for t in texts), texts
+    assert tab.submit_action.isEnabled()  # warnings do not stop a submission
+    shot(tab, "payouts_import_warnings")
     saved = live_desk.ctx.store.get_setting(f"payouts.mapping.{live_desk.profile.id}")
     assert saved["beneficiary_account_number"] == "IBAN No."
 
