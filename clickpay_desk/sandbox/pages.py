@@ -102,6 +102,7 @@ class Pages:
             rows,
             word if word != "pending" else None,
             lambda ok: self.clickpay.pay_invoice(invoice_id, ok),
+            back=found.get("return"),
         )
 
     def payment(self, request: Request) -> Response:
@@ -131,6 +132,7 @@ class Pages:
             rows,
             done,
             lambda ok: self.clickpay.pay_payment(tran_ref, ok),
+            back=found.get("return"),
         )
 
     def intent(self, request: Request) -> Response:
@@ -167,6 +169,7 @@ class Pages:
         rows: list[tuple[str, object]],
         closed: str | None,
         pay: Pay,
+        back: object = None,
     ) -> Response:
         if request.method == "GET":
             if closed is not None:
@@ -182,9 +185,13 @@ class Pages:
             return _page(reply.response.status, title, f"<p>{html.escape(_why(reply))}</p>")
         if outbound is not None:
             request.outbox.append(outbound)
+        # the merchant's return URL, as the live page sends the customer back (http(s) only)
+        link = ""
+        if isinstance(back, str) and back.strip().lower().startswith(("http://", "https://")):
+            link = f'<p><a href="{html.escape(back.strip())}">Back to the merchant</a></p>'
         if result == "approved":
-            return _page(200, title, _rows(rows) + '<p class="ok">Paid. Thank you.</p>')
-        return _page(200, title, _rows(rows) + '<p class="no">The payment was declined.</p>')
+            return _page(200, title, _rows(rows) + '<p class="ok">Paid. Thank you.</p>' + link)
+        return _page(200, title, _rows(rows) + '<p class="no">The payment was declined.</p>' + link)
 
 
 def _why(reply: Reply) -> str:

@@ -18,7 +18,9 @@ def _path(link: str) -> str:
 def test_invoice_link_opens_a_page_where_the_customer_pays(
     kit: Any, pt2: httpx.Client, control: httpx.Client, captured: Any
 ) -> None:
-    body = kit.invoice_request(callback="https://merchant.example.com/ipn")
+    body = kit.invoice_request(
+        callback="https://merchant.example.com/ipn", **{"return": "https://shop.example.com/done"}
+    )
     created = kit.post(pt2, "/payment/new/invoice", body).json()
     page = control.get(_path(created["invoice_link"]))
     assert page.status_code == 200
@@ -28,6 +30,7 @@ def test_invoice_link_opens_a_page_where_the_customer_pays(
     paid = control.post(_path(created["invoice_link"]), data={"result": "approved"})
     assert paid.status_code == 200
     assert "Paid" in paid.text
+    assert 'href="https://shop.example.com/done"' in paid.text
     status = pt2.get(f"/payment/invoice/{created['invoice_id']}/status").json()
     assert status["invoice_status"] == "paid"
     assert [p["tran_ref"] for p in captured.payloads] == [status["tran_ref"]]
