@@ -45,6 +45,7 @@ from clickpay_desk.store.records import InvoiceRecord
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw value a column sorts by
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the InvoiceRow of the row
+COPY_ROLE = Qt.ItemDataRole.UserRole + 3  # what "Copy" puts on the clipboard (the raw value)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -268,6 +269,15 @@ class InvoiceListModel(QAbstractTableModel):
             return self._sort_value(item, column)
         if role == ROW_ROLE:
             return item
+        if role == COPY_ROLE:
+            rec = item.record
+            if column is InvoiceColumn.AMOUNT:
+                return format_amount(rec.amount, rec.currency)
+            if column is InvoiceColumn.REFUNDED:
+                return format_amount(item.refunded, rec.currency)
+            if column is InvoiceColumn.CREATED:
+                return rec.created_at.isoformat()
+            return self._display(item, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from .list_model import (
+    COPY_ROLE,
     GROUP_TEXT,
     ROW_ROLE,
     InvoiceColumn,
@@ -136,6 +137,13 @@ class InvoiceListView(QWidget):
         self.model.modelReset.connect(self.selection_changed.emit)
         self.model.dataChanged.connect(lambda *_: self.selection_changed.emit())
 
+        self.copy_action = QAction("Cop&y cell", self)
+        self.copy_action.setToolTip("Put the selected cell's value on the clipboard")
+        self.copy_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_action.triggered.connect(self.copy_cell)
+        self.table.addAction(self.copy_action)
+
         self.summary = QLabel()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -159,6 +167,12 @@ class InvoiceListView(QWidget):
             return None
         row = index.siblingAtColumn(0).data(ROW_ROLE)
         return row if isinstance(row, InvoiceRow) else None
+
+    def copy_cell(self) -> None:
+        """The current cell's raw value (an amount without its currency) to the clipboard."""
+        index = self.table.currentIndex()
+        if index.isValid():
+            QGuiApplication.clipboard().setText(str(index.data(COPY_ROLE) or ""))
 
     def select_record(self, record_id: int) -> bool:
         """Select (and scroll to) the invoice with this local id; False when not listed."""

@@ -237,6 +237,7 @@ class InvoicesTab(QWidget):
         # The context menu, built once; actions hide or grey out as the selection changes.
         menu = QMenu(self)
         menu.addAction(self.open_action)
+        menu.addAction(self.list.copy_action)
         menu.addAction(share.copy_action)
         menu.addAction(share.open_action)
         menu.addAction(share.save_qr_action)

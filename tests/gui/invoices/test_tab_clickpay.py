@@ -111,6 +111,13 @@ def test_create_share_pay_refund_export_print(qtbot, tab, live_desk, tmp_path) -
     assert decode(tab.share.qr.pixmap().toImage()) == [rec.link]
     tab.grab().save(str(SHOTS / "invoices-created.png"))
 
+    # Ctrl+C in the table copies the cell's raw value: the amount without its currency.
+    tab.list.table.setFocus()
+    source = tab.list.model.index(tab.list.model.find(row.key), InvoiceColumn.AMOUNT)
+    tab.list.table.setCurrentIndex(tab.list.proxy.mapFromSource(source))
+    tab.list.copy_action.trigger()
+    assert QGuiApplication.clipboard().text() == f"{invoice.cart_amount}"
+
     # Enter on the row opens it (focus on its link).
     tab.list.table.setFocus()
     qtbot.keyClick(tab.list.table, Qt.Key.Key_Return)

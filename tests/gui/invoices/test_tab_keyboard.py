@@ -90,6 +90,7 @@ def test_every_action_has_a_keyboard_path_and_one_menu(qtbot, make_tab) -> None:
         tab.export_list_action,
         tab.merchant_action,
     }
+    assert tab.list.copy_action in menu.actions()
     # Nothing selected: what needs an invoice is greyed out.
     assert not tab.cancel_action.isEnabled() and not tab.duplicate_action.isEnabled()
     tab.list.table.setFocus()
