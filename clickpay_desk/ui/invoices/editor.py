@@ -156,6 +156,9 @@ class InvoiceEditor(QWidget):
         self._problems: dict[str, str] = {}
         self._loading = False
         self._drafts_generation = 0
+        self._form: InvoiceForm | None = None  # the fields' values, while none changed
+        self._grand = Decimal(0)
+        self._marked: dict[str, str] = {}  # the rule shown on each marked field
         locale = QLocale()
         self._decimal_point = locale.decimalPoint() or "."
         self._group = locale.groupSeparator() or ","
@@ -180,7 +183,7 @@ class InvoiceEditor(QWidget):
 
         self.model.totals_changed.connect(self._totals_changed)
         self.model.problems_changed.connect(self._refresh_state)
-        self.model.undo_stack.indexChanged.connect(self._edited)
+        self.model.undo_stack.indexChanged.connect(self._lines_edited)
         self.customer.edited.connect(self._edited)
         self.totals.charges_edited.connect(self._charges_edited)
 
@@ -491,6 +494,7 @@ class InvoiceEditor(QWidget):
             self.totals.set_kind(kind, currency)  # before the model says its totals changed
             self.model.set_rules(self._rules())
             self._apply_kind()
+        self._form = None
         self._used_cart_ids = set()
         self._load_used_cart_ids()
         self.reload_drafts()
@@ -610,6 +614,7 @@ class InvoiceEditor(QWidget):
             self._push_charges()
         finally:
             self._loading = False
+        self._form = None
         self._totals_changed()
 
     def _apply_draft(self, data: dict[str, Any]) -> None:
@@ -667,18 +672,33 @@ class InvoiceEditor(QWidget):
     # -- changes ---------------------------------------------------------------------------------
 
     def _edited(self) -> None:
+        """A field outside the table changed."""
         if self._loading:
             return
+        self._form = None
         self._revalidate()
         self.drafts.changed()
 
+    def _lines_edited(self) -> None:
+        """The lines changed (any undo step): the totals already said so; keep the draft."""
+        if not self._loading:
+            self.drafts.changed()
+
+    def _current_form(self) -> InvoiceForm:
+        """The fields' values, read again only after one of them changed (not per keystroke in
+        the table)."""
+        if self._form is None:
+            self._form = self.form_values()
+        return self._form
+
     def _charges_edited(self) -> None:
+        self._form = None
         self._push_charges()
         self._totals_changed()
-        self._edited()
+        self.drafts.changed()
 
     def _push_charges(self) -> None:
-        charges = read_charges(self.form_values(), self._decimal_point, self._group)
+        charges = read_charges(self._current_form(), self._decimal_point, self._group)
         engine = self.model.engine
         zero = Decimal(0)
         if self.kind is GatewayKind.GEIDEA:
@@ -696,7 +716,7 @@ class InvoiceEditor(QWidget):
             )
 
     def _totals_changed(self) -> None:
-        self.totals.show_totals(self.model.engine)
+        self._grand = self.totals.show_totals(self.model.engine)
         if not self._loading:
             self._revalidate()
 
@@ -704,7 +724,7 @@ class InvoiceEditor(QWidget):
         """Invoice-level rules (O(1) in the lines); marks the fields at once."""
         if self._loading:
             return
-        form = self.form_values()
+        form = self._current_form()
         profile_id = None
         if self.profile is not None and self.kind is GatewayKind.CLICKPAY:
             merchant = self.profile.merchant_id.strip()
@@ -713,7 +733,7 @@ class InvoiceEditor(QWidget):
             self.kind,
             form,
             self.currency,
-            self.model.engine.grand_total,
+            self._grand,
             self.model.filled_count(),
             _now(),
             profile_id=profile_id,
@@ -726,28 +746,27 @@ class InvoiceEditor(QWidget):
         if self.profile is None:
             found.setdefault("profile", "choose a profile first (File ▸ Profiles)")
         self._problems = found
-        for key in (
-            "name",
-            "email",
-            "phone",
-            "street",
-            "city",
-            "state",
-            "country",
-            "zip",
-            "customer_ref",
-        ):
-            self.customer.mark(key, found.get(key))
-        for key, widget in self._field_widgets().items():
+        # Only what changed is restyled: a style sheet set again costs a re-polish per widget.
+        for key in set(found) | set(self._marked):
             rule = found.get(key)
+            if self._marked.get(key) == rule:
+                continue
+            self._mark(key, rule)
+        self._marked = dict(found)
+        self._refresh_state()
+
+    def _mark(self, key: str, rule: str | None) -> None:
+        """Colour and tooltip on the field ``key`` (cleared when ``rule`` is None)."""
+        if self.customer.widget_of(key) is not None:
+            self.customer.mark(key, rule)
+        elif key in self.totals.inputs:
+            self.totals.mark(key, rule, FIELD_LABELS[key])
+        elif key == "total":
+            self.totals.total_label.setStyleSheet("color: #b00020;" if rule else "")
+            self.totals.total_label.setToolTip(f"Total {rule}" if rule else "")
+        elif (widget := self._field_widgets().get(key)) is not None:
             widget.setStyleSheet(ERROR_STYLE if rule else "")
             widget.setToolTip(f"{FIELD_LABELS.get(key, key)} {rule}" if rule else "")
-        for key in ("shipping", "extra_charges", "extra_discount"):
-            self.totals.mark(key, found.get(key), FIELD_LABELS[key])
-        total_rule = found.get("total")
-        self.totals.total_label.setStyleSheet("color: #b00020;" if total_rule else "")
-        self.totals.total_label.setToolTip(f"Total {total_rule}" if total_rule else "")
-        self._refresh_state()
 
     def _field_widgets(self) -> dict[str, QWidget]:
         return {
@@ -770,7 +789,7 @@ class InvoiceEditor(QWidget):
         if self.busy:
             text = "Creating…"
         else:
-            total = money_text(self.model.engine.grand_total, self.model.display_q)
+            total = money_text(self._grand, self.model.display_q)
             text = f"Create invoice — {total} {self.currency}"
         self.create_button.setText(text)
         keys = "Ctrl+Enter"

@@ -157,8 +157,8 @@ class TotalsPanel(QFrame):
         edit.setStyleSheet("background: #ffd6d6;" if rule else "")
         edit.setToolTip(f"{label} {rule}" if rule else "")
 
-    def show_totals(self, engine: Any) -> None:
-        """Every figure from the engine, O(1)."""
+    def show_totals(self, engine: Any) -> Decimal:
+        """Every figure from the engine, O(1); returns the grand total."""
         m = self._money
         if self.kind is GatewayKind.GEIDEA:
             t = engine.totals()  # copies a tuple of the kept item figures: microseconds
@@ -169,7 +169,7 @@ class TotalsPanel(QFrame):
             self.amount_labels["extra_charges"].setText("+ " + m(t.extra_charges))
             self.amount_labels["extra_discount"].setText("− " + m(t.invoice_discount))
             self.total_label.setText(m(t.grand_total))
-            return
+            return t.grand_total
         t = engine.totals()
         self.net_label.setText(m(t.net))
         self.discount_label.setText("− " + m(t.discount))
@@ -179,6 +179,7 @@ class TotalsPanel(QFrame):
         self.amount_labels["extra_charges"].setText("+ " + m(t.extra_charges))
         self.amount_labels["extra_discount"].setText("− " + m(t.extra_discount))
         self.total_label.setText(m(t.grand_total))
+        return t.grand_total
 
     def _money(self, amount: Decimal) -> str:
         return money_text(amount, self._q)
