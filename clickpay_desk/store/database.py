@@ -12,6 +12,7 @@ from __future__ import annotations
 from .agreements import AgreementsStore
 from .base import JournalStateError, NotFound, StoreClosed, StoreError
 from .batches import BatchesStore
+from .catalog import CatalogStore
 from .drafts import DraftsStore
 from .invoices import InvoicesStore
 from .journal import JournalStore
@@ -20,6 +21,14 @@ from .profiles import ProfilesStore
 __all__ = ["JournalStateError", "NotFound", "Store", "StoreClosed", "StoreError"]
 
 
-class Store(ProfilesStore, DraftsStore, JournalStore, InvoicesStore, AgreementsStore, BatchesStore):
+class Store(
+    ProfilesStore,
+    DraftsStore,
+    JournalStore,
+    InvoicesStore,
+    AgreementsStore,
+    BatchesStore,
+    CatalogStore,
+):
     """The local database. Create with ``Store.open(path)``; methods may be called from any
     thread; every write method is one transaction, committed before it returns."""

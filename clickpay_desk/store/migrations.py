@@ -170,6 +170,35 @@ CREATE INDEX agreement_payments_tran ON agreement_payments(tran_ref);
 CREATE INDEX agreements_cart ON agreements(profile_id, cart_id)
 """
 
+_V5_CATALOG = """
+CREATE TABLE saved_customers (
+    id      INTEGER PRIMARY KEY,
+    name    TEXT NOT NULL,
+    email   TEXT NOT NULL DEFAULT '',
+    phone   TEXT NOT NULL DEFAULT '',
+    street  TEXT NOT NULL DEFAULT '',
+    city    TEXT NOT NULL DEFAULT '',
+    state   TEXT NOT NULL DEFAULT '',
+    country TEXT NOT NULL DEFAULT '',
+    zip     TEXT NOT NULL DEFAULT '',
+    used_at TEXT NOT NULL,
+    UNIQUE (name, email, phone)
+);
+CREATE TABLE saved_items (
+    id          INTEGER PRIMARY KEY,
+    sku         TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    currency    TEXT NOT NULL,
+    unit_cost   TEXT NOT NULL,
+    tax         TEXT NOT NULL DEFAULT '',
+    tax_type    TEXT NOT NULL DEFAULT '%',
+    used_at     TEXT NOT NULL,
+    UNIQUE (sku, description, currency)
+);
+CREATE INDEX saved_customers_used ON saved_customers(used_at);
+CREATE INDEX saved_items_used ON saved_items(currency, used_at)
+"""
+
 #: ``MIGRATIONS[i]`` upgrades a file from schema version ``i`` to ``i + 1``.
 MIGRATIONS: list[Migration] = [
     Migration("profiles, settings, drafts, submission journal", _script(_V1_CORE)),
@@ -182,6 +211,7 @@ MIGRATIONS: list[Migration] = [
         "agreement payments: initial and installment transactions from callbacks",
         _script(_V4_AGREEMENT_PAYMENTS),
     ),
+    Migration("saved customers and saved items of the invoice editor", _script(_V5_CATALOG)),
 ]
 
 

@@ -1024,8 +1024,6 @@ class InvoiceEditor(QWidget):
 
     def reload_catalog(self) -> None:
         store, currency = self.ctx.store, self.currency
-        if not hasattr(store, "list_customers"):  # a store without the catalog tables yet
-            return
         self.ctx.runner.submit(
             lambda _ctx: (store.list_customers(), store.list_items(currency)),
             kind=TaskKind.READ,
@@ -1114,8 +1112,6 @@ class InvoiceEditor(QWidget):
         customer = self._current_customer()
         items = self._items_of_rows(range(min(self.model.rowCount(), 500)))
         store = self.ctx.store
-        if not hasattr(store, "save_items"):
-            return
 
         def work(_ctx: TaskContext) -> None:
             if customer is not None:
