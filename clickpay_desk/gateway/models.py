@@ -18,32 +18,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from ..core.statuses import INVOICE_SETTLED
+from ..core.statuses import InvoiceStatus as InvoiceStatusWord
+from ..core.statuses import TranStatus as CoreTranStatus
 from .wirefields import Fields, canonical
 
-
-class InvoiceState(StrEnum):
-    """``invoice_status`` of a PT2 invoice."""
-
-    PENDING = "pending"
-    PAID = "paid"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-
+#: ``invoice_status`` of a PT2 invoice, and ``payment_result.response_status`` (and
+#: ``tran_status``) of a transaction: the whole vocabulary (overdue, refunded, failed; X, C too)
+#: lives in ``core.statuses`` with words for each.
+InvoiceState = InvoiceStatusWord
+TranStatus = CoreTranStatus
 
 _INVOICE_STATES = {s.value: s.value for s in InvoiceState} | {"canceled": "cancelled"}
-
-
-class TranStatus(StrEnum):
-    """``payment_result.response_status`` (and ``tran_status``) of a PT2 transaction."""
-
-    AUTHORISED = "A"
-    DECLINED = "D"
-    ERROR = "E"
-    HOLD = "H"
-    PENDING = "P"
-    VOIDED = "V"
-
-
 _TRAN_STATUSES = {s.value.lower(): s.value for s in TranStatus}
 
 
@@ -104,8 +90,8 @@ class InvoiceStatus:
 
     @property
     def is_final(self) -> bool:
-        """Paid, cancelled or expired: the status will not change any more."""
-        return self.status in (InvoiceState.PAID, InvoiceState.CANCELLED, InvoiceState.EXPIRED)
+        """Paid, cancelled, expired or refunded: the status will not change any more."""
+        return self.status in INVOICE_SETTLED
 
     @classmethod
     def from_wire(cls, payload: Any, invoice_id: str | None = None) -> InvoiceStatus:

@@ -74,3 +74,27 @@ def test_tran_types_are_defined_once() -> None:
 
     assert set(TranType) == TRAN_TYPES and {"sale", "auth"} == AGREEMENT_TRAN_TYPES
     assert INVOICE_TRAN_TYPES == ("sale", "auth") and TRAN_CLASSES == (TranClass.ECOM,)
+
+
+@pytest.mark.parametrize(
+    ("wire", "final"),
+    [("overdue", False), ("failed", False), ("Refunded", True), ("PAID", True)],
+)
+def test_pt2_answers_read_the_whole_invoice_vocabulary(wire: str, final: bool) -> None:
+    from clickpay_desk.gateway.models import InvoiceStatus as Answer
+
+    answer = Answer.from_wire({"invoice_status": wire, "tran_status": "x"})
+    assert answer.status == wire.lower() and answer.is_final is final
+    assert answer.tran_status == TranStatus.EXPIRED
+    assert invoice_status_text(answer.status) != answer.status
+
+
+def test_geidea_answers_read_the_whole_vocabulary() -> None:
+    from clickpay_desk.gateway.geidea_models import PaymentIntent
+
+    intent = PaymentIntent.from_wire(
+        {"paymentIntent": {"paymentIntentId": "p", "status": "incomplete"}}
+    )
+    assert intent.status == GeideaStatus.INCOMPLETE == "Incomplete"
+    odd = PaymentIntent.from_wire({"paymentIntent": {"paymentIntentId": "p", "status": "OnHold"}})
+    assert odd.status == "OnHold" and geidea_status_text(odd.status) == "OnHold"
