@@ -42,6 +42,7 @@ from clickpay_desk.core.rules import RuleViolation
 from clickpay_desk.exchange import payout_export, payout_import, payout_template
 from clickpay_desk.gateway.models import ENTRY_QUERY_STATUSES
 from clickpay_desk.services import payouts
+from clickpay_desk.services.operations import Operation
 from clickpay_desk.store.records import BatchEntryRecord, BatchRecord
 
 from ..context import DeskContext
@@ -794,7 +795,7 @@ class PayoutsTab(QWidget):
         if batch is not None and batch.remote_batch_id:
             subject = payouts.batch_subject(profile.id, batch.remote_batch_id)
         mutation = Mutation(
-            f"Submitting the payout batch “{order_id}”", "payout.batch.add", subject
+            f"Submitting the payout batch “{order_id}”", Operation.PAYOUT_BATCH_ADD, subject
         )
         self.progress.setRange(0, max(1, len(rows)))
         self.progress.setValue(0)
