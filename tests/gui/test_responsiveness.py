@@ -97,7 +97,8 @@ def test_gui_stays_responsive_and_cancel_says_what_was_sent(qtbot, live_desk):
 
     # While its worker waits the request is in flight: reconcile leaves it alone (a read now
     # could miss an invoice the gateway has not committed yet).
-    assert window.mutations.is_in_flight(invoices.CREATE, invoices.subject_of(invoice.cart_id))
+    subject = invoices.subject_of(invoice.cart_id, profile.id)
+    assert window.mutations.is_in_flight(invoices.CREATE, subject)
     window.reconcile()
     qtbot.waitUntil(lambda: window.reconcile_dialog is not None, timeout=2000)
     assert window.reconcile_dialog.heading.text() == (
