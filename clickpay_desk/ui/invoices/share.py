@@ -64,16 +64,21 @@ def save_qr(text: str, path: Path) -> Path:
 class ActionButton(QPushButton):
     """A button that is one QAction: same text, tooltip, enabled state and visibility."""
 
-    def __init__(self, action: QAction, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, action: QAction, parent: QWidget | None = None, *, mnemonic: bool = False
+    ) -> None:
         super().__init__(parent)
         self._action = action
+        # Alt+letter keys must stay unique in the window: most buttons leave theirs to the
+        # menus (the action keeps it there) and are reached by their shortcut instead.
+        self._mnemonic = mnemonic
         self.clicked.connect(action.trigger)
         action.changed.connect(self._sync)
         self._sync()
 
     def _sync(self) -> None:
         action = self._action
-        self.setText(action.text())
+        self.setText(action.text() if self._mnemonic else action.text().replace("&", ""))
         shortcut = action.shortcut().toString()
         self.setToolTip(action.toolTip() + (f" ({shortcut})" if shortcut else ""))
         self.setEnabled(action.isEnabled())
@@ -109,7 +114,7 @@ class SharePanel(QWidget):
         self.open_action = QAction("Open in &browser", self)
         self.open_action.setToolTip("Open the payment page in your web browser")
         self.open_action.triggered.connect(self.open_link)
-        self.save_qr_action = QAction("Save &QR code…", self)
+        self.save_qr_action = QAction("Save QR c&ode…", self)
         self.save_qr_action.setToolTip("Save the link's QR code as a PNG or SVG file")
         self.save_qr_action.triggered.connect(self.save_qr_dialog)
 
@@ -124,13 +129,13 @@ class SharePanel(QWidget):
         form.addRow("Customer:", self.customer)
         form.addRow("Invoice id:", self.invoice_id)
         form.addRow("Payment:", self.payment)
-        link_label = QLabel("&Link:")
+        link_label = QLabel("Lin&k:")
         link_label.setBuddy(self.link)
         form.addRow(link_label, self.link)
 
         share_row = QHBoxLayout()
         for action in (self.copy_action, self.open_action, self.save_qr_action):
-            share_row.addWidget(ActionButton(action))
+            share_row.addWidget(ActionButton(action, mnemonic=True))
 
         self.action_grid = QGridLayout()
         self._actions = 0

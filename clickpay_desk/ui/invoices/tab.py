@@ -166,7 +166,7 @@ class InvoicesTab(QWidget):
             "Refresh &status", "Ctrl+R", self.refresh_selected, "Ask the gateway for its status"
         )
         self.refresh_all_action = a(
-            "Refresh all &pending",
+            "Refresh all pending",
             "Ctrl+Shift+R",
             self.refresh_pending,
             "Ask the gateway for the status of every invoice still waiting for payment",
@@ -257,7 +257,7 @@ class InvoicesTab(QWidget):
         self.list.set_context_menu(menu)
 
     def _build_pages(self) -> None:
-        self.auto_refresh = QCheckBox("Auto-refresh (&minute)")
+        self.auto_refresh = QCheckBox("&Watch: check pending every minute")
         self.auto_refresh.setToolTip("Ask the gateway about pending invoices every minute")
         self.auto_refresh.toggled.connect(self._auto_toggled)
         self.progress = QProgressBar()
@@ -275,7 +275,7 @@ class InvoicesTab(QWidget):
             self.export_list_action,
             self.merchant_action,
         ):
-            bar.addWidget(ActionButton(action))
+            bar.addWidget(ActionButton(action, mnemonic=True))
         bar.addWidget(self.auto_refresh)
         bar.addStretch(1)
         bar.addWidget(self.progress)
