@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from clickpay_desk.core.agreement import (
     Agreement,
@@ -129,7 +130,20 @@ class AgreementRequest:
             found.extend(_customer_problems("shipping_details", self.shipping))
         if self.language not in LANGUAGES:
             found.append(RuleViolation("paypage_lang", "must be en or ar", self.language))
+        if self.callback and not _web_url(self.callback):
+            found.append(
+                RuleViolation(
+                    "callback",
+                    "must be a web address starting with https:// (or http://)",
+                    self.callback,
+                )
+            )
         return found
+
+
+def _web_url(text: str) -> bool:
+    parts = urlsplit(text.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text.strip()
 
 
 def _details(values: Mapping[str, str]) -> dict[str, str]:

@@ -40,14 +40,14 @@ from clickpay_desk.services.agreements import (
 )
 
 _CUSTOMER_LABELS = {
-    "name": "&Name",
+    "name": "N&ame",
     "email": "E-&mail",
     "phone": "P&hone",
     "street1": "&Street",
-    "city": "C&ity",
-    "state": "State / region",
-    "country": "Countr&y (2 letters)",
-    "zip": "&Postcode",
+    "city": "Cit&y",
+    "state": "State / re&gion",
+    "country": "C&ountry (2 letters)",
+    "zip": "Postcode / &ZIP",
 }
 _BAD = "QLineEdit, QSpinBox, QDateEdit, QComboBox { border: 1px solid #e03131; }"
 
@@ -62,12 +62,19 @@ class NewAgreementDialog(QDialog):
         currency: str = "SAR",
         language: str = "en",
         callback: str | None = None,
+        callback_fixed: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New repeat-billing agreement")
         self.today = today
-        self.callback = callback
+        self.callback_edit = QLineEdit(callback or "")
+        self.callback_edit.setPlaceholderText("optional: https://your-shop.example/clickpay/ipn")
+        self.callback_edit.setReadOnly(callback_fixed)
+        if callback_fixed:
+            self.callback_edit.setToolTip(
+                "Sandbox: the app receives the callbacks itself and imports them."
+            )
         self.cart_id = new_cart_id(today)
         self._fields: dict[str, QWidget] = {}
         self._labels: dict[str, str] = {}
@@ -95,7 +102,7 @@ class NewAgreementDialog(QDialog):
         self.period.setCurrentIndex(self.period.findData(int(RepeatPeriod.MONTH)))
         self.every = QSpinBox()
         self.every.setRange(1, 999)
-        self.every.setPrefix("every ")
+        self.every.setPrefix("")
         self.first_due = QDateEdit()
         self.first_due.setCalendarPopup(True)
         self.first_due.setDisplayFormat("yyyy-MM-dd")
@@ -117,18 +124,19 @@ class NewAgreementDialog(QDialog):
         self.cart_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Cart id", self.cart_label)
         self._add(form, "&Description", self.description, "agreement.agreement_description")
-        self._add(form, "&Currency", self.currency, "agreement.agreement_currency")
-        self._add(form, "I&nitial amount", self.initial, "agreement.initial_amount")
+        self._add(form, "C&urrency", self.currency, "agreement.agreement_currency")
+        self._add(form, "&Initial amount", self.initial, "agreement.initial_amount")
         self._add(form, "&Repeat amount", self.repeat, "agreement.repeat_amount")
         self._add(form, "Repeat &terms", self.terms, "agreement.repeat_terms")
         form.addRow("", self.terms_words)
-        self._add(form, "Re&peat", period_row, "agreement.repeat_every", self.every)
+        self._add(form, "Repeat e&very", period_row, "agreement.repeat_every", self.every)
         self._fields["agreement.repeat_period"] = self.period
         self._add(form, "&Final amount", self.final, "agreement.final_amount")
         self._add(
-            form, "First installment &due", self.first_due, "agreement.first_installment_due_date"
+            form, "First installment du&e", self.first_due, "agreement.first_installment_due_date"
         )
         self._add(form, "Payment page &language", self.language, "paypage_lang")
+        self._add(form, "Callback URL (IP&N)", self.callback_edit, "callback")
         self._fields["cart_description"] = self.description
         self._fields["cart_currency"] = self.currency
         self._fields["cart_amount"] = self.initial
@@ -136,7 +144,7 @@ class NewAgreementDialog(QDialog):
         self.customer: dict[str, QLineEdit] = {}
         self.shipping: dict[str, QLineEdit] = {}
         customer_box = self._details_box("Customer", "customer_details", self.customer)
-        self.same_shipping = QCheckBox("Shipping details are the &customer's")
+        self.same_shipping = QCheckBox("Shi&pping details are the customer's")
         self.same_shipping.setChecked(True)
         shipping_box = self._details_box("Shipping", "shipping_details", self.shipping)
         self.shipping_box = shipping_box
@@ -154,7 +162,7 @@ class NewAgreementDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("&Send payment request")
+        ok.setText("Send payment re&quest")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -188,6 +196,7 @@ class NewAgreementDialog(QDialog):
         for combo in (self.currency, self.period, self.language):
             combo.currentIndexChanged.connect(self._check)
         self.first_due.dateChanged.connect(self._check)
+        self.callback_edit.textChanged.connect(self._check)
         self.same_shipping.toggled.connect(self._check)
         self.violations: list[RuleViolation] = []
         self._check()
@@ -257,7 +266,7 @@ class NewAgreementDialog(QDialog):
             customer=customer,
             shipping=shipping or customer,
             language=str(self.language.currentData()),
-            callback=self.callback,
+            callback=self.callback_edit.text().strip() or None,
         )
 
     def _check(self) -> None:

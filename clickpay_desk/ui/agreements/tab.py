@@ -82,6 +82,7 @@ log = logging.getLogger(__name__)
 #: Settings keys.
 FOLDER_KEY = "agreements.callback_folder"
 PORT_KEY = "agreements.sandbox_callback_port"
+CALLBACK_KEY = "agreements.callback_url"
 #: How often the watched folder is looked at.
 POLL_MS = 1500
 SANDBOX_FOLDER = "sandbox-callbacks"
@@ -158,6 +159,7 @@ class AgreementsTab(QWidget):
         self.today: date = datetime.now().date()
         self.folder: Path | None = None
         self.receiver: LoopbackReceiver | None = None
+        self._callback_url: str | None = None
         self._loading: TaskHandle | None = None
         self._reload_again = False
         self._importing: TaskHandle | None = None
@@ -292,7 +294,7 @@ class AgreementsTab(QWidget):
         for action in (self.link_action, self.cancel_action, self.invoice_action):
             self.table.addAction(action)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.table.doubleClicked.connect(lambda _i: self.show_link())
+        self.table.activated.connect(lambda _i: self.show_link())  # Enter or double-click
 
         self.detail_title = QLabel()
         self.detail_title.setWordWrap(True)
@@ -521,18 +523,28 @@ class AgreementsTab(QWidget):
         if profile is None:
             self.say("Choose a ClickPay profile first (File ▸ Profiles).")
             return None
-        callback = self.receiver.url if self.receiver is not None else None
+        fixed = self.receiver is not None
+        callback = self.receiver.url if self.receiver is not None else self._callback_url
         dialog = NewAgreementDialog(
             self.today,
             currency=profile.currency,
             language=profile.language,
             callback=callback,
+            callback_fixed=fixed,
             parent=self,
         )
-        dialog.accepted.connect(lambda: self.send_request(dialog.request()))
+        dialog.accepted.connect(lambda: self._send_from(dialog, remember=not fixed))
         self.form = dialog
         dialog.open()
         return dialog
+
+    def _send_from(self, dialog: NewAgreementDialog, *, remember: bool) -> None:
+        request = dialog.request()
+        if remember and request.callback != self._callback_url:
+            # The merchant's callback address rarely changes: offer it next time.
+            self._callback_url = request.callback
+            self.ctx.writer.submit(self.ctx.store.set_setting, CALLBACK_KEY, request.callback)
+        self.send_request(request)
 
     def send_request(self, request: AgreementRequest) -> TaskHandle | None:
         profile = self.profile
@@ -846,16 +858,18 @@ class AgreementsTab(QWidget):
             )
             return
 
-        def saved(_: TaskContext) -> str | None:
-            value = store.get_setting(FOLDER_KEY)
-            return value if isinstance(value, str) else None
+        def saved(_: TaskContext) -> tuple[str | None, str | None]:
+            folder, url = store.get_setting(FOLDER_KEY), store.get_setting(CALLBACK_KEY)
+            return (
+                folder if isinstance(folder, str) else None,
+                url if isinstance(url, str) else None,
+            )
 
-        self.ctx.runner.submit(
-            saved,
-            kind=TaskKind.READ,
-            on_done=lambda v: self.watch_folder(Path(v) if v else None, remember=False),
-            owner=self,
-        )
+        def restore(values: tuple[str | None, str | None]) -> None:
+            folder, self._callback_url = values
+            self.watch_folder(Path(folder) if folder else None, remember=False)
+
+        self.ctx.runner.submit(saved, kind=TaskKind.READ, on_done=restore, owner=self)
 
     def poll_folder(self) -> TaskHandle | None:
         """Import what waits in the watched folder, on a worker (one pass at a time)."""
