@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -89,6 +89,27 @@ class EntryFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
+        self._status: str | None = None
+
+    def set_status(self, status: str | None) -> None:
+        """Show only entries in this gateway status (None: every entry)."""
+        self._status = status
+        # beginFilterChange()/endFilterChange() replace invalidateRowsFilter() from Qt 6.10 on.
+        if hasattr(self, "endFilterChange"):
+            self.beginFilterChange()
+            self.endFilterChange()
+        else:  # pragma: no cover - older PySide6
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        if self._status is not None:
+            model = self.sourceModel()
+            status = model.data(model.index(source_row, EntryColumn.STATUS, source_parent))
+            if str(status).casefold() != self._status.casefold():
+                return False
+        return super().filterAcceptsRow(source_row, source_parent)
 
 
 class PayoutsTab(QWidget):
@@ -943,6 +964,7 @@ class PayoutsTab(QWidget):
         )
         wanted = self.status_combo.currentData()
         shown = f"{len(entries)} {wanted} entries" if wanted else "every entry"
+        self.proxy.set_status(wanted)
         self.message.setText(f"Batch {batch.remote_batch_id} is {batch.status}; updated {shown}.")
         if batch.status == "Completed":
             self._auto.stop()

@@ -199,6 +199,15 @@ def test_submit_with_progress_then_track_and_export(qtbot, tab, live_desk, tmp_p
     assert "failed 100" in tab.summary.text()
     shot(tab, "payouts_tracking")
 
+    # Query by status: only the failed entries are asked for, and shown.
+    tab.status_combo.setCurrentIndex(tab.status_combo.findData("failed"))
+    tab.refresh_action.trigger()
+    qtbot.waitUntil(lambda: tab.proxy.rowCount() == 1)
+    assert "1 failed entries" in tab.message.text()
+    tab.status_combo.setCurrentIndex(0)
+    tab.refresh_action.trigger()
+    qtbot.waitUntil(lambda: tab.proxy.rowCount() == 60)
+
     tab.table.selectRow(cell(tab, 0, EntryColumn.ROW).row())
     tab.entry_action.trigger()
     qtbot.waitUntil(lambda: "Unrecoverable integration error" in tab.message.text())
