@@ -7,13 +7,16 @@ the name is typed; picking one fills every field.
 
 from __future__ import annotations
 
+import itertools
+
 import pycountry
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QFormLayout,
+    QGridLayout,
     QGroupBox,
+    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -42,6 +45,9 @@ class CountryCombo(QComboBox):
         super().__init__(parent)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        # Long country names must not claim the form's width.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)
         self.addItem("", "")
         for code, text in country_choices():
             self.addItem(text, code)
@@ -87,9 +93,10 @@ class CustomerForm(QGroupBox):
         super().__init__("Customer", parent)
         self.customers = customers
         self.edits: dict[str, QLineEdit] = {}
-        form = QFormLayout(self)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.form = form
+        grid = QGridLayout(self)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        self.grid = grid
         placeholders = {
             "name": "Start typing: saved customers are offered",
             "email": "name@example.com",
@@ -97,19 +104,40 @@ class CustomerForm(QGroupBox):
         }
         self.country = CountryCombo()
         self.country.edited.connect(self.edited)
+        self.labels: dict[str, QLabel] = {}
         for key in CUSTOMER_KEYS:
             if key == "country":
-                form.addRow(FIELD_LABELS[key], self.country)
                 continue
             edit = QLineEdit()
+            edit.setMinimumWidth(140)
             edit.setPlaceholderText(placeholders.get(key, ""))
             edit.textEdited.connect(self.edited)
             self.edits[key] = edit
-            form.addRow(FIELD_LABELS[key], edit)
         self.customer_ref = QLineEdit()
-        self.customer_ref.setPlaceholderText("Your own reference for this customer (optional)")
+        self.customer_ref.setPlaceholderText("Your own reference (optional)")
         self.customer_ref.textEdited.connect(self.edited)
-        form.addRow(FIELD_LABELS["customer_ref"], self.customer_ref)
+        # Two fields a row, in the order people give them: who, how to reach them, where.
+        layout: tuple[tuple[str, ...], ...] = (
+            ("name", "email"),
+            ("phone", "country"),
+            ("street", "city"),
+            ("state", "zip"),
+            ("customer_ref",),
+        )
+        for r, pair in enumerate(layout):
+            for c, key in enumerate(pair):
+                widget = self.widget_of(key)
+                assert widget is not None
+                label = QLabel(FIELD_LABELS[key])
+                label.setBuddy(widget)
+                self.labels[key] = label
+                grid.addWidget(label, r, 2 * c)
+                grid.addWidget(widget, r, 2 * c + 1)
+        grid.setRowStretch(len(layout), 1)  # rows keep their height when some are hidden
+        order = ["name", "email", "phone", "country", "street", "city", "state", "zip"]
+        chain: list[QWidget] = [w for k in order if (w := self.widget_of(k)) is not None]
+        for first, second in itertools.pairwise([*chain, self.customer_ref]):
+            QWidget.setTabOrder(first, second)
 
         completer = QCompleter(customers, self)
         completer.setCompletionColumn(0)
@@ -124,10 +152,11 @@ class CustomerForm(QGroupBox):
         """Geidea takes no address and no customer reference."""
         self.kind = kind
         address = kind is GatewayKind.CLICKPAY
-        for key in ("street", "city", "state", "zip"):
-            self.form.setRowVisible(self.edits[key], address)
-        self.form.setRowVisible(self.country, address)
-        self.form.setRowVisible(self.customer_ref, address)
+        for key in ("street", "city", "state", "zip", "country", "customer_ref"):
+            self.labels[key].setVisible(address)
+            widget = self.widget_of(key)
+            assert widget is not None
+            widget.setVisible(address)
         hint = "+966501234567 (with the country code)" if not address else "+966 50 123 4567"
         self.edits["phone"].setPlaceholderText(hint)
 

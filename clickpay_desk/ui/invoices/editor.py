@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -107,6 +108,7 @@ class _DateField(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.enabled = QCheckBox()
+        self.enabled.setToolTip("Tick to set this date; unticked, none is sent")
         self.edit = QDateTimeEdit()
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd HH:mm")
@@ -200,10 +202,11 @@ class InvoiceEditor(QWidget):
     def _build_form(self) -> None:
         self.customer = CustomerForm(self.customers_model)
         details = QGroupBox("Invoice")
-        form = QFormLayout(details)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.details_form = form
+        grid = QGridLayout(details)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
         self.cart_id = QLineEdit()
+        self.cart_id.setMinimumWidth(150)
         self.cart_id.setToolTip("Your number for this invoice; unique for this profile")
         self.suggest_button = QToolButton()
         cart_row = QHBoxLayout()
@@ -236,19 +239,44 @@ class InvoiceEditor(QWidget):
         self.hide_shipping = QCheckBox("Hide shipping address on the payment page")
         self.disable_edit = QCheckBox("Customer cannot change their details")
         self.tokenise = QCheckBox("Save the customer's card for later payments (tokenise)")
-        form.addRow(FIELD_LABELS["cart_id"], self.cart_row)
-        form.addRow(FIELD_LABELS["description"], self.description)
-        form.addRow(FIELD_LABELS["currency"], self.currency_label)
-        form.addRow(FIELD_LABELS["language"], self.language)
-        form.addRow(FIELD_LABELS["activation"], self.activation)
-        form.addRow(FIELD_LABELS["expiry"], self.expiry)
-        form.addRow(FIELD_LABELS["due"], self.due)
-        form.addRow("", self.date_rules)
-        form.addRow(FIELD_LABELS["callback_url"], self.callback_url)
-        form.addRow(FIELD_LABELS["return_url"], self.return_url)
-        form.addRow("", self.hide_shipping)
-        form.addRow("", self.disable_edit)
-        form.addRow("", self.tokenise)
+        self.detail_labels: dict[str, QLabel] = {}
+
+        def place(key: str, widget: QWidget, row: int, col: int, span: int = 1) -> None:
+            label = QLabel(FIELD_LABELS[key])
+            label.setBuddy(widget)
+            self.detail_labels[key] = label
+            grid.addWidget(label, row, col)
+            grid.addWidget(widget, row, col + 1, 1, span)
+
+        place("cart_id", self.cart_row, 0, 0)
+        place("language", self.language, 0, 2)
+        place("description", self.description, 1, 0, 3)
+        place("currency", self.currency_label, 2, 0)
+        place("activation", self.activation, 3, 0)
+        place("expiry", self.expiry, 3, 2)
+        place("due", self.due, 4, 0)
+        grid.addWidget(self.date_rules, 5, 0, 1, 4)
+        # Seldom-used settings stay folded away until wanted (or set, or wrong).
+        self.options_button = QToolButton()
+        self.options_button.setText("More options")
+        self.options_button.setCheckable(True)
+        self.options_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.options_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.options = QWidget()
+        options = QFormLayout(self.options)
+        options.setContentsMargins(0, 0, 0, 0)
+        options.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.options_form = options
+        options.addRow(FIELD_LABELS["callback_url"], self.callback_url)
+        options.addRow(FIELD_LABELS["return_url"], self.return_url)
+        options.addRow("", self.hide_shipping)
+        options.addRow("", self.disable_edit)
+        options.addRow("", self.tokenise)
+        self.options.setVisible(False)
+        self.options_button.toggled.connect(self._show_options)
+        grid.addWidget(self.options_button, 6, 0, 1, 4)
+        grid.addWidget(self.options, 7, 0, 1, 4)
+        grid.setRowStretch(8, 1)
         self.details = details
         for edit in (self.cart_id, self.description, self.callback_url, self.return_url):
             edit.textEdited.connect(self._edited)
@@ -275,17 +303,20 @@ class InvoiceEditor(QWidget):
         header.setStretchLastSection(False)
         widths = {
             LineColumn.SKU: 80,
-            LineColumn.DESCRIPTION: 200,
-            LineColumn.URL: 120,
-            LineColumn.UNIT_COST: 90,
-            LineColumn.QUANTITY: 50,
-            LineColumn.DISCOUNT: 70,
-            LineColumn.DISCOUNT_TYPE: 70,
-            LineColumn.TAX: 60,
-            LineColumn.TAX_TYPE: 70,
+            LineColumn.DESCRIPTION: 180,
+            LineColumn.URL: 100,
+            LineColumn.UNIT_COST: 88,
+            LineColumn.QUANTITY: 45,
+            LineColumn.DISCOUNT: 68,
+            LineColumn.DISCOUNT_TYPE: 62,
+            LineColumn.TAX: 50,
+            LineColumn.TAX_TYPE: 62,
         }
         for col in LineColumn:
-            header.resizeSection(int(col), widths.get(col, 95))
+            header.resizeSection(int(col), widths.get(col, 88))
+        # The description takes what is left; the figures keep their width.
+        header.setSectionResizeMode(int(LineColumn.DESCRIPTION), QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
         self.delegates = LineDelegates(self.table, 2, self.items_model)
         for kind in ("sku", "description"):
             delegate = self.delegates.by_type[kind]
@@ -468,6 +499,7 @@ class InvoiceEditor(QWidget):
         layout.addLayout(bottom)
 
         self.drafts_panel = DraftsPanel()
+        self.drafts_panel.setMinimumWidth(170)
         self.drafts_panel.open_requested.connect(self.open_draft)
         splitter = QSplitter()
         splitter.addWidget(self.drafts_panel)
@@ -615,6 +647,14 @@ class InvoiceEditor(QWidget):
         finally:
             self._loading = False
         self._form = None
+        used = bool(
+            form.callback_url
+            or form.return_url
+            or form.hide_shipping
+            or form.disable_edit
+            or form.tokenise
+        )
+        self.options_button.setChecked(used)
         self._totals_changed()
 
     def _apply_draft(self, data: dict[str, Any]) -> None:
@@ -646,14 +686,10 @@ class InvoiceEditor(QWidget):
         self.customer.set_kind(self.kind)
         self.totals.set_kind(self.kind, self.currency)
         self.currency_label.setText(self.currency)
-        for widget in (
-            self.due,
-            self.return_url,
-            self.hide_shipping,
-            self.disable_edit,
-            self.tokenise,
-        ):
-            self.details_form.setRowVisible(widget, not geidea)
+        self.due.setVisible(not geidea)
+        self.detail_labels["due"].setVisible(not geidea)
+        for widget in (self.return_url, self.hide_shipping, self.disable_edit, self.tokenise):
+            self.options_form.setRowVisible(widget, not geidea)
         self.table.setColumnHidden(int(LineColumn.URL), geidea)
         decimals = max(0, -int(self.model.display_q.as_tuple().exponent))
         self.delegates.amount.set_decimals(decimals)
@@ -668,6 +704,9 @@ class InvoiceEditor(QWidget):
                 "(or now, without one)."
             )
         self.details.setTitle("Invoice (Geidea)" if geidea else "Invoice (ClickPay)")
+        self.detail_labels["cart_id"].setText(
+            "Invoice number (reference)" if geidea else FIELD_LABELS["cart_id"]
+        )
 
     # -- changes ---------------------------------------------------------------------------------
 
@@ -753,6 +792,8 @@ class InvoiceEditor(QWidget):
                 continue
             self._mark(key, rule)
         self._marked = dict(found)
+        if ("callback_url" in found or "return_url" in found) and not self.options.isVisible():
+            self.options_button.setChecked(True)
         self._refresh_state()
 
     def _mark(self, key: str, rule: str | None) -> None:
@@ -767,6 +808,12 @@ class InvoiceEditor(QWidget):
         elif (widget := self._field_widgets().get(key)) is not None:
             widget.setStyleSheet(ERROR_STYLE if rule else "")
             widget.setToolTip(f"{FIELD_LABELS.get(key, key)} {rule}" if rule else "")
+
+    def _show_options(self, shown: bool) -> None:
+        self.options.setVisible(shown)
+        self.options_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
 
     def _field_widgets(self) -> dict[str, QWidget]:
         return {
@@ -807,7 +854,7 @@ class InvoiceEditor(QWidget):
         model = self.model
         parts: list[str] = []
         for key, rule in self._problems.items():
-            parts.append(f"{FIELD_LABELS.get(key, key)} {rule}")
+            parts.append(f"{FIELD_LABELS.get(key, key)} {rule.rstrip('.')}")
             if len(parts) == 2:
                 break
         if model.bad_rows:

@@ -163,8 +163,8 @@ class TotalsPanel(QFrame):
         if self.kind is GatewayKind.GEIDEA:
             t = engine.totals()  # copies a tuple of the kept item figures: microseconds
             self.net_label.setText(m(engine.net))
-            self.discount_label.setText(m(engine.discount))
-            self.tax_label.setText(m(engine.tax))
+            self.discount_label.setText("− " + m(engine.discount))
+            self.tax_label.setText("+ " + m(engine.tax))
             self.lines_label.setText(m(engine.subtotal))
             self.amount_labels["extra_charges"].setText("+ " + m(t.extra_charges))
             self.amount_labels["extra_discount"].setText("− " + m(t.invoice_discount))
