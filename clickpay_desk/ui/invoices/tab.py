@@ -817,9 +817,7 @@ class InvoicesTab(QWidget):
 
     def save_path(self, title: str, name: str, filters: str) -> Path | None:
         """Ask where to save (tests replace this)."""
-        start = (
-            str(self.ctx.paths.root / "exports" / name) if hasattr(self.ctx.paths, "root") else name
-        )
+        start = str(self.ctx.paths.exports_dir / name)
         path, _selected = QFileDialog.getSaveFileName(self, title, start, filters)
         return Path(path) if path else None
 
@@ -860,12 +858,24 @@ class InvoicesTab(QWidget):
         path = self.save_path("Save the invoice as PDF", pdf_name(doc), "PDF (*.pdf)")
         if path is None:
             return
-        try:
-            written = write_pdf(doc, self._merchant(), path)
-        except OSError as exc:
-            self.say(f"The PDF could not be written to {path}: {exc}. Choose another folder.")
-            return
-        self.say(f"Saved the invoice “{doc.reference}” as {written}.")
+        merchant = self._merchant()
+
+        # Painting a long invoice takes a while; QPdfWriter and QImage work off the GUI thread.
+        def done(written: Path) -> None:
+            self.say(f"Saved the invoice “{doc.reference}” as {written}.")
+
+        def failed(exc: BaseException) -> None:
+            self.say(
+                f"The PDF could not be written to {path}: {user_message(exc)}. "
+                "Choose another folder."
+            )
+
+        self.ctx.runner.submit(
+            lambda _ctx: write_pdf(doc, merchant, path),
+            title=f"Saving the invoice “{doc.reference}” as PDF",
+            on_done=done,
+            on_error=failed,
+        )
 
     def print_selected(self) -> None:
         row = self.current()

@@ -238,7 +238,10 @@ def test_create_share_pay_refund_export_print(qtbot, tab, live_desk, tmp_path) -
     pdf = tmp_path / "invoice.pdf"
     tab.save_path = lambda *_a: pdf  # type: ignore[method-assign]
     tab.pdf_action.trigger()
-    assert pdf.exists()
+    qtbot.waitUntil(
+        lambda: "as PDF" not in tab.notice.text() and "invoice.pdf" in tab.notice.text(),
+        timeout=10000,
+    )
     codes = decode_pdf(pdf, tmp_path)
     assert rec.link in codes
     (zatca,) = [c for c in codes if c != rec.link]

@@ -147,5 +147,6 @@ def test_geidea_invoice_life(qtbot, gtab: InvoicesTab, live_desk, tmp_path: Path
     pdf = tmp_path / "geidea.pdf"
     gtab.save_path = lambda *_a: pdf  # type: ignore[method-assign]
     gtab.pdf_action.trigger()
+    qtbot.waitUntil(lambda: "geidea.pdf" in gtab.notice.text(), timeout=10000)
     assert rec.link in decode_pdf(pdf, tmp_path)
     gtab.grab().save(str(SHOTS / "invoices-geidea.png"))
