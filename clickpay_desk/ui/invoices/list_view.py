@@ -1,6 +1,6 @@
 """The invoice list: search, filters (status, currency, creation dates) and the table.
 
-It shows and selects; the tab owns the actions. Enter (or a double click) asks to open the row
+It shows and selects; the tab owns the actions. Enter or F2 (or a double click) asks to open the row
 (``open_requested``); the context menu is the one the tab built once.
 """
 
@@ -245,7 +245,7 @@ class InvoiceListView(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2):
                 self._open_current()
                 return True
             if event.key() == Qt.Key.Key_Menu and self._menu is not None:

@@ -122,6 +122,11 @@ def test_create_share_pay_refund_export_print(qtbot, tab, live_desk, tmp_path) -
     tab.list.table.setFocus()
     qtbot.keyClick(tab.list.table, Qt.Key.Key_Return)
     assert tab.share.link.hasFocus()
+    opened = []
+    tab.list.open_requested.connect(opened.append)
+    tab.list.table.setFocus()
+    qtbot.keyClick(tab.list.table, Qt.Key.Key_F2)
+    assert [r.key for r in opened] == [row.key]
 
     # The customer pays; Refresh status shows it paid with the transaction.
     assert not tab.refund_action.isEnabled()
