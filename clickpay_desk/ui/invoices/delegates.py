@@ -48,6 +48,8 @@ class _LineEditDelegate(QStyledItemDelegate):
     placeholder = ""
     pattern: QRegularExpression | None = None
     align_right = False
+    #: Commit on every keystroke (numbers: the totals follow the typing).
+    live = False
 
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
@@ -60,10 +62,28 @@ class _LineEditDelegate(QStyledItemDelegate):
             editor.setValidator(QRegularExpressionValidator(self.pattern, editor))
         if self.align_right:
             editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if self.live:
+            editor.textEdited.connect(lambda _text: self._commit_live(editor, index))
         return editor
+
+    def _commit_live(self, editor: QLineEdit, index: AnyIndex) -> None:
+        """Every keystroke in a number reaches the model, so totals and marks follow typing."""
+        model = index.model()
+        if not index.isValid() or model is None:
+            return
+        editor.setProperty("live_commit", True)
+        session = id(editor)
+        setattr(model, "edit_session", session)  # noqa: B010 - LinesModel's, if it has one
+        try:
+            self.commitData.emit(editor)
+        finally:
+            setattr(model, "edit_session", None)  # noqa: B010
+            editor.setProperty("live_commit", False)
 
     def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
         assert isinstance(editor, QLineEdit)
+        if editor.property("live_commit"):
+            return  # the model repainting what was just typed: the editor already shows it
         value = index.data(Qt.ItemDataRole.EditRole)
         editor.setText("" if value is None else str(value))
 
@@ -77,6 +97,7 @@ class AmountDelegate(_LineEditDelegate):
 
     pattern = _NUMBER
     align_right = True
+    live = True
 
     def __init__(self, decimals: int = 2, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -92,12 +113,14 @@ class RateOrAmountDelegate(_LineEditDelegate):
     pattern = _NUMBER
     align_right = True
     placeholder = "0"
+    live = True
 
 
 class QuantityDelegate(_LineEditDelegate):
     pattern = _WHOLE
     align_right = True
     placeholder = "1"
+    live = True
 
 
 class TextDelegate(_LineEditDelegate):

@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableView,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -87,6 +86,7 @@ from .line_rules import (
     rules_for,
 )
 from .lines_model import HEADERS, LinesModel
+from .lines_view import LinesView
 from .totals_panel import TotalsPanel, money_text
 
 DRAFT_KIND = "invoice"
@@ -287,7 +287,8 @@ class InvoiceEditor(QWidget):
             box.toggled.connect(self._edited)
 
     def _build_table(self) -> None:
-        self.table = QTableView()
+        self.table = LinesView()
+        self.table.append_row = self._append_row_by_tab
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.setEditTriggers(
@@ -936,6 +937,13 @@ class InvoiceEditor(QWidget):
         at = current.row() + 1 if current.isValid() else self.model.rowCount()
         self._focus_cell(self.model.add_row(at))
         self.table.setFocus()
+
+    def _append_row_by_tab(self) -> int:
+        """Tab from the last cell: a new line, unless the last one is still empty."""
+        last = self.model.rowCount() - 1
+        if last >= 0 and is_blank(self.model.row_values(last)):
+            return -1
+        return self.model.add_row()
 
     def _delete_lines(self) -> None:
         rows = self._selected_rows()

@@ -118,6 +118,8 @@ class LinesModel(QAbstractTableModel):
     def __init__(self, rules: LineRules, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
+        #: Set by a cell editor while it commits each keystroke: those edits merge into one step.
+        self.edit_session: int | None = None
         self._rows: list[_Row] = []
         self._bad = 0
         self._unchecked = 0
@@ -496,6 +498,11 @@ class LinesModel(QAbstractTableModel):
             return True
         what = HEADERS[LineColumn(column)]
         self.undo_stack.push(
-            SetRowsCommand(self, [(row, before, after)], f"Edit {what} on line {row + 1}")
+            SetRowsCommand(
+                self,
+                [(row, before, after)],
+                f"Edit {what} on line {row + 1}",
+                session=self.edit_session,
+            )
         )
         return True

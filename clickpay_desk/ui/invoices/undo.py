@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from .lines_model import LinesModel
 
 
+_TYPING = 1  # the merge id of commands typed into one open cell editor
+
+
 class SetRowsCommand(QUndoCommand):
     """Rows whose cells changed (one cell typed, or a saved item picked into a row)."""
 
@@ -27,10 +30,29 @@ class SetRowsCommand(QUndoCommand):
         model: LinesModel,
         changes: Sequence[tuple[int, Values, Values]],
         text: str,
+        *,
+        session: int | None = None,
     ) -> None:
         super().__init__(text)
         self._model = model
         self._changes = [(row, list(before), list(after)) for row, before, after in changes]
+        # Keystrokes typed into one cell editor ("1", "15", "150") are one undo step.
+        self.session = session
+
+    def id(self) -> int:
+        return _TYPING if self.session is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetRowsCommand) or other.session != self.session:
+            return False
+        if len(self._changes) != 1 or len(other._changes) != 1:
+            return False
+        row, before, _after = self._changes[0]
+        other_row, _other_before, after = other._changes[0]
+        if row != other_row:
+            return False
+        self._changes[0] = (row, before, after)
+        return True
 
     def redo(self) -> None:
         for row, _before, after in self._changes:

@@ -334,3 +334,132 @@ def test_duplicate_from_a_created_invoice(qtbot, desk, clickpay):
     assert editor.totals.total_label.text() == "230.00"
     assert editor.cart_id.text() != "OLD-1"
     assert editor.description.text() == "Monthly service"
+
+
+def open_cell_editor(qtbot, editor: InvoiceEditor, row: int, col: int) -> QLineEdit:
+    table = editor.table
+    table.setFocus()
+    table.setCurrentIndex(editor.model.index(row, col))
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    editors = [w for w in table.viewport().findChildren(QLineEdit) if w.isVisible()]
+    assert len(editors) == 1
+    return editors[0]
+
+
+def test_totals_follow_each_keystroke_and_typing_is_one_undo_step(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    cell = open_cell_editor(qtbot, editor, 0, C.UNIT_COST)
+    qtbot.keyClicks(cell, "12")
+    assert editor.totals.total_label.text() == "12.00"  # before Enter
+    qtbot.keyClicks(cell, "5.5")
+    assert editor.totals.total_label.text() == "125.50"
+    assert cell.text() == "125.5"  # what was typed stays as typed while typing
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: editor.table.state() != QAbstractItemView.State.EditingState)
+    assert editor.model.undo_stack.count() == 1
+    editor.model.undo_stack.undo()
+    assert editor.totals.total_label.text() == "0.00"
+
+
+def test_tab_walks_the_cells_to_type_and_adds_a_line_at_the_end(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    type_cell(qtbot, editor, 0, C.DESCRIPTION, "Pens")
+    click_cell(qtbot, editor, 0, C.TAX_TYPE)
+    qtbot.keyClick(editor.table, Qt.Key.Key_Tab)
+    # The computed figures are skipped: the next cell is the first of a new line.
+    assert editor.model.rowCount() == 2
+    assert editor.table.currentIndex().row() == 1
+    assert editor.table.currentIndex().column() == C.SKU
+    qtbot.keyClick(editor.table, Qt.Key.Key_Backtab)
+    assert (editor.table.currentIndex().row(), editor.table.currentIndex().column()) == (
+        0,
+        C.TAX_TYPE,
+    )
+
+
+def test_import_lines_from_an_xlsx_file_in_a_worker(qtbot, desk, clickpay, tmp_path):
+    from openpyxl import Workbook
+
+    path = tmp_path / "lines.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Description", "Qty", "Unit price", "VAT %"])
+    for i in range(1, 21):
+        ws.append([f"Item {i}", 2, 10.5, 15])
+    wb.save(path)
+    editor = open_editor(qtbot, desk, clickpay)
+    editor.import_file(path)
+    qtbot.waitUntil(lambda: editor.model.rowCount() == 20, timeout=5000)
+    # 20 × 21.00 × 1.15 = 483.00
+    assert editor.totals.total_label.text() == "483.00"
+    assert "Import from lines.xlsx" in editor.model.undo_stack.undoText()
+    assert "header row" in editor.status.text()
+
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"nope")
+    editor.import_file(bad)
+    qtbot.waitUntil(lambda: "Could not import bad.xlsx" in editor.status.text(), timeout=5000)
+    assert editor.model.rowCount() == 20
+
+
+def test_saved_customers_and_items_are_offered_again(qtbot, desk, clickpay):
+    from clickpay_desk.store.catalog import SavedCustomer, SavedItem
+
+    desk.store.save_customer(
+        SavedCustomer("Noura Saleh", "noura@example.com", "+966500000001", country="SA")
+    )
+    desk.store.save_items(
+        [SavedItem("SAR", Decimal("49.90"), sku="MUG", description="Mug", tax="15")]
+    )
+    editor = open_editor(qtbot, desk, clickpay)
+    qtbot.waitUntil(lambda: editor.customers_model.rowCount() == 1, timeout=3000)
+    qtbot.waitUntil(lambda: editor.items_model.rowCount() == 1, timeout=3000)
+
+    name = editor.customer.edits["name"]
+    type_field(qtbot, name, "nou")
+    completer = name.completer()
+    qtbot.waitUntil(lambda: completer.completionCount() == 1, timeout=2000)
+    completer.activated.emit(completer.currentCompletion())
+    assert editor.customer.edits["email"].text() == "noura@example.com"
+    assert editor.customer.country.code() == "SA"
+
+    type_cell(qtbot, editor, 0, C.SKU, "MUG")
+    assert editor.model.row_values(0)[C.DESCRIPTION] == "Mug"
+    assert editor.totals.total_label.text() == "57.39"  # 49.90 + 15 %
+
+    # A created invoice remembers its customer and items.
+    type_field(qtbot, editor.customer.edits["name"], "Omar")
+    type_field(qtbot, editor.customer.edits["email"], "omar@example.com")
+    type_field(qtbot, editor.description, "Mugs")
+    editor.create_action.trigger()
+    editor.creation_finished(True)
+    qtbot.waitUntil(lambda: editor.customers_model.rowCount() == 2, timeout=3000)
+    assert {c.name for c in desk.store.list_customers()} == {"Noura Saleh", "Omar"}
+
+
+def test_a_used_cart_id_is_refused_and_another_suggested(qtbot, desk, clickpay):
+    from clickpay_desk.core.profile import GatewayKind as Kind
+    from clickpay_desk.store.records import InvoiceRecord
+
+    editor = open_editor(qtbot, desk, clickpay)
+    desk.store.upsert_invoice(
+        InvoiceRecord(
+            id=None,
+            profile_id=clickpay.id,
+            gateway=Kind.CLICKPAY,
+            cart_id="INV-7",
+            remote_id="IV-1",
+            link=None,
+            currency="SAR",
+            amount=Decimal("1.00"),
+            status="pending",
+            payload={},
+        )
+    )
+    editor2 = open_editor(qtbot, desk, clickpay)
+    qtbot.waitUntil(lambda: "INV-7" in editor2._used_cart_ids, timeout=3000)
+    type_field(qtbot, editor2.cart_id, "INV-7")
+    assert "already used" in editor2.cart_id.toolTip()
+    editor2.suggest_action.trigger()
+    assert editor2.cart_id.text() != "INV-7" and not editor2.cart_id.toolTip()
+    del editor
