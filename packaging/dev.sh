@@ -14,7 +14,8 @@ shift || true
 # gnome-keyring's Secret Service so the keyring tests use a real backend.
 QT_PKGS="libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 fonts-dejavu-core"
 XCB_PKGS="libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0"
-TEST_PKGS="dbus-daemon gnome-keyring desktop-file-utils appstream"
+# poppler-utils: pdftoppm renders printed invoices so the tests can decode their QR codes.
+TEST_PKGS="dbus-daemon gnome-keyring desktop-file-utils appstream poppler-utils"
 
 ensure_apt() {
     local missing=()
