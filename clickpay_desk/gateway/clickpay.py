@@ -64,7 +64,7 @@ class Pt2Dialect:
             auth_failure=code == "1",
             from_gateway="message" in payload or "code" in payload,
             # The PayTabs PHP SDK maps code 4 with "Duplicate Request" (HTTP 409) to a duplicate.
-            duplicate="duplicate" in (scalar_text(payload.get("message")) or "").lower(),
+            duplicate="duplicate request" in (scalar_text(payload.get("message")) or "").lower(),
         )
 
     def refusal_in_success(self, payload: Any) -> ErrorBody | None:
