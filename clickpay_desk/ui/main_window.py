@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(page, label)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
+        # "Invoice the missed installment": a draft in the Invoices tab, shown.
+        self.agreements.invoice_requested.connect(self._invoice_draft)
 
         self._build_toolbar()
         self._build_status_bar()
@@ -307,6 +309,10 @@ class MainWindow(QMainWindow):
         return None if self.active_profile is None else self.active_profile.id
 
     # -- actions -----------------------------------------------------------------------------
+
+    def _invoice_draft(self, prefill: dict) -> None:
+        self.invoices.open_new_draft(prefill)
+        self.tabs.setCurrentWidget(self.invoices)
 
     def refresh(self) -> None:
         """F5: reload the current tab and check the gateway again."""

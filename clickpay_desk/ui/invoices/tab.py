@@ -376,7 +376,7 @@ class InvoicesTab(QWidget):
         """A new draft with these fields filled (e.g. a missed installment to invoice)."""
         self._updating = None
         self.editor.new_draft(prefill)
-        self._show_editor("New invoice from " + str(prefill.get("cart_description") or "a draft"))
+        self._show_editor("New invoice: " + str(prefill.get("description") or "from a draft"))
 
     # -- list ----------------------------------------------------------------------------------
 

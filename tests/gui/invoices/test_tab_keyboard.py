@@ -102,7 +102,7 @@ def test_every_action_has_a_keyboard_path_and_one_menu(qtbot, make_tab) -> None:
 
 def test_open_new_draft_for_the_agreements_tab(make_tab) -> None:
     tab = make_tab()
-    prefill = {"cart_description": "Missed installment 3 of SUB-1", "cart_amount": "99.00"}
+    prefill = {"description": "Missed installment 3 of SUB-1", "currency": "SAR", "amount": "99.00"}
     tab.open_new_draft(prefill)
     assert tab.editor.drafts == [prefill]
     assert tab.pages.currentIndex() == 1 and "Missed installment" in tab.editor_banner.text()
@@ -136,3 +136,24 @@ def test_automatic_refresh_sees_a_payment(qtbot, make_tab, live_desk) -> None:
     qtbot.waitUntil(lambda: by_reference(tab)["INV-1001"] == "Paid", timeout=10000)
     tab.auto_refresh.setChecked(False)
     assert not tab.timer.isActive()
+
+
+def test_invoice_the_missed_installment_opens_a_draft_here(qtbot, desk, make_profile) -> None:
+    from clickpay_desk.ui.main_window import MainWindow
+
+    profile = desk.store.save_profile(make_profile())
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    window.invoices.set_profile(profile)
+    window.tabs.setCurrentWidget(window.agreements)
+    prefill = {
+        "description": "Gym: installment 3 due 2026-11-01 (declined)",
+        "currency": "SAR",
+        "amount": "99.00",
+        "customer": {"name": "Sara", "email": "sara@example.com"},
+    }
+    window.agreements.invoice_requested.emit(prefill)
+    tab = window.invoices
+    assert window.tabs.currentWidget() is tab and tab.pages.currentIndex() == 1
+    assert tab.editor.description.text() == prefill["description"]
+    assert "installment 3" in tab.editor_banner.text()
