@@ -162,10 +162,11 @@ class GatewayUnavailable(GatewayError):
 
 
 class OutcomeUnknown(GatewayError):
-    """A request that changes money may have reached the gateway; its result is unknown.
+    """A request that changes money may have reached the gateway; its result is unknown (no
+    answer, a lost or unreadable answer, a 5xx, or PT2's "Duplicate Request").
 
-    Record it as unknown and reconcile by a query (``find_invoice_by_cart_id``,
-    ``query_transaction(cart_id=...)``, ``payout_find_by_order``) before sending anything again.
+    Record it as unknown and reconcile before sending anything again (``services.reconcile``:
+    only a record carrying the same reference, or a documented read, settles it).
     """
 
 
