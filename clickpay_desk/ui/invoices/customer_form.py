@@ -30,6 +30,16 @@ from .form_rules import CUSTOMER_KEYS, FIELD_LABELS
 ERROR_STYLE = "background: #ffd6d6;"
 
 
+def mark_widget(widget: QWidget, rule: str | None, label: str) -> None:
+    """Colour a field and put the broken rule in its tooltip; cleared, its own tooltip returns."""
+    plain = widget.property("plain_tip")
+    if plain is None:
+        plain = widget.toolTip()
+        widget.setProperty("plain_tip", plain)
+    widget.setStyleSheet(ERROR_STYLE if rule else "")
+    widget.setToolTip(f"{label} {rule}" if rule else str(plain))
+
+
 def country_choices() -> list[tuple[str, str]]:
     """(code, "Saudi Arabia (SA)") for every ISO 3166-1 country, by name."""
     found = [(c.alpha_2, f"{c.name} ({c.alpha_2})") for c in pycountry.countries]
@@ -182,8 +192,7 @@ class CustomerForm(QGroupBox):
         widget = self.widget_of(key)
         if widget is None:
             return
-        widget.setStyleSheet(ERROR_STYLE if rule else "")
-        widget.setToolTip(f"{FIELD_LABELS.get(key, key)} {rule}" if rule else "")
+        mark_widget(widget, rule, FIELD_LABELS.get(key, key))
 
     def _picked_name(self, name: str) -> None:
         customer = self.customers.find(name)

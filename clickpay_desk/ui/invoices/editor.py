@@ -62,7 +62,7 @@ from ..drafts import DraftSaver
 from ..errors import user_message
 from ..tasks import TaskContext, TaskKind
 from .catalog import CustomersModel, ItemColumn, ItemsModel
-from .customer_form import ERROR_STYLE, CustomerForm
+from .customer_form import CustomerForm, mark_widget
 from .delegates import LineDelegates
 from .drafts_panel import DraftsPanel
 from .form_rules import (
@@ -158,6 +158,7 @@ class InvoiceEditor(QWidget):
         self._problems: dict[str, str] = {}
         self._loading = False
         self._drafts_generation = 0
+        self._own_cart_id = ""  # the number of the invoice being updated (not "already used")
         self._form: InvoiceForm | None = None  # the fields' values, while none changed
         self._grand = Decimal(0)
         self._marked: dict[str, str] = {}  # the rule shown on each marked field
@@ -190,6 +191,8 @@ class InvoiceEditor(QWidget):
         self.totals.charges_edited.connect(self._charges_edited)
 
         self._apply_kind()
+        # The tab focuses the editor: the customer's name is where an invoice starts.
+        self.setFocusProxy(self.customer.edits["name"])
         self.new_draft()
         self.reload_drafts()
         self.reload_catalog()
@@ -539,6 +542,7 @@ class InvoiceEditor(QWidget):
         and customer {name, email, phone, street, city, state, country, zip}."""
         self.drafts.flush()
         self.drafts.set_key(uuid.uuid4().hex)
+        self._own_cart_id = ""
         prefill = dict(prefill or {})
         form = InvoiceForm(cart_id=self._suggestion())
         form.description = str(prefill.get("description") or "")
@@ -574,22 +578,32 @@ class InvoiceEditor(QWidget):
         self.drafts.set_key(key)
         self.drafts.load(self._apply_draft)
 
-    def duplicate_from(self, payload: Mapping[str, Any]) -> None:
-        """A new draft with the lines, customer and details of a created invoice's request."""
+    def duplicate_from(self, payload: Mapping[str, Any], *, keep_cart_id: bool = False) -> None:
+        """A new draft with the lines, customer and details of a created invoice's request,
+        under a new suggested invoice number. ``keep_cart_id`` keeps the invoice's own number
+        (a Geidea update sends the same invoice again), which is then not "already used"."""
         try:
             if self.kind is GatewayKind.GEIDEA:
-                form, rows = _form_from_einvoice(einvoice_from_wire(payload))
+                einvoice = einvoice_from_wire(payload)
+                form, rows = _form_from_einvoice(einvoice)
+                own = einvoice.merchant_reference_id or ""
             else:
-                form, rows = _form_from_invoice(invoice_from_wire(payload))
+                invoice = invoice_from_wire(payload)
+                form, rows = _form_from_invoice(invoice)
+                own = invoice.cart_id
         except (ValidationError, TypeError, ValueError) as exc:
             self._say(f"Could not copy that invoice: {user_message(exc)}")
             return
         self.drafts.flush()
         self.drafts.set_key(uuid.uuid4().hex)
-        form.cart_id = self._suggestion()
+        self._own_cart_id = own if keep_cart_id else ""
+        form.cart_id = own if keep_cart_id else self._suggestion()
         self._apply(form, rows or [blank_values()])
         self.drafts.changed()
-        self._say("Copied into a new draft with a new invoice number. Dates are not copied.")
+        if keep_cart_id:
+            self._say("The invoice's lines and details, to change. Dates are not copied.")
+        else:
+            self._say("Copied into a new draft with a new invoice number. Dates are not copied.")
 
     def creation_finished(self, ok: bool) -> None:
         """The tab's answer to ``create_requested``: ok discards the draft and starts anew."""
@@ -644,6 +658,7 @@ class InvoiceEditor(QWidget):
             self.tokenise.setChecked(form.tokenise)
             self.totals.set_charges(form.charges, form.charge_types)
             self.model.set_rules(self._rules(), rows)
+            self._form = None  # read the fields just set, not the last draft's
             self._push_charges()
         finally:
             self._loading = False
@@ -665,6 +680,8 @@ class InvoiceEditor(QWidget):
             if isinstance(rows, list)
             else []
         )
+        own = data.get("own_cart_id")
+        self._own_cart_id = own if isinstance(own, str) else ""
         self._apply(InvoiceForm.from_data(data.get("form") or {}), values or [blank_values()])
         self._say("Draft opened.")
 
@@ -678,6 +695,7 @@ class InvoiceEditor(QWidget):
             "line_count": self.model.filled_count(),
             "form": self.form_values().to_data(),
             "lines": self.model.all_values(),
+            "own_cart_id": self._own_cart_id,
         }
 
     # -- kind ------------------------------------------------------------------------------------
@@ -781,7 +799,7 @@ class InvoiceEditor(QWidget):
             group=self._group,
         )
         cart_id = form.cart_id.strip()
-        if cart_id and cart_id in self._used_cart_ids:
+        if cart_id and cart_id in self._used_cart_ids and cart_id != self._own_cart_id:
             found.setdefault("cart_id", "is already used by another invoice of this profile")
         if self.profile is None:
             found.setdefault("profile", "choose a profile first (File ▸ Profiles)")
@@ -807,8 +825,7 @@ class InvoiceEditor(QWidget):
             self.totals.total_label.setStyleSheet("color: #b00020;" if rule else "")
             self.totals.total_label.setToolTip(f"Total {rule}" if rule else "")
         elif (widget := self._field_widgets().get(key)) is not None:
-            widget.setStyleSheet(ERROR_STYLE if rule else "")
-            widget.setToolTip(f"{FIELD_LABELS.get(key, key)} {rule}" if rule else "")
+            mark_widget(widget, rule, FIELD_LABELS.get(key, key))
 
     def _show_options(self, shown: bool) -> None:
         self.options.setVisible(shown)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from clickpay_desk.core.money import EXACT
 from clickpay_desk.core.profile import GatewayKind
 
+from .customer_form import mark_widget
 from .line_rules import AMOUNT, PERCENT, display_quantum
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -154,8 +155,7 @@ class TotalsPanel(QFrame):
         edit = self.inputs.get(key)
         if edit is None:
             return
-        edit.setStyleSheet("background: #ffd6d6;" if rule else "")
-        edit.setToolTip(f"{label} {rule}" if rule else "")
+        mark_widget(edit, rule, label)
 
     def show_totals(self, engine: Any) -> Decimal:
         """Every figure from the engine, O(1); returns the grand total."""

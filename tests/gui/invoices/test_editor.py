@@ -137,7 +137,7 @@ def test_invalid_email_is_marked_and_create_says_why(qtbot, desk, clickpay):
 
     type_field(qtbot, email, "ali@example.com")
     assert editor.create_action.isEnabled()
-    assert not email.styleSheet()
+    assert not email.styleSheet() and "valid" not in email.toolTip()
 
 
 def test_a_bad_cell_is_marked_with_its_rule(qtbot, desk, clickpay):
@@ -461,5 +461,48 @@ def test_a_used_cart_id_is_refused_and_another_suggested(qtbot, desk, clickpay):
     type_field(qtbot, editor2.cart_id, "INV-7")
     assert "already used" in editor2.cart_id.toolTip()
     editor2.suggest_action.trigger()
-    assert editor2.cart_id.text() != "INV-7" and not editor2.cart_id.toolTip()
+    assert editor2.cart_id.text() != "INV-7"
+    assert editor2.cart_id.toolTip() == "Your number for this invoice; unique for this profile"
     del editor
+
+
+def test_duplicate_a_geidea_invoice_and_keep_its_number_for_an_update(qtbot, desk, geidea):
+    from clickpay_desk.core.geidea_invoice import (
+        AmountType,
+        EInvoiceItem,
+        GeideaCustomer,
+        einvoice_to_wire,
+    )
+
+    sent = EInvoice(
+        currency="SAR",
+        items=(
+            EInvoiceItem(
+                price=Decimal("50.00"),
+                quantity=2,
+                description="Tea",
+                tax=Decimal(15),
+                tax_type=AmountType.PERCENTAGE,
+            ),
+        ),
+        customer=GeideaCustomer(name="Sara", phone_country_code="+966", phone_number="501234567"),
+        invoice_discount=Decimal(10),
+        invoice_discount_type=AmountType.PERCENTAGE,
+        merchant_reference_id="G-100",
+        charge_description="Tea order",
+    )
+    payload = einvoice_to_wire(sent)
+    editor = open_editor(qtbot, desk, geidea)
+    editor._used_cart_ids.add("G-100")
+    editor.duplicate_from(payload)
+    # 2 × 57.50 = 115.00 − 10 % = 103.50
+    assert editor.totals.total_label.text() == "103.50"
+    assert editor.cart_id.text() != "G-100"
+    assert editor.customer.edits["phone"].text() == "+966501234567"
+
+    editor.duplicate_from(payload, keep_cart_id=True)
+    assert editor.cart_id.text() == "G-100"
+    assert "already used" not in editor.cart_id.toolTip()  # its own number is fine
+    with qtbot.waitSignal(editor.create_requested) as blocker:
+        editor.create_action.trigger()
+    assert blocker.args[0].amount == Decimal("103.50")
