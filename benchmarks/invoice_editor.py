@@ -165,7 +165,9 @@ def main() -> int:
     # -- paste 5,000 rows -----------------------------------------------------------------------
     model.set_rules(model.rules, [])
     app.processEvents()
-    text = "\n".join("\t".join(r[c] for c in range(9)) for r in rows)
+    # The columns as the table shows them (Geidea has no product URL column).
+    shown = [c for c in range(9) if not editor.table.isColumnHidden(c)]
+    text = "\n".join("\t".join(r[c] for c in shown) for r in rows)
     editor.table.setCurrentIndex(model.index(0, 0))
     t0, c0 = clock(), cpu()
     editor.paste_text(text)

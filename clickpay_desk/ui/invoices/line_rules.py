@@ -104,16 +104,14 @@ def blank_values() -> Values:
 
 def is_blank(values: Sequence[str]) -> bool:
     """A row nobody typed into: not validated, not counted, not sent."""
-    return not any(
-        values[c].strip()
-        for c in (
-            LineColumn.SKU,
-            LineColumn.DESCRIPTION,
-            LineColumn.URL,
-            LineColumn.UNIT_COST,
-            LineColumn.DISCOUNT,
-            LineColumn.TAX,
-        )
+    # Spelled out rather than any(...): it runs for every row of a 5,000-row paste.
+    return not (
+        values[0].strip()
+        or values[1].strip()
+        or values[2].strip()
+        or values[3].strip()
+        or values[5].strip()
+        or values[7].strip()
     )
 
 

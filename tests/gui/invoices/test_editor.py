@@ -506,3 +506,27 @@ def test_duplicate_a_geidea_invoice_and_keep_its_number_for_an_update(qtbot, des
     with qtbot.waitSignal(editor.create_requested) as blocker:
         editor.create_action.trigger()
     assert blocker.args[0].amount == Decimal("103.50")
+
+
+def test_catalog_and_drafts_models_pass_the_model_tester(qtbot, qtmodeltester, desk):
+    from datetime import UTC, datetime
+
+    from clickpay_desk.store.catalog import SavedCustomer, SavedItem
+    from clickpay_desk.store.records import Draft
+    from clickpay_desk.ui.invoices.catalog import CustomersModel, ItemsModel
+    from clickpay_desk.ui.invoices.drafts_panel import DraftsModel
+
+    customers, items, drafts = CustomersModel(), ItemsModel(), DraftsModel()
+    for model in (customers, items, drafts):
+        qtmodeltester.check(model, force_py=True)
+    customers.set_records([SavedCustomer("Ali", "ali@example.com"), SavedCustomer("Sara")])
+    items.set_records([SavedItem("SAR", Decimal("9.50"), sku="PEN", tax="15")])
+    now = datetime.now(UTC)
+    drafts.set_drafts(
+        [Draft("invoice", "k1", {"form": {"description": "Pens"}, "total": "9.50"}, now)]
+    )
+    for model in (customers, items, drafts):
+        qtmodeltester.check(model, force_py=True)
+    assert items.data(items.index(0, 3)) == "15 %"
+    assert customers.find("ali").email == "ali@example.com"
+    assert "Pens" in drafts.data(drafts.index(0))
