@@ -51,7 +51,7 @@ class DraftsModel(QAbstractListModel):
         self._drafts = list(drafts)
         self.endResetModel()
 
-    def keys(self) -> list[str]:
+    def draft_keys(self) -> list[str]:
         return [d.key for d in self._drafts]
 
     def row_of(self, key: str) -> int:

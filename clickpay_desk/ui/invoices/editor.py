@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -397,6 +397,9 @@ class InvoiceEditor(QWidget):
             "Suggest", ["Ctrl+Shift+G"], self._suggest_cart_id, "Suggest an unused invoice number"
         )
         self.suggest_button.setDefaultAction(self.suggest_action)
+        self.drafts_action = a(
+            "Drafts", ["Ctrl+Shift+O"], self._focus_drafts, "Go to the list of drafts"
+        )
         stack = self.model.undo_stack
         self.undo_action = stack.createUndoAction(self, "Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -521,6 +524,9 @@ class InvoiceEditor(QWidget):
         if profile is self.profile:
             return
         self.drafts.flush()
+        other = (None if profile is None else profile.id) != self.profile_id
+        if other:
+            self.drafts.set_key(None)  # the switch below must not be saved into that draft
         self.profile = profile
         self.profile_id = None if profile is None else profile.id
         kind = GatewayKind.CLICKPAY if profile is None else profile.gateway
@@ -532,10 +538,18 @@ class InvoiceEditor(QWidget):
             self._apply_kind()
         self._form = None
         self._used_cart_ids = set()
+        if other:
+            # A draft belongs to its profile: another profile starts from a new invoice (the
+            # old one was just saved and waits in that profile's drafts).
+            self.new_draft()
         self._load_used_cart_ids()
         self.reload_drafts()
         self.reload_catalog()
         self._revalidate()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.drafts.flush()  # leaving the editor (or quitting) keeps what was just typed
+        super().hideEvent(event)
 
     def new_draft(self, prefill: Mapping[str, Any] | None = None) -> None:
         """Start a new invoice; ``prefill`` may give description, currency, amount (one line)
@@ -802,7 +816,7 @@ class InvoiceEditor(QWidget):
         if cart_id and cart_id in self._used_cart_ids and cart_id != self._own_cart_id:
             found.setdefault("cart_id", "is already used by another invoice of this profile")
         if self.profile is None:
-            found.setdefault("profile", "choose a profile first (File ▸ Profiles)")
+            found.setdefault("profile", "is not chosen: pick one in File ▸ Profiles")
         self._problems = found
         # Only what changed is restyled: a style sheet set again costs a re-polish per widget.
         for key in set(found) | set(self._marked):
@@ -1301,6 +1315,14 @@ class InvoiceEditor(QWidget):
         self.reload_drafts()
         self.drafts_changed.emit()
         self._say("Draft discarded.")
+
+    def _focus_drafts(self) -> None:
+        self.drafts_panel.view.setFocus()
+        if (
+            not self.drafts_panel.view.currentIndex().isValid()
+            and self.drafts_panel.model.rowCount()
+        ):
+            self.drafts_panel.view.setCurrentIndex(self.drafts_panel.model.index(0))
 
     def _say(self, text: str) -> None:
         self.status.setText(text)

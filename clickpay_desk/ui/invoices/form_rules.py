@@ -369,7 +369,7 @@ def header_problems(
         key = field_of(kind, v.field) or v.field
         found.setdefault(key, v.rule)
     if filled_lines == 0:
-        found.setdefault("lines", "add at least one line with a price")
+        found.setdefault("lines", "are missing: add at least one line with a price")
     return found
 
 

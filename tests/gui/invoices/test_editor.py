@@ -287,8 +287,7 @@ def test_drafts_survive_a_restart(qtbot, desk, clickpay):
         assert [d.key for d in drafts] == [key]
         assert drafts[0].data["total"] == "42.00"
         fresh = open_editor(qtbot, again, store.get_profile(clickpay.id))
-        keys = fresh.drafts_panel.model.keys
-        qtbot.waitUntil(lambda: key in keys(), timeout=3000)
+        qtbot.waitUntil(lambda: key in fresh.drafts_panel.model.draft_keys(), timeout=3000)
         shown = fresh.drafts_panel.model.data(fresh.drafts_panel.model.index(0))
         assert "Website work for Ali Hassan" in shown and "42.00 SAR" in shown
         fresh.drafts_panel.view.setCurrentIndex(fresh.drafts_panel.model.index(0))
@@ -530,3 +529,40 @@ def test_catalog_and_drafts_models_pass_the_model_tester(qtbot, qtmodeltester, d
     assert items.data(items.index(0, 3)) == "15 %"
     assert customers.find("ali").email == "ali@example.com"
     assert "Pens" in drafts.data(drafts.index(0))
+
+
+def test_date_rules_are_shown_while_editing(qtbot, desk, clickpay):
+    from PySide6.QtCore import QDateTime
+
+    editor = open_editor(qtbot, desk, clickpay)
+    fill_customer(qtbot, editor)
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "10")
+    assert editor.create_action.isEnabled()
+    assert "later than now" in editor.date_rules.text()
+    editor.activation.enabled.setChecked(True)
+    editor.activation.edit.setDateTime(QDateTime.currentDateTime().addDays(-1))
+    assert "later than now" in editor.activation.edit.toolTip()
+    assert not editor.create_action.isEnabled()
+    editor.activation.edit.setDateTime(QDateTime.currentDateTime().addDays(2))
+    editor.expiry.enabled.setChecked(True)
+    editor.expiry.edit.setDateTime(QDateTime.currentDateTime().addDays(1))
+    assert "later than activation_date" in editor.expiry.edit.toolTip()
+    editor.expiry.edit.setDateTime(QDateTime.currentDateTime().addDays(5))
+    assert editor.create_action.isEnabled(), editor.create_action.toolTip()
+    with qtbot.waitSignal(editor.create_requested) as blocker:
+        editor.create_action.trigger()
+    invoice = blocker.args[0]
+    assert invoice.activation_date is not None and invoice.activation_date.tzinfo is not None
+
+
+def test_another_profile_starts_a_new_invoice_and_keeps_the_draft(qtbot, desk, clickpay, geidea):
+    editor = open_editor(qtbot, desk, clickpay)
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "77")
+    key = editor.drafts.key
+    editor.set_profile(geidea)
+    assert editor.totals.total_label.text() == "0.00"
+    assert editor.drafts.key != key
+    qtbot.waitUntil(lambda: desk.store.load_draft("invoice", key) is not None, timeout=3000)
+    assert desk.store.load_draft("invoice", key).data["profile_id"] == clickpay.id
+    editor.set_profile(desk.store.get_profile(clickpay.id))
+    qtbot.waitUntil(lambda: key in editor.drafts_panel.model.draft_keys(), timeout=3000)
