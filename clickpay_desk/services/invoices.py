@@ -23,7 +23,7 @@ from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord, JournalStatus
 
 from .clients import ClientPool
-from .journal import run_journalled
+from .journal import UnresolvedAttempt, run_journalled
 from .operations import Operation
 
 CREATE = Operation.INVOICE_CREATE
@@ -52,6 +52,15 @@ def subject_of(cart_id: str, profile_id: int | None = None) -> str:
     return f"invoice:{cart_id}" if profile_id is None else f"invoice:{profile_id}:{cart_id}"
 
 
+def _not_blocked_by_older_journal(
+    store: Store, profile_id: int, cart_id: str, operation: Operation
+) -> None:
+    """An unresolved attempt journalled before subjects named the profile still blocks."""
+    blocking = store.journal_blocking(subject_of(cart_id), operation, profile_id=profile_id)
+    if blocking is not None:
+        raise UnresolvedAttempt(blocking)
+
+
 def _require_profile_id(profile: Profile) -> int:
     if profile.id is None:
         raise ValueError("save the profile before using it")
@@ -73,9 +82,11 @@ def create_invoice(
     subject = subject_of(invoice.cart_id, profile_id)
 
     def not_created_yet() -> None:
-        last = store.journal_last(subject, CREATE, profile_id=profile_id)
-        if last is not None and last.status is JournalStatus.DONE:
-            raise AlreadyCreated(invoice.cart_id, (last.result or {}).get("invoice_id"))
+        for named in (subject, subject_of(invoice.cart_id)):  # and as older journals name it
+            last = store.journal_last(named, CREATE, profile_id=profile_id)
+            if last is not None and last.status is JournalStatus.DONE:
+                raise AlreadyCreated(invoice.cart_id, (last.result or {}).get("invoice_id"))
+        _not_blocked_by_older_journal(store, profile_id, invoice.cart_id, CREATE)
 
     payload = invoice.to_wire(profile_id=int(profile.merchant_id))
     client = pool.clickpay(profile)
@@ -124,6 +135,7 @@ def cancel_invoice(
         store,
         profile_id=profile_id,
         operation=CANCEL,
+        check=lambda: _not_blocked_by_older_journal(store, profile_id, record.cart_id, CANCEL),
         subject=subject_of(record.cart_id, profile_id),
         reference=remote_id,
         request={"invoice_id": remote_id},

@@ -77,13 +77,16 @@ def run_journalled(
     and raises to refuse the action (e.g. "already created").
     """
     with _begin_lock:
-        if check is not None:
-            check()
         # Merchant references are unique per merchant only: merchant B's "INV-0001" is not
         # blocked by merchant A's.
         blocking = store.journal_blocking(subject, operation, profile_id=profile_id)
         if blocking is not None:
             raise UnresolvedAttempt(blocking)
+        # After the unresolved check, not before: an attempt in flight only ever moves from
+        # PENDING to its outcome, so "not pending" read first and "not done" read second cannot
+        # both miss an attempt that finished in between.
+        if check is not None:
+            check()
         entry = store.journal_begin(profile_id, str(operation), subject, reference, dict(request))
         with _in_flight_lock:
             _in_flight.add(entry.id)

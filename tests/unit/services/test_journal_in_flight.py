@@ -21,8 +21,13 @@ def test_cancel_before_sending_is_recorded_as_not_done(desk: Desk) -> None:
 
     with pytest.raises(Cancelled):
         run_journalled(
-            desk.store, profile_id=desk.profile.id, operation="invoice.create",
-            subject="invoice:x", reference="x", request={}, call=cancelled_call,
+            desk.store,
+            profile_id=desk.profile.id,
+            operation="invoice.create",
+            subject="invoice:x",
+            reference="x",
+            request={},
+            call=cancelled_call,
             summarize=lambda _: {},
         )
     (entry,) = desk.store.journal_list()
@@ -78,8 +83,39 @@ def test_two_workers_creating_the_same_invoice_at_once_send_it_once(
     for worker in workers:
         worker.join(10)
     sent = [i for i in desk.state()["invoices"] if i["cart_id"] == invoice.cart_id]
-    assert len(sent) == 1
+    assert len(sent) == 1, [type(o).__name__ for o in outcomes]
     assert sorted(type(o).__name__ for o in outcomes) in (
         ["AlreadyCreated", "InvoiceRecord"],
         ["InvoiceRecord", "UnresolvedAttempt"],
     )
+
+
+def test_an_attempt_finishing_between_the_checks_is_not_sent_again(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first attempt finishes while the second is between "is one unresolved?" and "was it
+    # done?": whichever order the two reads see it in, the second must not send.
+    invoice = make_invoice()
+    real_last = desk.store.journal_last
+
+    def slow_last(*args: object, **kwargs: object) -> object:
+        found = real_last(*args, **kwargs)
+        time.sleep(0.2)  # the first request completes meanwhile
+        return found
+
+    monkeypatch.setattr(desk.store, "journal_last", slow_last)
+    outcomes: list[object] = []
+
+    def create() -> None:
+        try:
+            outcomes.append(invoices.create_invoice(desk.store, desk.pool, desk.profile, invoice))
+        except (UnresolvedAttempt, invoices.AlreadyCreated) as exc:
+            outcomes.append(exc)
+
+    workers = [threading.Thread(target=create) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    sent = [i for i in desk.state()["invoices"] if i["cart_id"] == invoice.cart_id]
+    assert len(sent) == 1, [type(o).__name__ for o in outcomes]

@@ -306,3 +306,21 @@ def test_journal_subject_names_the_profile(store, pool, gateway, keyring) -> Non
     (entry,) = store.journal_list()
     assert entry.subject == invoices.subject_of(invoice.cart_id, shop.id)
     assert entry.operation == Operation.INVOICE_CREATE
+
+
+def test_an_unknown_create_journalled_before_subjects_named_the_profile_still_blocks(
+    store, pool, gateway, keyring
+) -> None:
+    shop = clickpay_profile(store, keyring, "111")
+    invoice = make_invoice()
+    older = store.journal_begin(
+        shop.id, Operation.INVOICE_CREATE, f"invoice:{invoice.cart_id}", invoice.cart_id, {}
+    )
+    store.journal_finish(older.id, JournalStatus.UNKNOWN, error="no answer")
+    gateway.handler = answer(200, {"invoice_id": 9, "invoice_link": "https://pt2.test/pay/9"})
+    with pytest.raises(UnresolvedAttempt):
+        invoices.create_invoice(store, pool, shop, invoice)
+    store.journal_reconciled(older.id, JournalStatus.DONE, {"invoice_id": "8"})
+    with pytest.raises(invoices.AlreadyCreated):
+        invoices.create_invoice(store, pool, shop, invoice)
+    assert gateway.seen == []
