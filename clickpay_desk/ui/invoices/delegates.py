@@ -38,7 +38,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 # Latin, Arabic-Indic and Eastern Arabic-Indic digits, the usual separators (also the Arabic
 # decimal and thousands marks), spaces people paste between thousands, and a trailing %.
-_NUMBER = QRegularExpression("^[\\s0-9٠-٩۰-۹.,٫٬\u00a0\u202f\u2009-]*[%٪]?$")
+NUMBER_PATTERN = _NUMBER = QRegularExpression("^[\\s0-9٠-٩۰-۹.,٫٬\u00a0\u202f\u2009-]*[%٪]?$")
 _WHOLE = QRegularExpression(r"^[\s0-9٠-٩۰-۹,٬]*$")
 
 

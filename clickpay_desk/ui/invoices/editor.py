@@ -400,6 +400,12 @@ class InvoiceEditor(QWidget):
         self.drafts_action = a(
             "Drafts", ["Ctrl+Shift+O"], self._focus_drafts, "Go to the list of drafts"
         )
+        self.delete_draft_action = a(
+            "Delete draft",
+            [QKeySequence.StandardKey.Delete],
+            self._delete_listed_draft,
+            "Delete the draft selected in the list",
+        )
         stack = self.model.undo_stack
         self.undo_action = stack.createUndoAction(self, "Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -507,6 +513,10 @@ class InvoiceEditor(QWidget):
 
         self.drafts_panel = DraftsPanel()
         self.drafts_panel.setMinimumWidth(170)
+        # Delete acts on the list only while the list has the focus (the table has its own).
+        self.removeAction(self.delete_draft_action)
+        self.drafts_panel.view.addAction(self.delete_draft_action)
+        self.drafts_panel.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.drafts_panel.open_requested.connect(self.open_draft)
         splitter = QSplitter()
         splitter.addWidget(self.drafts_panel)
@@ -1296,12 +1306,9 @@ class InvoiceEditor(QWidget):
             drafts = store.list_drafts(DRAFT_KIND)
             return [d for d in drafts if d.data.get("profile_id") == profile_id]
 
-        self.ctx.runner.submit(
-            work,
-            kind=TaskKind.READ,
-            owner=self,
-            on_done=show,
-        )
+        # Through the writer, like the drafts' own saves and deletes: a draft just deleted or
+        # saved is never listed the way it was before.
+        self.ctx.runner.submit(work, kind=TaskKind.STORE, owner=self, on_done=show)
 
     def _draft_saved(self, _key: str) -> None:
         self._say("Draft saved.")
@@ -1315,6 +1322,18 @@ class InvoiceEditor(QWidget):
         self.reload_drafts()
         self.drafts_changed.emit()
         self._say("Draft discarded.")
+
+    def _delete_listed_draft(self) -> None:
+        key = self.drafts_panel.current_key()
+        if key is None:
+            return
+        if key == self.drafts.key:
+            self._discard_current()
+            return
+        self.drafts.discard(key)
+        self.reload_drafts()
+        self.drafts_changed.emit()
+        self._say("Draft deleted.")
 
     def _focus_drafts(self) -> None:
         self.drafts_panel.view.setFocus()

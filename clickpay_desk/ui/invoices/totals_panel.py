@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -24,6 +25,7 @@ from clickpay_desk.core.money import EXACT
 from clickpay_desk.core.profile import GatewayKind
 
 from .customer_form import mark_widget
+from .delegates import NUMBER_PATTERN
 from .line_rules import AMOUNT, PERCENT, display_quantum
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -77,6 +79,7 @@ class TotalsPanel(QFrame):
         ):
             edit = QLineEdit()
             edit.setPlaceholderText("0")
+            edit.setValidator(QRegularExpressionValidator(NUMBER_PATTERN, edit))
             edit.setAlignment(_RIGHT)
             edit.setMaximumWidth(110)
             edit.setToolTip(tip)

@@ -566,3 +566,22 @@ def test_another_profile_starts_a_new_invoice_and_keeps_the_draft(qtbot, desk, c
     assert desk.store.load_draft("invoice", key).data["profile_id"] == clickpay.id
     editor.set_profile(desk.store.get_profile(clickpay.id))
     qtbot.waitUntil(lambda: key in editor.drafts_panel.model.draft_keys(), timeout=3000)
+
+
+def test_delete_a_draft_from_the_list(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "5")
+    first = editor.drafts.key
+    editor.new_action.trigger()
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "6")
+    qtbot.waitUntil(lambda: len(editor.drafts_panel.model.draft_keys()) == 2, timeout=4000)
+    view = editor.drafts_panel.view
+    row = editor.drafts_panel.model.row_of(first)
+    view.setFocus()
+    view.setCurrentIndex(editor.drafts_panel.model.index(row))
+    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    keys = editor.drafts_panel.model.draft_keys
+    qtbot.waitUntil(lambda: keys() == [editor.drafts.key], timeout=4000)
+    assert desk.store.load_draft("invoice", first) is None
+    assert editor.totals.total_label.text() == "6.00"  # the open invoice is untouched
