@@ -738,8 +738,8 @@ class InvoiceEditor(QWidget):
         self.delegates.amount.set_decimals(decimals)
         if geidea:
             self.date_rules.setText(
-                "Expiry must be after activation and in the future. A Geidea discount or tax "
-                "given as an amount is per unit."
+                "Expiry must be after the activation date and in the future (a date alone "
+                "means 00:00 UTC)."
             )
         else:
             self.date_rules.setText(
