@@ -585,3 +585,34 @@ def test_delete_a_draft_from_the_list(qtbot, desk, clickpay):
     qtbot.waitUntil(lambda: keys() == [editor.drafts.key], timeout=4000)
     assert desk.store.load_draft("invoice", first) is None
     assert editor.totals.total_label.text() == "6.00"  # the open invoice is untouched
+
+
+def test_new_draft_with_a_prefill(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    editor.new_draft(
+        {
+            "description": "Deposit",
+            "currency": "SAR",
+            "amount": Decimal("250.00"),
+            "customer": {"name": "Huda", "email": "huda@example.com", "country": "SA"},
+        }
+    )
+    assert editor.totals.total_label.text() == "250.00"
+    assert editor.description.text() == "Deposit"
+    assert editor.customer.country.code() == "SA"
+    assert editor.create_action.isEnabled(), editor.create_action.toolTip()
+    with qtbot.waitSignal(editor.drafts.saved, timeout=5000):
+        pass  # a prefilled draft is kept at once
+
+
+def test_copy_cells_and_paste_one_value_into_the_current_cell(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    editor.paste_text("A\tPens\t\t2.5\t4\n")
+    click_cell(qtbot, editor, 0, C.UNIT_COST)
+    qtbot.keyClick(editor.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "2.5"  # the value as typed, not "2.50"
+    QGuiApplication.clipboard().setText("3")
+    click_cell(qtbot, editor, 0, C.QUANTITY)
+    qtbot.keyClick(editor.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert editor.model.rowCount() == 1
+    assert editor.totals.total_label.text() == "7.50"
