@@ -184,7 +184,9 @@ def request_agreement(
     payload = request.to_wire(_wire_int(profile.merchant_id))
 
     def not_sent_yet() -> None:
-        last = store.journal_last(subject, Operation.AGREEMENT_REQUEST)
+        # Cart ids are unique per merchant only: another merchant's request with the same
+        # cart id says nothing about this one.
+        last = store.journal_last(subject, Operation.AGREEMENT_REQUEST, profile_id=profile_id)
         if last is not None and last.status is JournalStatus.DONE:
             raise AlreadyRequested(request.cart_id)
 

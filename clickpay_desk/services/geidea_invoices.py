@@ -16,9 +16,10 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from clickpay_desk.core.dates import geidea_instant, parse_geidea_date
 from clickpay_desk.core.geidea_invoice import EInvoice, einvoice_to_wire
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError, raise_if
@@ -124,7 +125,7 @@ def create_einvoice(
     subject = subject_of(reference, profile_id)
 
     def not_created_yet() -> None:
-        last = store.journal_last(subject, Operation.GEIDEA_INVOICE_CREATE)
+        last = store.journal_last(subject, Operation.GEIDEA_INVOICE_CREATE, profile_id=profile_id)
         if last is not None and last.status is JournalStatus.DONE:
             raise AlreadyCreated(reference, (last.result or {}).get("paymentIntentId"))
 
@@ -197,7 +198,9 @@ def quick_create(
     }
 
     def not_created_yet() -> None:
-        last = store.journal_last(subject, Operation.GEIDEA_INVOICE_QUICK_CREATE)
+        last = store.journal_last(
+            subject, Operation.GEIDEA_INVOICE_QUICK_CREATE, profile_id=profile_id
+        )
         if last is not None and last.status is JournalStatus.DONE:
             raise AlreadyCreated(reference, (last.result or {}).get("paymentIntentId"))
 
@@ -426,6 +429,132 @@ def _same(a: InvoiceRecord, b: InvoiceRecord) -> bool:
         b.amount,
         b.currency,
         b.cart_id,
+    )
+
+
+def update_differences(intent: PaymentIntent, sent: Mapping[str, Any]) -> list[str]:
+    """The fields of the update request ``sent`` that the fetched ``intent`` does not carry
+    with the value sent (a field the answer leaves out counts as not carried): empty when the
+    invoice shows the whole update."""
+    differ: list[str] = []
+
+    def check(name: str, wanted: object, found: object) -> None:
+        if wanted is None:
+            return
+        if found is None or _norm(wanted) != _norm(found):
+            differ.append(name)
+
+    check("amount", sent.get("amount"), intent.amount)
+    check("currency", sent.get("currency"), intent.currency)
+    customer = sent.get("customer")
+    if isinstance(customer, Mapping):
+        c = intent.customer
+        for key, attr in (
+            ("name", "name"),
+            ("email", "email"),
+            ("phoneCountryCode", "phone_country_code"),
+            ("phoneNumber", "phone_number"),
+        ):
+            check(f"customer.{key}", customer.get(key), getattr(c, attr) if c else None)
+    details = sent.get("eInvoiceDetails")
+    if isinstance(details, Mapping):
+        check("grandTotal", details.get("grandTotal"), intent.grand_total)
+        check(
+            "merchantReferenceId", details.get("merchantReferenceId"), intent.merchant_reference_id
+        )
+        items = details.get("eInvoiceItems")
+        if isinstance(items, list):
+            if len(items) != len(intent.items):
+                differ.append("eInvoiceItems")
+            else:
+                for n, (item, got) in enumerate(zip(items, intent.items, strict=True)):
+                    if not isinstance(item, Mapping):
+                        differ.append(f"eInvoiceItems[{n}]")
+                        continue
+                    check(
+                        f"eInvoiceItems[{n}].description", item.get("description"), got.description
+                    )
+                    check(f"eInvoiceItems[{n}].price", item.get("price"), got.price)
+                    check(f"eInvoiceItems[{n}].quantity", item.get("quantity"), got.quantity)
+    for key, found in (
+        ("expiryDate", intent.expiry_date),
+        ("activationDate", intent.activation_date),
+    ):
+        wanted = sent.get(key)
+        if wanted is not None and _instant(wanted) != (_instant(found) if found else None):
+            differ.append(key)
+    return differ
+
+
+def _norm(value: object) -> object:
+    """Compare amounts as numbers and words without regard to case or surrounding blanks."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return Decimal(str(value))
+    text = str(value).strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text.casefold()
+    return number if number.is_finite() else text.casefold()
+
+
+def _instant(value: object) -> datetime | None:
+    try:
+        return geidea_instant(parse_geidea_date(value, "date"))
+    except ValidationError:
+        return None
+
+
+def record_found(
+    store: Store, profile_id: int, request: Mapping[str, Any], result: Mapping[str, Any]
+) -> InvoiceRecord | None:
+    """Keep locally an invoice whose create lost its answer and that reconciliation found
+    (``result`` holds the found invoice's ``paymentIntentId``, ``link``, ``status``, ``amount``,
+    ``currency``); nothing when it is already kept."""
+    remote_id = result.get("paymentIntentId")
+    if not remote_id or store.find_invoice(profile_id, str(remote_id)) is not None:
+        return None
+    details = request.get("eInvoiceDetails")
+    reference = request.get("merchantReferenceId") or (
+        details.get("merchantReferenceId") if isinstance(details, Mapping) else None
+    )
+    amount = result.get("amount") or request.get("amount") or "0"
+    return store.upsert_invoice(
+        InvoiceRecord(
+            id=None,
+            profile_id=profile_id,
+            gateway=GatewayKind.GEIDEA,
+            cart_id=str(reference or remote_id),
+            remote_id=str(remote_id),
+            link=result.get("link") or None,
+            currency=str(result.get("currency") or request.get("currency") or "SAR"),
+            amount=Decimal(str(amount)),
+            status=str(result.get("status") or IntentStatus.CREATED.value),
+            payload=_payload_view(request),
+        )
+    )
+
+
+def update_found(
+    store: Store, profile_id: int, request: Mapping[str, Any], result: Mapping[str, Any]
+) -> InvoiceRecord | None:
+    """Show locally an update whose answer was lost and that reconciliation found applied."""
+    remote_id = request.get("paymentIntentId") or result.get("paymentIntentId")
+    record = store.find_invoice(profile_id, str(remote_id)) if remote_id else None
+    if record is None:
+        return None
+    amount = result.get("amount") or request.get("amount")
+    return store.upsert_invoice(
+        replace(
+            record,
+            amount=record.amount if amount is None else Decimal(str(amount)),
+            currency=str(request.get("currency") or record.currency),
+            status=str(result.get("status") or record.status),
+            link=result.get("link") or record.link,
+            payload={**record.payload, **_payload_view(request)},
+        )
     )
 
 

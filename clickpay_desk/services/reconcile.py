@@ -13,6 +13,13 @@ The rule (money is at stake, so nothing here guesses):
   field the answer does not carry, leaves the entry **unknown** with a sentence saying exactly
   what to look for in the merchant dashboard; the user then marks it done or not done
   (``resolve_manually``).
+* Geidea's fetch is documented, but what it answers for a deleted invoice is not: a delete is
+  settled "not done" when the fetch still shows the invoice, and never "done" from a "not
+  found". An update is done when the fetched invoice carries every value the update sent.
+* A refund (a PT2 follow-up ``payment/request``) is told from an earlier refund of the same
+  amount by the cart's transactions journalled just before it was sent (``services.refunds``):
+  a refund listed now but not then, of the same cart, paying ``tran_ref``, amount and currency,
+  read back by its own ``tran_ref`` (documented), settles it. Its absence proves nothing.
 * Even a documented absence is proof only once the gateway has had time to finish what it was
   sent: within ``SETTLE_WINDOW`` of the send the answer is "not yet known, checked again at
   HH:MM" (``Reconciled.retry_at``). Two minutes: the client gives up on a call after at most
@@ -41,13 +48,14 @@ from decimal import Decimal
 from typing import Any
 
 from clickpay_desk.core.profile import GatewayKind, Profile
+from clickpay_desk.core.statuses import GeideaStatus, TranStatus
 from clickpay_desk.gateway.errors import GatewayError, NotFound
 from clickpay_desk.gateway.models import InvoiceState
 from clickpay_desk.secrets import SecretStorageUnavailable
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStatus
 
-from . import payout_reconcile
+from . import geidea_invoices, payout_reconcile, refunds
 from .clients import ClientPool, MissingSecret
 from .journal import describe, in_flight
 from .operations import Operation
@@ -116,8 +124,23 @@ def look_for(profile: Profile | None, entry: JournalEntry) -> str:
         where = f"open Transactions and search for cart id {ref} {when}"
     elif operation in (Operation.GEIDEA_INVOICE_CREATE, Operation.GEIDEA_INVOICE_QUICK_CREATE):
         where = f"open the payment invoices and search for merchant reference {ref} created {when}"
+    elif operation == Operation.INVOICE_REFUND:
+        request = entry.request
+        where = (
+            f"open Transactions and search for cart id {ref}: see whether it lists a refund of "
+            f"{request.get('cart_amount')} {request.get('cart_currency')} of transaction "
+            f"{request.get('tran_ref')} made {when}"
+        )
+    elif operation == Operation.GEIDEA_INVOICE_UPDATE:
+        where = (
+            f"open the payment invoices, open invoice {ref}{_merchant_reference(entry)} and see "
+            f"whether it shows the change sent {when} ({_update_summary(entry.request)})"
+        )
     elif operation == Operation.GEIDEA_INVOICE_DELETE:
-        where = f"open the payment invoices and see whether invoice {ref} is still there"
+        where = (
+            f"open the payment invoices and see whether invoice {ref}"
+            f"{_merchant_reference(entry)} is still there"
+        )
     else:
         where = (
             f"find {ref} (sent {when}) and see whether the request to {describe(operation)} "
@@ -125,6 +148,25 @@ def look_for(profile: Profile | None, entry: JournalEntry) -> str:
         )
     gateway = "ClickPay" if clickpay else "Geidea"
     return f"In the {gateway} merchant dashboard, {where}; {THEN_MARK}"
+
+
+def _merchant_reference(entry: JournalEntry) -> str:
+    """ " (merchant reference “X”)" from a Geidea subject ``geidea:<profile>:<reference>``."""
+    parts = entry.subject.split(":", 2)
+    if len(parts) == 3 and parts[0] == "geidea" and parts[2]:
+        return f" (merchant reference “{parts[2]}”)"
+    return ""
+
+
+def _update_summary(request: dict[str, Any]) -> str:
+    """The values an update sent that a person can spot on the invoice."""
+    shown = [f"amount {request.get('amount')} {request.get('currency')}"]
+    customer = request.get("customer")
+    if isinstance(customer, dict) and customer.get("name"):
+        shown.append(f"customer {customer['name']}")
+    if request.get("expiryDate"):
+        shown.append(f"expiry {request['expiryDate']}")
+    return ", ".join(shown)
 
 
 # ---------------------------------------------------------------------------- readers
@@ -184,30 +226,147 @@ def _agreement_request(
     return True, {"tran_ref": tran.tran_ref}
 
 
+#: How many search pages a create's reconciliation reads: a gateway that ignores the filter
+#: still shows a recent invoice on its first pages (newest first).
+CREATE_SEARCH_PAGES = 5
+
+
 def _geidea_create(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
+    # One reader for the create and the quick create: both send a merchantReferenceId.
     # The search filter merchantReferenceId is in no reference: only an invoice that carries
     # this very reference proves anything; an empty page proves nothing.
-    page = pool.geidea(profile).search(merchant_reference_id=entry.reference, cancel=cancel)
-    same = [i for i in page.intents if i.merchant_reference_id == entry.reference]
+    client = pool.geidea(profile)
+    size = geidea_invoices.SEARCH_PAGE_SIZE
+    same: list[Any] = []
+    for number in range(1, CREATE_SEARCH_PAGES + 1):
+        page = client.search(
+            merchant_reference_id=entry.reference,
+            page_number=number,
+            page_size=size,
+            cancel=cancel,
+        )
+        same.extend(i for i in page.intents if i.merchant_reference_id == entry.reference)
+        if same or not page.intents or number * size >= page.total_count:
+            break
+    hint = look_for(profile, entry)
     if not same:
         return Unproven(
-            "Geidea's search showed no invoice with that reference, which proves nothing. "
-            + look_for(profile, entry)
+            "Geidea's search showed no invoice with that reference, which proves nothing. " + hint
         )
-    return True, {"paymentIntentId": same[0].payment_intent_id}
+    amount = refunds.as_decimal(entry.request.get("amount"))
+    matching = [i for i in same if i.amount is None or amount is None or i.amount == amount]
+    if not matching:
+        return Unproven(
+            f"Geidea shows invoice {same[0].payment_intent_id} with this reference but for "
+            f"{same[0].amount} {same[0].currency or ''}, not {amount}: it may be another "
+            f"invoice. {hint}".replace("  ", " ")
+        )
+    found = matching[0]
+    return True, {
+        **geidea_invoices.intent_summary(found),
+        "amount": None if found.amount is None else str(found.amount),
+        "currency": found.currency,
+    }
+
+
+def _geidea_update(
+    pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
+) -> Finding:
+    # Documented: fetch by paymentIntentId. Done only when the invoice carries every value the
+    # update sent; anything else may be the update not arriving or a later change: unknown.
+    intent = pool.geidea(profile).fetch(entry.reference, cancel=cancel)
+    differ = geidea_invoices.update_differences(intent, entry.request)
+    if not differ:
+        return True, {
+            **geidea_invoices.intent_summary(intent),
+            "amount": None if intent.amount is None else str(intent.amount),
+        }
+    shown = ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
+    return Unproven(
+        f"Geidea's invoice does not show all the update sent ({shown} differ or are not "
+        "shown): the update may not have arrived, or the invoice was changed since. "
+        + look_for(profile, entry)
+    )
+
+
+#: What a fetched invoice that was not deleted may read. Anything else (say "Cancelled") may be
+#: how a deleted invoice reads, which the reference does not say: it proves nothing.
+_NOT_DELETED = frozenset(s.value for s in GeideaStatus if s is not GeideaStatus.CANCELLED)
 
 
 def _geidea_delete(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
-    # Documented: fetch by paymentIntentId.
+    # Documented: fetch by paymentIntentId. Reference 003 documents no "not found" answer, so a
+    # fetch that finds nothing does not prove the delete; one that shows the invoice in an
+    # ordinary status proves it still exists (after the settle window: not done).
+    hint = look_for(profile, entry)
     try:
-        pool.geidea(profile).fetch(entry.reference, cancel=cancel)
+        intent = pool.geidea(profile).fetch(entry.reference, cancel=cancel)
     except NotFound:
-        return True, {}
-    return False, {}
+        return Unproven(
+            f"Geidea's fetch found no invoice {entry.reference}, but its reference does not say "
+            f"what a fetch answers for a deleted invoice, so this proves nothing. {hint}"
+        )
+    if intent.status in _NOT_DELETED:
+        return False, {"status": intent.status}
+    return Unproven(
+        f"Geidea shows invoice {entry.reference} as {intent.status}, which does not say whether "
+        f"it was deleted. {hint}"
+    )
+
+
+def _invoice_refund(
+    pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
+) -> Finding:
+    # The refund's own tran_ref was in the lost answer. The cart's transactions (lookup by
+    # cart_id: not documented, so presence only) show refunds; the one not listed before the
+    # send, of the same paying transaction, amount and currency, is this one. It is then read
+    # back by its own tran_ref (documented) for its outcome.
+    client = pool.clickpay(profile)
+    request = entry.request
+    hint = look_for(profile, entry)
+    listed = refunds.cart_transactions(client, entry.reference, cancel=cancel)
+    fresh = refunds.new_refunds(listed, request)
+    if fresh is None:
+        return Unproven(
+            "The journal holds no list of the cart's transactions from before this refund, so a "
+            f"refund found now cannot be told from an earlier one of the same amount. {hint}"
+        )
+    if not fresh:
+        return Unproven(
+            "ClickPay lists no refund of that amount made since it was sent; its lookup by cart "
+            f"id is not a documented read, so this proves nothing. {hint}"
+        )
+    if len(fresh) > 1:
+        refs = ", ".join(t.tran_ref for t in fresh)
+        return Unproven(
+            f"ClickPay lists {len(fresh)} refunds of that amount made since it was sent ({refs}),"
+            f" so which one is this request cannot be told. {hint}"
+        )
+    tran = client.query_transaction(tran_ref=fresh[0].tran_ref, cancel=cancel)
+    if tran.tran_ref != fresh[0].tran_ref or not refunds.is_refund_of(tran, request):
+        return Unproven(
+            f"ClickPay's read of transaction {fresh[0].tran_ref} does not show it as this "
+            f"refund. {hint}"
+        )
+    result = tran.payment_result
+    found = {
+        "tran_ref": tran.tran_ref,
+        "amount": str(request.get("cart_amount")),
+        "response_status": tran.status,
+        "response_message": result.response_message if result else None,
+    }
+    if tran.status == TranStatus.AUTHORISED:
+        return True, found
+    if tran.status in (TranStatus.DECLINED, TranStatus.ERROR):
+        return False, found  # the gateway declined it: no money moved
+    return Unproven(
+        f"Refund {tran.tran_ref} reads “{tran.status or 'no status'}”: neither approved nor "
+        f"declined yet. {hint}"
+    )
 
 
 #: The read that settles each operation. A plain dict keyed by the journal's operation name:
@@ -219,7 +378,10 @@ READERS: dict[str, Reader] = {
     Operation.PAYOUT_BATCH_NEW: payout_reconcile.batch_new,
     Operation.PAYOUT_BATCH_ADD: payout_reconcile.batch_add,
     Operation.PAYOUT_BATCH_CLOSE: payout_reconcile.batch_close,
+    Operation.INVOICE_REFUND: _invoice_refund,
     Operation.GEIDEA_INVOICE_CREATE: _geidea_create,
+    Operation.GEIDEA_INVOICE_QUICK_CREATE: _geidea_create,
+    Operation.GEIDEA_INVOICE_UPDATE: _geidea_update,
     Operation.GEIDEA_INVOICE_DELETE: _geidea_delete,
 }
 
@@ -302,8 +464,18 @@ def _apply_to_records(
     store: Store, profile: Profile, entry: JournalEntry, result: dict[str, Any]
 ) -> None:
     """Bring the local invoice in line with what reconciliation found: keep the one whose create
-    never answered, mark the one whose cancel never answered as cancelled."""
+    never answered, mark the one whose cancel never answered as cancelled, show the update whose
+    answer was lost."""
     if entry.status is not JournalStatus.DONE or profile.id is None:
+        return
+    if entry.operation in (
+        Operation.GEIDEA_INVOICE_CREATE,
+        Operation.GEIDEA_INVOICE_QUICK_CREATE,
+    ):
+        geidea_invoices.record_found(store, profile.id, entry.request, result)
+        return
+    if entry.operation == Operation.GEIDEA_INVOICE_UPDATE:
+        geidea_invoices.update_found(store, profile.id, entry.request, result)
         return
     if entry.operation == Operation.INVOICE_CANCEL:
         cancelled = store.find_invoice(profile.id, entry.reference)

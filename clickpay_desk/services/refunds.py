@@ -5,20 +5,35 @@ transaction's ``tran_ref``, the invoice's ``cart_id`` and currency, and the amou
 What was refunded is read from the journal (each DONE refund's request), so the invoice shows
 it without a second bookkeeping of its own. A refund whose answer was lost stays UNKNOWN and
 blocks another refund of the same invoice until reconciliation.
+
+Telling *this* refund from an earlier one of the same amount: just before sending, the cart's
+transactions are listed (``POST /payment/query`` by ``cart_id``) and their ``tran_ref``s are
+journalled with the request (``before``). After a lost answer, a refund counts as this one only
+if it was not listed then, carries the same ``cart_id``, names the paying ``tran_ref`` as its
+previous/parent transaction and has the same amount and currency (:func:`new_refunds`); the
+documented read by its own ``tran_ref`` then says whether it was approved.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from clickpay_desk.core.money import minor_units, quantize
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError
 from clickpay_desk.gateway.batch_reads import BatchReadReport
-from clickpay_desk.gateway.models import InvoiceState, InvoiceStatus, PaymentRequestCreated
+from clickpay_desk.gateway.clickpay import ClickPayClient
+from clickpay_desk.gateway.errors import Cancelled, GatewayError, NotFound
+from clickpay_desk.gateway.models import (
+    InvoiceState,
+    InvoiceStatus,
+    PaymentRequestCreated,
+    Transaction,
+)
+from clickpay_desk.gateway.wirefields import invalid
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord
 
@@ -136,6 +151,9 @@ def refund_invoice(
         raise ValidationError(problems)
     assert tran_ref is not None
     amount = quantize(amount, record.currency)
+    # What the cart held before this refund: the only way to tell it, after a lost answer,
+    # from an earlier refund of the same amount (services.reconcile).
+    before = snapshot(client, record.cart_id, cancel=cancel)
     payload: dict[str, Any] = {
         "tran_type": "refund",
         "tran_class": "ecom",
@@ -161,13 +179,97 @@ def refund_invoice(
         operation=Operation.INVOICE_REFUND,
         subject=subject_of(record.cart_id, profile.id),
         reference=record.cart_id,
-        request=payload,
+        request={**payload, "before": before},
         call=lambda: client.payment_request(payload, cancel=cancel),
         summarize=summarize,
     )
     result = created.payment_result
     message = (result.response_message if result else None) or "Refund accepted"
     return Refund(record, amount, created.tran_ref, already + amount, message)
+
+
+def cart_transactions(
+    client: ClickPayClient, cart_id: str, *, cancel: threading.Event | None = None
+) -> list[Transaction]:
+    """Every transaction the gateway lists for ``cart_id`` (``POST /payment/query`` by cart_id:
+    a JSON array, or one object). Not a documented read: what it lists is a hint, and an empty
+    answer proves nothing. ``NotFound`` is an empty list."""
+
+    def parse(payload: Any) -> list[Transaction]:
+        items = payload if isinstance(payload, list) else [payload]
+        if not all(isinstance(item, dict) for item in items):
+            raise invalid("transactions")
+        return [Transaction.from_wire(item) for item in items]
+
+    profile_id = client.profile_id
+    try:
+        # ClickPayClient.query_transaction keeps only the newest of the cart's transactions;
+        # telling one refund from another needs them all. Same request, same session (its
+        # deadlines, retries and redaction), another parse.
+        return client._session.call(
+            "POST",
+            "/payment/query",
+            operation="list the cart's transactions",
+            mutating=False,
+            body={
+                "profile_id": int(profile_id) if profile_id.isdigit() else profile_id,
+                "cart_id": cart_id,
+            },
+            parse=parse,
+            cancel=cancel,
+        )
+    except NotFound:
+        return []
+
+
+def snapshot(
+    client: ClickPayClient, cart_id: str, *, cancel: threading.Event | None = None
+) -> dict[str, Any]:
+    """What the cart held just before a refund, for its journal entry: ``tran_refs`` listed, or
+    ``unreadable`` with the reason (then a lost answer can only be settled by hand)."""
+    try:
+        listed = cart_transactions(client, cart_id, cancel=cancel)
+    except Cancelled:
+        raise
+    except GatewayError as exc:
+        # The lookup is not documented: a gateway that does not offer it must not stop refunds.
+        return {"tran_refs": None, "unreadable": str(exc)}
+    return {"tran_refs": sorted({t.tran_ref for t in listed})}
+
+
+def as_decimal(value: object) -> Decimal | None:
+    try:
+        found = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return found if found.is_finite() else None
+
+
+def is_refund_of(tran: Transaction, request: dict[str, Any]) -> bool:
+    """``tran`` is a refund of the journalled ``request``'s paying transaction, for its cart,
+    amount and currency (every one of them carried by the answer)."""
+    amount = as_decimal(request.get("cart_amount"))
+    tran_amount = tran.cart_amount if tran.cart_amount is not None else tran.tran_total
+    currency = str(request.get("cart_currency") or "").upper()
+    tran_currency = tran.cart_currency or tran.tran_currency
+    return (
+        (tran.tran_type or "").strip().lower() == "refund"
+        and tran.cart_id == request.get("cart_id")
+        and str(request.get("tran_ref")) in (tran.previous_tran_ref, tran.parent_tran_ref)
+        and amount is not None
+        and tran_amount == amount
+        and (tran_currency or "").upper() == currency
+    )
+
+
+def new_refunds(listed: list[Transaction], request: dict[str, Any]) -> list[Transaction] | None:
+    """The refunds matching ``request`` that were not listed before it was sent; None when the
+    journal holds no list from before (then none can be told apart)."""
+    before = request.get("before")
+    known = before.get("tran_refs") if isinstance(before, dict) else None
+    if not isinstance(known, list):
+        return None
+    return [t for t in listed if t.tran_ref not in set(known) and is_refund_of(t, request)]
 
 
 def remember_payments(

@@ -1,0 +1,136 @@
+"""A refund whose answer was lost is settled from proof only, over real HTTP to the sandbox
+server: the refund the gateway really made (and not an earlier one of the same amount) settles
+it as done; when nothing proves it, it stays unknown with what to look for in the dashboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from clickpay_desk.gateway.errors import OutcomeUnknown
+from clickpay_desk.services import invoices, reconcile, refunds
+from clickpay_desk.services.journal import UnresolvedAttempt
+from clickpay_desk.services.operations import Operation
+from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStatus
+from tests.unit.services.desk import Desk, make_invoice
+
+LATER = datetime.now(UTC) + timedelta(minutes=10)  # past the settle window
+
+
+def _paid(desk: Desk, amount: str = "20.00") -> InvoiceRecord:
+    record = invoices.create_invoice(desk.store, desk.pool, desk.profile, make_invoice(amount))
+    desk.control.post(f"/_sandbox/invoices/{record.remote_id}/pay").raise_for_status()
+    invoices.refresh_statuses(desk.store, desk.pool, desk.profile, [record])
+    stored = desk.store.get_invoice(record.id)
+    assert stored is not None and stored.status == "paid"
+    return stored
+
+
+def _refunds_at_gateway(desk: Desk, cart_id: str) -> list[dict]:
+    return [
+        t
+        for t in desk.state()["transactions"]
+        if t.get("cart_id") == cart_id and str(t.get("tran_type")).lower() == "refund"
+    ]
+
+
+def _lost_refund(desk: Desk, record: InvoiceRecord, amount: str, mode: str) -> JournalEntry:
+    desk.fault("/payment/request", mode)
+    with pytest.raises(OutcomeUnknown):
+        refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal(amount))
+    (entry,) = desk.store.journal_unresolved()
+    assert entry.operation == Operation.INVOICE_REFUND and entry.status is JournalStatus.UNKNOWN
+    return entry
+
+
+def test_a_refund_made_but_unanswered_is_settled_done(desk: Desk) -> None:
+    record = _paid(desk)
+    entry = _lost_refund(desk, record, "5.00", "drop-after-commit")
+    (made,) = _refunds_at_gateway(desk, record.cart_id)
+
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool)
+
+    assert found.resolved and "did arrive" in found.message
+    assert found.entry.status is JournalStatus.DONE
+    assert found.entry.result["tran_ref"] == made["tran_ref"]
+    # The invoice counts it as refunded, and the next refund may go (it is not blocked).
+    assert refunds.refunded_amount(desk.store, record) == Decimal("5.00")
+    assert desk.store.invoice_refunds_unresolved(desk.profile.id) == set()
+    more = refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("15.00"))
+    assert more.refunded_total == Decimal("20.00")
+    assert entry.request["before"]["tran_refs"] == [entry.request["tran_ref"]]
+
+
+def test_an_earlier_refund_of_the_same_amount_is_not_taken_for_this_one(desk: Desk) -> None:
+    record = _paid(desk)
+    earlier = refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("5.00"))
+    entry = _lost_refund(desk, record, "5.00", "drop-before-commit")
+    assert earlier.tran_ref in entry.request["before"]["tran_refs"]
+
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=LATER)
+
+    # Not done (the earlier refund proves nothing), and never "not done" either: the lookup by
+    # cart id is not a documented read. The user is told exactly what to look for.
+    assert not found.resolved
+    assert desk.store.journal_get(entry.id).status is JournalStatus.UNKNOWN
+    assert (
+        f"In the ClickPay merchant dashboard, open Transactions and search for cart id "
+        f"“{record.cart_id}”: see whether it lists a refund of 5.00 SAR of transaction "
+        f"{entry.request['tran_ref']} made on "
+    ) in found.message
+    assert "mark it done or not done" in found.message
+    with pytest.raises(UnresolvedAttempt):
+        refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("5.00"))
+    assert len(_refunds_at_gateway(desk, record.cart_id)) == 1
+
+
+def test_this_refund_is_found_beside_an_earlier_one_of_the_same_amount(desk: Desk) -> None:
+    record = _paid(desk)
+    earlier = refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("5.00"))
+    _lost_refund(desk, record, "5.00", "drop-after-commit")
+    made = [
+        t for t in _refunds_at_gateway(desk, record.cart_id) if t["tran_ref"] != earlier.tran_ref
+    ]
+
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool)
+
+    assert found.resolved and found.entry.status is JournalStatus.DONE
+    assert found.entry.result["tran_ref"] == made[0]["tran_ref"] != earlier.tran_ref
+    assert refunds.refunded_amount(desk.store, record) == Decimal("10.00")
+
+
+def test_two_new_refunds_of_the_same_amount_cannot_be_told_apart(desk: Desk) -> None:
+    record = _paid(desk)
+    entry = _lost_refund(desk, record, "5.00", "drop-after-commit")
+    # Someone refunds the same amount from the dashboard meanwhile.
+    client = desk.pool.clickpay(desk.profile)
+    client.payment_request({k: v for k, v in entry.request.items() if k != "before"})
+
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=LATER)
+
+    assert not found.resolved and "2 refunds of that amount" in found.message
+    assert "merchant dashboard" in found.message
+    assert desk.store.journal_get(entry.id).status is JournalStatus.UNKNOWN
+
+
+def test_a_refund_journalled_without_the_list_from_before_stays_unknown(desk: Desk) -> None:
+    record = _paid(desk)
+    entry = _lost_refund(desk, record, "5.00", "drop-after-commit")
+    reconcile.resolve_manually(desk.store, entry.id, happened=True)
+    # The same refund as a version that did not journal the cart's transactions left it.
+    older = desk.store.journal_begin(
+        entry.profile_id,
+        entry.operation,
+        entry.subject,
+        entry.reference,
+        {k: v for k, v in entry.request.items() if k != "before"},
+    )
+    desk.store.journal_finish(older.id, JournalStatus.UNKNOWN, error="no answer")
+
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=LATER)
+
+    assert not found.resolved and "cannot be told from an earlier one" in found.message
+    assert "open Transactions and search for cart id" in found.message
+    assert desk.store.journal_get(older.id).status is JournalStatus.UNKNOWN
