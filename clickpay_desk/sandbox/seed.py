@@ -19,6 +19,9 @@ from ..core.agreement import format_wire_date
 if TYPE_CHECKING:
     from .app import SandboxApp
 
+#: The seeded agreement's description: the desk knows by it that the sandbox holds the demo data.
+DEMO_AGREEMENT_DESCRIPTION = "Monthly support plan"
+
 _DEMO_IBANS = (
     "SA0380000000608010167519",
     "SA4420000001234567891234",
@@ -152,10 +155,10 @@ def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
             "cart_id": f"SUB-{tag}",
             "cart_currency": "SAR",
             "cart_amount": "99.00",
-            "cart_description": "Monthly support plan",
+            "cart_description": DEMO_AGREEMENT_DESCRIPTION,
             "customer_details": customer,
             "agreement": {
-                "agreement_description": "Monthly support plan",
+                "agreement_description": DEMO_AGREEMENT_DESCRIPTION,
                 "agreement_currency": "SAR",
                 "initial_amount": "99.00",
                 "repeat_amount": "99.00",

@@ -57,10 +57,17 @@ from clickpay_desk.services.agreements import (
 from clickpay_desk.services.clients import MissingSecret
 from clickpay_desk.services.ipn_folder import FolderReport, LoopbackReceiver, import_folder
 from clickpay_desk.services.operations import Operation
+from clickpay_desk.services.sandbox_demo import DEMO_DESCRIPTION as DEMO_TITLE
+from clickpay_desk.services.sandbox_demo import (
+    DemoAgreement,
+    create_demo_agreement,
+    demo_agreement_wanted,
+)
 from clickpay_desk.store.records import AgreementRecord
 
 from ..context import DeskContext
 from ..elided_label import ElidedLabel
+from ..empty_hint import EmptyHint
 from ..errors import user_message
 from ..mutations import Mutation, Mutations
 from ..tasks import TaskContext, TaskHandle, TaskKind
@@ -86,6 +93,21 @@ CALLBACK_KEY = "agreements.callback_url"
 #: How often the watched folder is looked at.
 POLL_MS = 1500
 SANDBOX_FOLDER = "sandbox-callbacks"
+#: What the empty list says, by situation.
+EMPTY_NO_PROFILE = (
+    "Choose a ClickPay profile (File ▸ Profiles) to see its agreements: repeat billing is "
+    "ClickPay's."
+)
+EMPTY_NONE_YET = (
+    "No agreements yet.\n\nNew agreement (Ctrl+N) sends the first payment request: give the "
+    "customer its payment page (link or QR code). Their first payment starts the agreement, and "
+    "ClickPay then charges each installment on its date.\n\nEach installment's callback shows "
+    "here as it arrives: Watch a folder (Ctrl+Shift+W) your web server writes callbacks to, or "
+    "import them one by one (Ctrl+Shift+V, Ctrl+O)."
+)
+EMPTY_FILTERED = (
+    "No agreement matches the status or search. Show all statuses, or clear the search."
+)
 _WIDTHS: dict[AgreementColumn, int] = {
     AgreementColumn.CART: 130,
     AgreementColumn.AGREEMENT_ID: 85,
@@ -254,6 +276,7 @@ class AgreementsTab(QWidget):
         self.status_filter.currentIndexChanged.connect(
             lambda _i: self.proxy.set_status(self.status_filter.currentData())
         )
+        self.status_filter.setToolTip("Show only the agreements in this status (Alt+W)")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search cart id, agreement, description, customer…")
         self.search.setClearButtonEnabled(True)
@@ -295,6 +318,7 @@ class AgreementsTab(QWidget):
             self.table.addAction(action)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.activated.connect(lambda _i: self.show_link())  # Enter or double-click
+        self.empty_hint = EmptyHint(self.table)
 
         self.detail_title = QLabel()
         self.detail_title.setWordWrap(True)
@@ -359,6 +383,16 @@ class AgreementsTab(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
+    def _update_hint(self) -> None:
+        """The empty list says what to do: choose a profile, make an agreement, or unfilter."""
+        if self.profile is None:
+            text = EMPTY_NO_PROFILE
+        elif self.model.rowCount() == 0:
+            text = "Loading the agreements…" if self._loading is not None else EMPTY_NONE_YET
+        else:
+            text = EMPTY_FILTERED
+        self.empty_hint.set_text(text)
+
     # -- profile, loading ---------------------------------------------------------------------
 
     @property
@@ -380,6 +414,7 @@ class AgreementsTab(QWidget):
         self._update_actions()
         self._setup_folder()
         self.refresh()
+        self._update_hint()
 
     def refresh(self) -> None:
         """F5: reload what this tab shows (the sandbox's clock too, in sandbox mode)."""
@@ -419,6 +454,7 @@ class AgreementsTab(QWidget):
             self.select(selected.record.id)
         self._show_detail(self.selected_view())
         self._update_actions()
+        self._update_hint()
         self.loaded.emit()
         if self._reload_again:
             self._reload_again = False
@@ -426,6 +462,7 @@ class AgreementsTab(QWidget):
 
     def _load_failed(self, exc: BaseException) -> None:
         self._loading = None
+        self._update_hint()
         self.say(f"Could not load the agreements: {user_message(exc)}")
 
     def say(self, text: str) -> None:
@@ -460,11 +497,13 @@ class AgreementsTab(QWidget):
         if view is None:
             self.schedule.set_rows([])
             self.chart.set_rows([], None)
-            self.detail_title.setText(
-                "Select an agreement to see its schedule."
-                if self.profile is not None
-                else "Choose a ClickPay profile to see its agreements."
-            )
+            if self.profile is None:
+                text = "Choose a ClickPay profile to see its agreements."
+            elif self.model.rowCount() == 0:
+                text = "An agreement's schedule, totals and chart show here once you make one."
+            else:
+                text = "Select an agreement (↑/↓ in the list) to see its schedule."
+            self.detail_title.setText(text)
             self.totals.setText("")
             return
         self.schedule.set_rows(view.rows)
@@ -505,16 +544,42 @@ class AgreementsTab(QWidget):
     def _update_actions(self) -> None:
         view = self.selected_view()
         has_profile = self.profile is not None
+        no_profile = "Choose a ClickPay profile first (File ▸ Profiles)"
         for action in (self.new_action, self.paste_action, self.file_action, self.watch_action):
-            action.setEnabled(has_profile)
-        self.export_action.setEnabled(has_profile and self.model.rowCount() > 0)
-        self.link_action.setEnabled(view is not None and view.redirect_url is not None)
-        self.cancel_action.setEnabled(
-            view is not None
-            and view.record.agreement_id is not None
-            and view.status not in (AgreementStatus.CANCELLED, AgreementStatus.COMPLETED)
+            _enable(action, has_profile, no_profile)
+        _enable(
+            self.export_action,
+            has_profile and self.model.rowCount() > 0,
+            no_profile if not has_profile else "Nothing to export yet: no agreements",
         )
-        self.invoice_action.setEnabled(self.selected_failed_row() is not None)
+        if view is None:
+            why = "Select an agreement in the list first"
+        elif view.redirect_url is None:
+            why = "This agreement has no payment page the desk knows of"
+        else:
+            why = ""
+        _enable(self.link_action, not why, why)
+        if view is None:
+            why = "Select an agreement in the list first"
+        elif view.status is AgreementStatus.CANCELLED:
+            why = "This agreement is already cancelled"
+        elif view.status is AgreementStatus.COMPLETED:
+            why = "This agreement is completed: nothing more will be charged"
+        elif view.record.agreement_id is None:
+            why = (
+                "Nothing to cancel yet: the customer has not made the first payment, so ClickPay "
+                "has no agreement"
+            )
+        else:
+            why = ""
+        _enable(self.cancel_action, not why, why)
+        _enable(
+            self.invoice_action,
+            self.selected_failed_row() is not None,
+            "Select an agreement with a declined installment"
+            if view is None or view.first_failed is None
+            else "Select the declined installment in the schedule",
+        )
 
     # -- new agreement --------------------------------------------------------------------------
 
@@ -810,11 +875,17 @@ class AgreementsTab(QWidget):
         if folder is None:
             self.poll_timer.stop()
             self.folder_label.setText("Callbacks: not watching a folder")
-        else:
-            self.folder_label.setText(f"Callbacks: watching {folder}")
             self.folder_label.setToolTip(
-                "Each .json file (with its .json.sig signature) is imported, then moved to "
-                "imported/, unmatched/ or refused/ (with the reason)."
+                "Watch a folder… (Ctrl+Shift+W): import every callback your web server writes "
+                "there, as it arrives."
+            )
+        else:
+            # The folder's name fits beside the search; the whole path is in the tooltip.
+            self.folder_label.setText(f"Callbacks: watching “{folder.name or folder}”")
+            self.folder_label.setToolTip(
+                f"Watching {folder}\n\nEach .json file (with its .json.sig signature) is "
+                "imported, then moved to imported/, unmatched/ or refused/ (with the reason). "
+                "Watch a folder… (Ctrl+Shift+W) chooses another."
             )
             self.poll_timer.start()
             self.poll_folder()
@@ -848,6 +919,7 @@ class AgreementsTab(QWidget):
                 self.receiver = receiver
                 self._receivers.append(receiver)
                 self.watch_folder(receiver.folder, remember=False)
+                self.offer_demo()
 
             self.ctx.runner.submit(
                 start,
@@ -966,6 +1038,75 @@ class AgreementsTab(QWidget):
         self.poll_folder()
         self.refresh()
 
+    def offer_demo(self) -> TaskHandle | None:
+        """First ``--sandbox`` start: make the demo agreement (once per data folder).
+
+        A real one: the journalled request, the sandbox's customer pays, its clock moves on a
+        day and the first installment's callback arrives in the watched folder like any other.
+        """
+        profile, url, receiver = self.profile, self.ctx.sandbox_url, self.receiver
+        if not self.sandbox_mode or profile is None or url is None or receiver is None:
+            return None
+        store = self.ctx.store
+
+        def wanted(_: TaskContext) -> bool:
+            return demo_agreement_wanted(store, profile, url)
+
+        return self.ctx.runner.submit(
+            wanted,
+            kind=TaskKind.READ,
+            on_done=self._demo_wanted,
+            on_error=lambda exc: log.warning("no demo agreement: %s", exc),
+            owner=self,
+        )
+
+    def _demo_wanted(self, wanted: bool) -> None:
+        if wanted:
+            self._make_demo()
+
+    def _make_demo(self) -> TaskHandle | None:
+        profile, url, receiver = self.profile, self.ctx.sandbox_url, self.receiver
+        if profile is None or url is None or receiver is None:
+            return None
+        store, pool = self.ctx.store, self.ctx.pool
+        cart_id = svc.new_cart_id(self.today)
+        callback = receiver.url
+        mutation = Mutation(
+            "Setting up the sandbox's demo agreement",
+            Operation.AGREEMENT_REQUEST,
+            svc.subject_of(cart_id),
+        )
+
+        def call(ctx: TaskContext) -> DemoAgreement:
+            return create_demo_agreement(
+                store, pool, profile, url, cart_id=cart_id, callback=callback, cancel=ctx.cancelled
+            )
+
+        def done(demo: DemoAgreement) -> None:
+            self.say(
+                f"Sandbox demo: the agreement {demo.record.cart_id} (“{DEMO_TITLE}”) was "
+                "requested, the sandbox's customer paid its first payment, and its clock moved "
+                "on a day so the first installment was charged; their callbacks are being "
+                "imported. Sandbox ▸ Advance time by… charges the next ones."
+            )
+            record_id = demo.record.id
+            if record_id is not None:
+                self.loaded.connect(
+                    lambda: self.select(record_id), Qt.ConnectionType.SingleShotConnection
+                )
+            self.sandbox_changed()
+
+        return self.mutations.submit(
+            mutation,
+            call,
+            describe=lambda d: f"agreement {d.record.cart_id}",
+            on_done=done,
+            on_error=lambda exc: self.say(
+                f"The sandbox's demo agreement was not set up: {user_message(exc)}"
+            ),
+            owner=self,
+        )
+
     def awaiting_payments(self) -> list[tuple[str, str]]:
         """(tran_ref, label) of the loaded agreements still waiting for the first payment."""
         return [
@@ -991,6 +1132,17 @@ def _stopper(receivers: list[LoopbackReceiver]) -> Callable[[], None]:
             receivers.pop().stop()
 
     return stop
+
+
+def _enable(action: QAction, enabled: bool, why_not: str) -> None:
+    """Enable ``action``; when it is off, its tooltip and status tip say why."""
+    action.setEnabled(enabled)
+    base = action.property("tip") or action.toolTip()
+    action.setProperty("tip", base)
+    text = base if enabled or not why_not else f"{base} — {why_not}"
+    shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+    action.setToolTip(f"{text} ({shortcut})" if shortcut else text)
+    action.setStatusTip(text)
 
 
 def _escape(text: str) -> str:
