@@ -294,7 +294,13 @@ def _xlsx_rows(values_sheet: Any, formula_sheet: Any | None) -> Iterator[tuple[C
     rows = values_sheet.iter_rows(values_only=True)
     if formula_sheet is None:
         for values in rows:
-            yield tuple(_cell(v) for v in values)
+            # Most cells are text or whole numbers and pass unchanged; the rest go through _cell.
+            yield tuple(
+                [
+                    v if (type(v) is str and v.strip()) or type(v) is int else _cell(v)
+                    for v in values
+                ]
+            )
         return
     formula_sheet.reset_dimensions()
     formula_rows = formula_sheet.iter_rows(values_only=True)
@@ -625,9 +631,8 @@ class _RowReader:
 
     def __post_init__(self) -> None:
         self._pairs = [(name, self.mapping[name]) for name in WIRE_ORDER if name in self.mapping]
-        self._unmapped = [
-            name for name in WIRE_ORDER if name not in self.mapping and name != "merchant_reference"
-        ]
+        # Fields without a column that may be empty are sent empty, as the reference's samples.
+        self._empty = [name for name in sorted(MAY_BE_EMPTY) if name not in self.mapping]
 
     def column(self, name: str) -> str:
         return self.columns.get(name, name)
@@ -636,19 +641,25 @@ class _RowReader:
         own: dict[str, RuleViolation] = {}  # problems found here, which replace the core's
         raw: dict[str, object] = {}
         formulas = self.table.formulas
+        # The common cells (text, or nothing) take the short path: this loop runs per cell.
         for name, index in self._pairs:
             value = cells[index]
-            if value is None and formulas and (number, index) in formulas:
-                rule = _UNCACHED.format(formula=formulas[(number, index)])
-                own[name] = RuleViolation(self.column(name), rule, None, number)
-            elif isinstance(value, str) and value.strip() in _EXCEL_ERRORS:
-                rule = f"shows the spreadsheet error {value.strip()}: correct the formula"
-                own[name] = RuleViolation(self.column(name), rule, value, number)
-            elif name == "beneficiary_mobile_number" and isinstance(value, int | Decimal):
-                own[name] = RuleViolation(self.column(name), _PHONE_AS_NUMBER, value, number)
-            raw[name] = _for_core(name, value)
-        for name in MAY_BE_EMPTY:
-            raw.setdefault(name, "")
+            if value is None:
+                if formulas and (number, index) in formulas:
+                    rule = _UNCACHED.format(formula=formulas[(number, index)])
+                    own[name] = RuleViolation(self.column(name), rule, None, number)
+                raw[name] = None
+            elif type(value) is str:
+                if value[:1] == "#" and value.strip() in _EXCEL_ERRORS:
+                    rule = f"shows the spreadsheet error {value.strip()}: correct the formula"
+                    own[name] = RuleViolation(self.column(name), rule, value, number)
+                raw[name] = _transfer_code(value) if name == "transfer_code" else value
+            else:
+                if name == "beneficiary_mobile_number" and isinstance(value, int | Decimal):
+                    own[name] = RuleViolation(self.column(name), _PHONE_AS_NUMBER, value, number)
+                raw[name] = _for_core(name, value)
+        for name in self._empty:
+            raw[name] = ""
 
         currency, currency_problem = self._currency(number, cells)
         if currency_problem is not None:
@@ -673,8 +684,9 @@ class _RowReader:
                 for v in exc.violations
                 if v.field not in own and not (currency is None and "decimal places" in v.rule)
             ]
-        problems = tuple(sorted([*own.values(), *found], key=lambda v: self._order(v.field)))
-        if problems:
+        problems: tuple[RuleViolation, ...] = ()
+        if own or found:
+            problems = tuple(sorted([*own.values(), *found], key=lambda v: self._order(v.field)))
             request = None
         values = self._values(raw, request, currency)
         return ImportedRow(number, values, problems, filled, request, self.columns)
@@ -710,19 +722,22 @@ class _RowReader:
     ) -> dict[str, str]:
         values: dict[str, str] = {}
         if request is not None:
-            for name in WIRE_ORDER:
-                value = getattr(request, name)
-                if name == "amount":
-                    values[name] = format_amount(value, request.currency)
-                elif name == "transfer_code":
-                    values[name] = str(int(value))
-                else:
-                    values[name] = "" if value is None else str(value)
+            # The request's amount is already at the currency's minor units.
+            values["amount"] = f"{request.amount:f}"
+            values["merchant_reference"] = request.merchant_reference or ""
+            for name in _PLAIN_FIELDS:
+                values[name] = getattr(request, name)
+            values["transfer_code"] = str(int(request.transfer_code))
         else:
             for name in WIRE_ORDER:
                 values[name] = _clean(name, raw.get(name), currency)
         values["currency"] = currency or ""
         return values
+
+
+_PLAIN_FIELDS = tuple(
+    name for name in WIRE_ORDER if name not in ("amount", "merchant_reference", "transfer_code")
+)
 
 
 def _for_core(name: str, value: Cell) -> object:

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, TypeAlias
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -151,6 +152,7 @@ class _Cell:
 _EMPTY = _Cell(None)
 
 
+@lru_cache(maxsize=64)  # asked once per amount cell; the answer depends on the code only
 def money_format(currency: str) -> str:
     """Excel number format showing exactly the currency's decimals: '#,##0.00' for SAR."""
     units = minor_units(currency)
@@ -226,6 +228,7 @@ def write_table(path: Path | str, sheet: SheetSpec, *, tz: tzinfo | None = None)
 
 def _prepare(sheet: SheetSpec, tz: tzinfo | None) -> list[list[_Cell]]:
     columns = list(sheet.columns)
+    converters = [_CONVERTERS[column.kind] for column in columns]
     out: list[list[_Cell]] = []
     for number, row in enumerate(sheet.rows, start=1):
         if isinstance(row, str | bytes) or len(row) != len(columns):
@@ -236,9 +239,15 @@ def _prepare(sheet: SheetSpec, tz: tzinfo | None) -> list[list[_Cell]]:
                 column=columns[0].heading,
             )
         cells = []
-        for column, value in zip(columns, row, strict=True):
+        for column, converter, value in zip(columns, converters, row, strict=True):
             try:
-                cells.append(_convert(column, value, row, tz))
+                # The common cases inline: this loop runs once per cell of an export.
+                if value is None:
+                    cells.append(_EMPTY)
+                elif converter is _text and type(value) is str:
+                    cells.append(_Cell(value, None, value, value))
+                else:
+                    cells.append(_convert(column, value, row, tz))
             except (TypeError, ValueError) as exc:
                 raise ExportError(
                     str(exc), sheet=sheet.title, row=number, column=column.heading
@@ -269,7 +278,7 @@ def _integer(column: Column, value: object, row: Row, tz: tzinfo | None) -> _Cel
             raise ValueError(f"expected a whole number, got {value}")
         value = int(value)
     text = str(value)
-    if _digits(Decimal(value)) > _EXCEL_DIGITS:
+    if len(text.lstrip("-").rstrip("0")) > _EXCEL_DIGITS:  # significant digits, as _digits
         return _Cell(text, text=text, shown=text)
     return _Cell(value, INTEGER_FORMAT, text=text, shown=text, is_text=False)
 
@@ -380,24 +389,43 @@ def _write_sheet(
         ws.append([_xlsx_cell(ws, c) for c in cells])
 
 
-def _xlsx_cell(ws: Any, cell: _Cell) -> Cell | None:
+def _xlsx_cell(ws: Any, cell: _Cell) -> Cell | str | None:
     if cell.value is None:
         return None
     if cell.is_text:
-        return _text_cell(ws, str(cell.value))
+        return _text_value(ws, str(cell.value))
     out = WriteOnlyCell(ws, cell.value)
     if cell.number_format:
         out.number_format = cell.number_format
     return out
 
 
-def _text_cell(ws: Any, text: str) -> Cell:
+def _text_value(ws: Any, text: str) -> Cell | str:
+    """Text for a data row: a plain ``str`` where openpyxl stores it as text anyway.
+
+    openpyxl's write-only ``append`` binds a plain value into one reused cell, but first tries
+    every cell object given as a value and fails (building its repr): handing over plain
+    strings makes a large export about twice as fast. Only text openpyxl would read as a
+    formula ("=...") or an error code ("#N/A") needs a cell forced to text.
+    """
+    clean = _clean_text(text)
+    if clean.startswith("=") or clean in ERROR_CODES:
+        cell = WriteOnlyCell(ws, clean)
+        cell.data_type = "s"
+        return cell
+    return clean
+
+
+def _clean_text(text: str) -> str:
     # XML cannot carry most C0 control characters (openpyxl refuses them): show U+FFFD instead.
     # A bare CR would come back as LF anyway (XML end-of-line handling), and LF is Excel's own
     # line break, so write line breaks as LF.
     clean = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
-    clean = clean[:_EXCEL_MAX_TEXT]
-    cell = WriteOnlyCell(ws, clean)
+    return clean[:_EXCEL_MAX_TEXT]
+
+
+def _text_cell(ws: Any, text: str) -> Cell:
+    cell = WriteOnlyCell(ws, _clean_text(text))
     # openpyxl makes "=..." a formula and "#N/A" an error; data_type "s" keeps it plain text,
     # which no spreadsheet evaluates, so "+966...", "-5" and "@SUM" stay exactly as they are.
     cell.data_type = "s"
