@@ -169,15 +169,14 @@ class ImportedRow:
     transfer_code "100", mobile in E.164) plus ``"currency"``; fields without a column are "".
     ``problems``: field = the column as the file names it (the wire field when no column is
     mapped to it), row = the spreadsheet row. ``filled``: fields the app filled in itself (the
-    bank, from the IBAN registry). ``request``: the ready request when there is no problem.
-    ``columns``: wire field -> column name, shared by the rows of one import.
+    bank, from the IBAN registry). ``columns``: wire field -> column name, shared by the rows of
+    one import. (No request object is kept per row: a 100,000-row sheet must fit in memory.)
     """
 
     row: int
     values: dict[str, str]
     problems: tuple[RuleViolation, ...]
     filled: frozenset[str] = frozenset()
-    request: PayoutRequest | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -187,6 +186,13 @@ class ImportedRow:
     @property
     def currency(self) -> str:
         return self.values.get("currency", "")
+
+    def to_request(self) -> PayoutRequest:
+        """The row as a checked request; raises ``ValidationError`` when it has problems."""
+        if self.problems:
+            raise ValidationError(self.problems)
+        wire = {k: v for k, v in self.values.items() if k != "currency"}
+        return payout_request_from_wire(wire, self.currency or DEFAULT_CURRENCY, row=self.row)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -689,7 +695,7 @@ class _RowReader:
             problems = tuple(sorted([*own.values(), *found], key=lambda v: self._order(v.field)))
             request = None
         values = self._values(raw, request, currency)
-        return ImportedRow(number, values, problems, filled, request, self.columns)
+        return ImportedRow(number, values, problems, filled, self.columns)
 
     def _currency(
         self, number: int, cells: tuple[Cell, ...]
@@ -845,13 +851,7 @@ def warnings(rows: Sequence[ImportedRow], *, far_above: Decimal = FAR_ABOVE) -> 
         if amount is not None and amount > 0:
             amounts[row.currency].append((amount, row))
         country = values.get("beneficiary_country", "")
-        if (
-            row.request is not None
-            and len(iban) > 2
-            and country
-            and iban[:2] != country
-            and iban[:2].isalpha()
-        ):
+        if row.valid and len(iban) > 2 and country and iban[:2] != country and iban[:2].isalpha():
             found.append(
                 RuleViolation(
                     _col(row, "beneficiary_account_number"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from clickpay_desk.core.rules import ValidationError
 from clickpay_desk.exchange.payout_import import (
     FIELDS,
     ImportedRow,
@@ -103,8 +104,9 @@ def test_kwd_from_the_amount_heading_three_decimals(payroll: Path) -> None:
     assert rows[7].values["amount"] == "1250.500"  # "1,250.500" stored as text
     assert rows[21].values["amount"] == "1000.500"  # Arabic-Indic digits "١٬٠٠٠٫٥٠٠"
     assert rows[22].values["amount"] == "0.125"
-    request = rows[5].request
-    assert request is not None and request.amount == Decimal("1250.500")
+    request = rows[5].to_request()
+    assert request.amount == Decimal("1250.500") and request.currency == "KWD"
+    assert request.beneficiary_account_number == kw_iban(5)
     assert request.to_wire()["amount"] == Decimal("1250.500")
 
 
@@ -156,6 +158,8 @@ def test_warnings_same_iban_twice(payroll: Path) -> None:
         assert piece in found[cell]
     # Warnings never make a row invalid.
     assert all(r.valid for r in rows if r.row in (5, 22))
+    with pytest.raises(ValidationError, match="row 8"):
+        next(r for r in rows if r.row == 8).to_request()
 
 
 def test_currency_given_by_the_caller_wins(payroll: Path) -> None:
@@ -384,3 +388,21 @@ def test_bad_mapping_and_bad_currency_are_refused(payroll: Path) -> None:
         to_rows(table, {"amount": 99}, None)
     with pytest.raises(ValueError, match="ISO 4217"):
         to_rows(table, guess_mapping(table.headers), "XYZ")
+
+
+def test_iban_from_another_country_is_a_warning_not_a_problem() -> None:
+    values = {
+        "beneficiary_account_number": SE_IBAN,
+        "beneficiary_country": "SA",
+        "beneficiary_name": "Lars",
+        "amount": "10.00",
+        "currency": "SAR",
+    }
+    (found,) = warnings(
+        [ImportedRow(7, values, (), columns={"beneficiary_account_number": "IBAN"})]
+    )
+    assert (found.row, found.field) == (7, "IBAN")
+    assert "SE IBAN but the beneficiary country is SA" in found.rule
+    # Rows built by the GUI carry no column names: the wire field names the cell.
+    (bare,) = warnings([ImportedRow(7, values, ())])
+    assert bare.field == "beneficiary_account_number"
