@@ -120,6 +120,7 @@ _TOTAL_WORDS = frozenset(
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _INT_PREFIX = re.compile(r"^\s*(\d+)\b")
 _TRANSFER_BY_NAME = {name.casefold(): code for code, name in TRANSFER_CODES.items()}
+_OPTIONAL = frozenset({*MAY_BE_EMPTY, "merchant_reference"})
 _PHONE_AS_NUMBER = (
     "is stored as a number, which drops its leading +: format the column as Text and enter "
     "it in E.164 format, e.g. +966501234567"
@@ -488,7 +489,10 @@ def _build(source: Path, sheet_name: str | None, rows: Iterator[tuple[Cell, ...]
         )
     for (row_number, column), formula in list(formulas.items())[:_NOTE_LIST]:
         cell = f"{get_column_letter(column + 1)}{row_number}"
-        notes.append(f"{cell} ({headers[column]}) is a formula {formula} saved without its result")
+        notes.append(
+            f"{cell} ({headers[column]}) is a formula {formula} saved without a result "
+            "(or with an empty one)"
+        )
     if len(formulas) > _NOTE_LIST:
         notes.append(f"… and {len(formulas) - _NOTE_LIST} more formulas saved without a result")
     errors = [
@@ -651,7 +655,9 @@ class _RowReader:
         for name, index in self._pairs:
             value = cells[index]
             if value is None:
-                if formulas and (number, index) in formulas:
+                # A formula whose saved result is empty text looks the same as one never
+                # calculated: where a field may be empty, that is no problem (only a note).
+                if formulas and (number, index) in formulas and name not in _OPTIONAL:
                     rule = _UNCACHED.format(formula=formulas[(number, index)])
                     own[name] = RuleViolation(self.column(name), rule, None, number)
                 raw[name] = None

@@ -406,3 +406,20 @@ def test_iban_from_another_country_is_a_warning_not_a_problem() -> None:
     # Rows built by the GUI carry no column names: the wire field names the cell.
     (bare,) = warnings([ImportedRow(7, values, ())])
     assert bare.field == "beneficiary_account_number"
+
+
+def test_formula_without_result_in_a_field_that_may_be_empty_is_only_noted(
+    tmp_path: Path,
+) -> None:
+    wb = Workbook()
+    ws = wb.active
+    heads = ["Beneficiary", "Country", "IBAN", "Bank", "E-mail", "Mobile", "Address"]
+    ws.append([*heads, "Address 2", "Amount", "Transfer code"])
+    cells = ["A", "KW", kw_iban(1), "CBKU", "a@example.com", "+96550123456", "Kuwait"]
+    ws.append([*cells, '=IF(1,"","x")', "=5*2", 100])
+    path = tmp_path / "formulas.xlsx"
+    wb.save(path)  # openpyxl saves formulas without results
+    table = read_table(path)
+    (row,) = to_rows(table, guess_mapping(table.headers), "KWD")
+    assert [(p.field, p.rule.split(" (")[0]) for p in row.problems] == [("Amount", "is a formula")]
+    assert any(note.startswith("H2 (Address 2) is a formula") for note in table.notes)
