@@ -315,15 +315,19 @@ class ClickPayClient:
         *,
         cancel: threading.Event | None = None,
     ) -> PayoutBatch:
-        """POST /payout/batch/new. Never retried; reconcile with ``payout_find_by_order``."""
+        """POST /payout/batch/new. Never retried; reconcile with ``payout_find_by_order``.
+
+        The answer's ``requests`` are the entries created with the batch (see
+        ``PayoutBatch.from_wire_appended``)."""
         body = self._payout_body(order_id=order_id, requests=list(requests))
+        appended = len(body["requests"])
         return self._session.call(
             "POST",
             "/payout/batch/new",
             operation="create the payout batch",
             mutating=True,
             body=body,
-            parse=PayoutBatch.from_wire,
+            parse=lambda p: PayoutBatch.from_wire_appended(p, appended),
             cancel=cancel,
         )
 
@@ -335,15 +339,21 @@ class ClickPayClient:
         *,
         cancel: threading.Event | None = None,
     ) -> PayoutBatch:
-        """POST /payout/batch/add. Never retried; reconcile with ``payout_query``."""
+        """POST /payout/batch/add. Never retried; reconcile with ``payout_query``.
+
+        The answer lists the whole batch; only its batch fields and its last ``len(requests)``
+        entries (the ones this add appended) are read (``PayoutBatch.from_wire_appended``):
+        reading every entry of every answer made a chunked submission cost the square of the
+        batch's size."""
         body = self._payout_body(batch_id=batch_id, order_id=order_id, requests=list(requests))
+        appended = len(body["requests"])
         return self._session.call(
             "POST",
             "/payout/batch/add",
             operation="add transfers to the payout batch",
             mutating=True,
             body=body,
-            parse=PayoutBatch.from_wire,
+            parse=lambda p: PayoutBatch.from_wire_appended(p, appended),
             cancel=cancel,
         )
 

@@ -21,7 +21,7 @@ from typing import Any
 from ..core.statuses import INVOICE_SETTLED
 from ..core.statuses import InvoiceStatus as InvoiceStatusWord
 from ..core.statuses import TranStatus as CoreTranStatus
-from .wirefields import Fields, canonical
+from .wirefields import Fields, canonical, invalid
 
 #: ``invoice_status`` of a PT2 invoice, and ``payment_result.response_status`` (and
 #: ``tran_status``) of a transaction: the whole vocabulary (overdue, refunded, failed; X, C too)
@@ -370,6 +370,46 @@ class PayoutBatch:
             total=f.opt_amount("total"),
             count=f.opt_int("count"),
             requests=tuple(PayoutEntry.from_fields(e) for e in f.objects("requests")),
+            trace=f.opt_text("trace"),
+        )
+
+    @classmethod
+    def from_wire_appended(cls, payload: Any, appended: int) -> PayoutBatch:
+        """The answer of ``batch/new`` or ``batch/add``, read for what a submission needs.
+
+        Those answers list the whole batch, so reading every entry of every answer would make
+        sending a batch in chunks cost the square of its size. Read here: every batch field
+        (``batch_id`` and ``status`` mandatory, ``total`` exact as a ``Decimal``, ``count``),
+        that ``requests`` is a list, and only its last ``appended`` entries (those the call
+        appended when the gateway lists them in order; the caller matches them by IBAN and
+        amount before trusting them), each as strictly as :meth:`from_wire` reads it. The
+        earlier entries, already read from earlier answers, are not looked at; ``payout_query``
+        reads them all.
+        """
+        f = Fields(payload)
+        status = canonical(f.text("status"), _BATCH_STATUSES)
+        assert status is not None
+        currency = f.opt_text("currency")
+        listed = f.data.get("requests")
+        if listed is not None and not isinstance(listed, list):
+            raise invalid("requests")
+        tail: tuple[PayoutEntry, ...] = ()
+        if listed and appended > 0:
+            start = max(0, len(listed) - appended)
+            tail = tuple(
+                PayoutEntry.from_fields(Fields(item, f"requests[{index}]"))
+                for index, item in enumerate(listed[start:], start)
+            )
+        return cls(
+            batch_id=f.id("batch_id"),
+            status=status,
+            order_id=f.opt_text("order_id"),
+            profile_id=f.opt_id("profile_id", "profileId"),
+            account_id=f.opt_id("account_id"),
+            currency=currency.upper() if currency else None,
+            total=f.opt_amount("total"),
+            count=f.opt_int("count"),
+            requests=tail,
             trace=f.opt_text("trace"),
         )
 

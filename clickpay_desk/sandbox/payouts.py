@@ -18,17 +18,29 @@ integration error"; one containing "REJECT" is rejected ("Rejected by beneficiar
 other one is paid. The fee is 0.63 for an amount up to 500 and 1.45 above it (as in the reference
 samples); an entry's ``total`` is amount + fee. The batch ``total`` is the sum of the amounts
 (what ``batch/close`` must state).
+
+Speed: every ``batch/new``/``batch/add`` answer lists the whole batch, so a 10,000-entry batch
+sent in chunks would rebuild and re-encode a growing list on every call. While a batch is New its
+entries never change, so each entry's JSON is encoded once, and the listing's bytes and the sum of
+its amounts grow with each add (:class:`_Listing`); the answer is byte for byte what
+``jsonwire.dumps(batch_view(batch))`` writes. A closed batch (statuses move) is encoded afresh.
+Each transfer request is checked once: the rules run as the request is read, and only a body with
+a broken request is checked again through ``validate_batch_*`` to word every violation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ..core import jsonwire
 from ..core.agreement import parse_int
 from ..core.money import format_amount, parse_decimal
 from ..core.payout import (
+    PayoutRequest,
     payout_request_from_wire,
     validate_batch_add,
     validate_batch_close,
@@ -66,6 +78,22 @@ ENTRY_KEYS = (
     "protocol_message",
 )
 LISTED_KEYS = (*ENTRY_KEYS[:5], "merchant_reference", *ENTRY_KEYS[5:])
+JSON_TYPE = [("Content-Type", "application/json; charset=utf-8")]
+
+
+@dataclass
+class _Listing:
+    """The encoded entries of one New batch and the sum of their amounts, grown by each add.
+
+    Valid only for the very ``batch`` dict and ``requests`` list it was built from (a reset or a
+    reloaded state file makes new ones) and only while the batch is New (entries never change
+    before it is closed).
+    """
+
+    batch: dict[str, Any]
+    requests: list[dict[str, Any]]
+    parts: list[bytes] = field(default_factory=list)
+    total: Decimal = Decimal(0)
 
 
 def fee_for(amount: Decimal) -> Decimal:
@@ -93,6 +121,7 @@ class Payouts:
     def __init__(self, ctx: Context, clickpay: ClickPay) -> None:
         self.ctx = ctx
         self.pt2 = clickpay  # for the shared PT2 authentication and body checks
+        self._listings: dict[str, _Listing] = {}  # batch_id → its listing, while New
 
     @property
     def batches(self) -> dict[str, Any]:
@@ -136,6 +165,12 @@ class Payouts:
     def _batch_id(self, body: dict[str, Any]) -> int:
         return self.pt2._int_field(body, "batch_id")
 
+    def _refuse(self, violations: list[RuleViolation]) -> list[PayoutRequest]:
+        """No requests, after refusing the body when ``violations`` is not empty."""
+        if violations:
+            raise pt2_refusal(self.ctx, violations)
+        return []
+
     # --- views ---------------------------------------------------------------------------------
 
     def entry_view(self, entry: dict[str, Any], *, listed: bool = True) -> dict[str, Any]:
@@ -160,12 +195,60 @@ class Payouts:
         }
 
     def _total(self, batch: dict[str, Any]) -> str:
-        return format_amount(_sum_of_amounts(batch), batch["currency"])
+        return format_amount(self._sum(batch), batch["currency"])
 
-    def _entries(self, requests: list[Any], currency: str) -> list[dict[str, Any]]:
+    def _sum(self, batch: dict[str, Any]) -> Decimal:
+        listing = self._listing(batch)
+        return listing.total if listing is not None else _sum_of_amounts(batch)
+
+    def _listing(self, batch: dict[str, Any]) -> _Listing | None:
+        """The batch's encoded listing brought up to date, or None when the batch is not New."""
+        key = str(batch["batch_id"])
+        if batch["status"] != "New":
+            self._listings.pop(key, None)
+            return None
+        listing = self._listings.get(key)
+        requests = batch["requests"]
+        if listing is None or listing.batch is not batch or listing.requests is not requests:
+            listing = self._listings[key] = _Listing(batch, requests)
+        if len(listing.parts) > len(requests):  # shortened behind our back: start again
+            listing = self._listings[key] = _Listing(batch, requests)
+        for entry in requests[len(listing.parts) :]:
+            listing.parts.append(jsonwire.dumps(self.entry_view(entry)))
+            listing.total += parse_decimal(entry["amount"])
+        return listing
+
+    def batch_response(self, batch: dict[str, Any]) -> Response:
+        """``Response.json(200, self.batch_view(batch))``, the same bytes, built from the
+        listing kept for a New batch instead of encoding every entry again."""
+        listing = self._listing(batch)
+        if listing is None:
+            return Response.json(200, self.batch_view(batch))
+        head = {  # batch_view's keys and order, up to the listing
+            "batch_id": batch["batch_id"],
+            "profile_id": batch["profile_id"],
+            "account_id": batch["account_id"],
+            "currency": batch["currency"],
+            "total": format_amount(listing.total, batch["currency"]),
+            "count": len(listing.parts),
+            "order_id": batch["order_id"],
+            "status": batch["status"],
+        }
+        body = b"".join(
+            (
+                jsonwire.dumps(head)[:-1],
+                b',"requests":[',
+                b",".join(listing.parts),
+                b'],"trace":',
+                jsonwire.dumps(self.ctx.store.trace()),
+                b"}",
+            )
+        )
+        return Response(200, body, list(JSON_TYPE))
+
+    def _entries(self, requests: list[PayoutRequest], currency: str) -> list[dict[str, Any]]:
         entries = []
-        for raw in requests:
-            request = payout_request_from_wire(raw, currency)
+        for request in requests:
             fee = fee_for(request.amount)
             entries.append(
                 {
@@ -183,14 +266,40 @@ class Payouts:
             )
         return entries
 
+    def _checked(
+        self,
+        body: dict[str, Any],
+        currency: str,
+        validate: Callable[[Mapping[str, object], str], list[RuleViolation]],
+    ) -> list[PayoutRequest]:
+        """The body's requests read (and so checked) once each; a refusal naming every broken
+        rule, worded by ``validate`` over the whole body, when anything is wrong."""
+        raw = body.get("requests")
+        if isinstance(raw, list):
+            try:
+                requests = [payout_request_from_wire(r, currency) for r in raw]
+            except ValidationError:
+                pass  # worded below, every violation with its requests[i] path
+            else:
+                # The other fields go through the same validator, shown at most one request
+                # (already read) so that it does not run every request's rules a second time.
+                self._refuse(validate({**body, "requests": raw[:1]}, currency))
+                return requests
+        violations = validate(body, currency)
+        self._refuse(violations)
+        # Not reached (the validator runs the same rules); never accept what was not read.
+        raise pt2_refusal(self.ctx, [RuleViolation("requests", "could not be read")])
+
     # --- endpoints -----------------------------------------------------------------------------
 
     def new(self, request: Request) -> Response:
         body = self._start(request)
         currency = self.ctx.config.account_currency
-        violations = validate_batch_new(body, currency)
-        if violations:
-            raise pt2_refusal(self.ctx, violations)
+        requests = (
+            self._checked(body, currency, validate_batch_new)
+            if body.get("requests") is not None
+            else self._refuse(validate_batch_new(body, currency))
+        )
         order_id = str(body["order_id"]).strip()
         for other in self.batches.values():
             if other["order_id"] == order_id:
@@ -213,18 +322,16 @@ class Payouts:
             "status": "New",
             "created": iso_z(store.now()),
             "closed_on": None,
-            "requests": self._entries(list(body.get("requests") or []), currency),
+            "requests": self._entries(requests, currency),
         }
         self.batches[str(batch_id)] = batch
         store.touch()
-        return Response.json(200, self.batch_view(batch))
+        return self.batch_response(batch)
 
     def add(self, request: Request) -> Response:
         body = self._start(request)
         currency = self.ctx.config.account_currency
-        violations = validate_batch_add(body, currency)
-        if violations:
-            raise pt2_refusal(self.ctx, violations)
+        requests = self._checked(body, currency, validate_batch_add)
         batch = self._batch(self._batch_id(body))
         order_id = body.get("order_id")
         if order_id is not None and str(order_id).strip() != batch["order_id"]:
@@ -243,9 +350,9 @@ class Payouts:
                     )
                 ],
             )
-        batch["requests"].extend(self._entries(list(body["requests"]), currency))
+        batch["requests"].extend(self._entries(requests, currency))
         self.ctx.store.touch()
-        return Response.json(200, self.batch_view(batch))
+        return self.batch_response(batch)
 
     def close(self, request: Request) -> Response:
         body = self._start(request)
@@ -260,7 +367,7 @@ class Payouts:
                     )
                 ],
             )
-        violations = validate_batch_close(body, len(batch["requests"]), _sum_of_amounts(batch))
+        violations = validate_batch_close(body, len(batch["requests"]), self._sum(batch))
         if violations:
             raise pt2_refusal(self.ctx, violations)
         store = self.ctx.store
@@ -294,7 +401,7 @@ class Payouts:
             raise pt2_not_found(
                 self.ctx, "entry_id", f"no entry {entry_id} in batch {batch['batch_id']}"
             )
-        return Response.json(200, self.batch_view(batch))
+        return self.batch_response(batch)
 
     def query_status(self, request: Request) -> Response:
         wanted = STATUS_FILTERS.get(request.params["status"].lower())

@@ -585,7 +585,11 @@ class _Submission:
             except BaseException:
                 # Our own bug or an interrupt: the journal has it as unknown; leave rows Sending.
                 raise
-            ids = settle.new_entries(answer.requests, known, chunk)
+            # The answer's requests are the entries it lists last (the client reads no more);
+            # they are this chunk's only when the batch grew by exactly the chunk and they
+            # match it by IBAN and amount. Otherwise the ids come from the batch query later.
+            grew = answer.count is None or answer.count == count + len(rows)
+            ids = settle.new_entries(answer.requests, known, chunk) if grew else {}
             known.update(ids.values())
             self._set_rows(rows, EntryState.ADDED, ids)
             count += len(rows)
