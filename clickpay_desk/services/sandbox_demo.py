@@ -196,3 +196,62 @@ def create_demo_agreement(
         moved.raise_for_status()
         charged = moved.json().get("installments") or []
     return DemoAgreement(record, paid=True, installments=len(charged))
+
+
+# --- the demo payout batch draft ------------------------------------------------------------
+
+_PAYOUT_KEY = "sandbox_demo_payout_draft:{profile_id}"
+#: The demo batch's row with a wrong IBAN (as a spreadsheet numbers it, the header being row 1),
+#: and the IBAN it should have.
+DEMO_BAD_ROW = 4
+DEMO_GOOD_IBAN = "SA64 8000 0000 6080 1029 8341"
+_DEMO_PAYEES = (
+    ("Ahmed Al-Harbi", "SA0380000000608010167519", "Al Rajhi Bank", "4200.00", "+966501234567"),
+    ("Sara Al-Otaibi", "SA4420000001234567891234", "Riyad Bank", "3850.00", "+966551234567"),
+    # Two check digits swapped (64 is right): the problem list says so, and where.
+    ("Layla Mansour", "SA46 8000 0000 6080 1029 8341", "Al Rajhi Bank", "2975.50", "+966561234567"),
+    ("Khalid Saleh", "SA3305000068200027493000", "Alinma Bank", "5100.00", "+966591234567"),
+    ("Omar Haddad", "SA2710000005100002955109", "Saudi National Bank", "3300.25", "+966541234567"),
+)
+
+
+def demo_payout_rows() -> list[tuple[int, dict[str, str]]]:
+    """Five salaries as a spreadsheet would bring them (rows 2-6), one with a wrong IBAN."""
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, (name, iban, bank, amount, mobile) in enumerate(_DEMO_PAYEES, start=2):
+        first = name.split()[0].lower()
+        rows.append(
+            (
+                number,
+                {
+                    "amount": amount,
+                    "beneficiary_name": name,
+                    "beneficiary_country": "SA",
+                    "beneficiary_account_number": iban,
+                    "beneficiary_bank": bank,
+                    "beneficiary_bank_branch": "",
+                    "beneficiary_email": f"{first}@example.com",
+                    "beneficiary_mobile_number": mobile,
+                    "beneficiary_address1": "Riyadh",
+                    "beneficiary_address2": "",
+                    "transfer_code": "100",
+                },
+            )
+        )
+    return rows
+
+
+def claim_demo_payout_draft(
+    store: Store, profile: Profile, sandbox_url: str | None, *, draft_kind: str, draft_key: str
+) -> bool:
+    """True once per data folder, on the first ``--sandbox`` start: the Payouts tab then shows
+    the demo rows as this profile's draft batch. Not when the profile already has a draft or a
+    batch (nothing of the user's is replaced). Runs on the store's writer thread."""
+    if not _is_sandbox_clickpay(profile, sandbox_url):
+        return False
+    assert profile.id is not None
+    key = _PAYOUT_KEY.format(profile_id=profile.id)
+    if store.get_setting(key):
+        return False
+    store.set_setting(key, True)
+    return store.load_draft(draft_kind, draft_key) is None and not store.list_batches(profile.id)

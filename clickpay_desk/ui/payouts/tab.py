@@ -37,16 +37,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clickpay_desk.core.money import quantize
 from clickpay_desk.core.profile import GatewayKind, Profile
-from clickpay_desk.core.rules import RuleViolation
+from clickpay_desk.core.rules import RuleViolation, ValidationError
 from clickpay_desk.exchange import payout_export, payout_import, payout_template
 from clickpay_desk.gateway.models import ENTRY_QUERY_STATUSES
 from clickpay_desk.services import payouts
 from clickpay_desk.services.operations import Operation
+from clickpay_desk.services.sandbox_demo import (
+    DEMO_BAD_ROW,
+    claim_demo_payout_draft,
+    demo_payout_rows,
+)
 from clickpay_desk.store.records import BatchEntryRecord, BatchRecord
 
 from ..context import DeskContext
 from ..drafts import DraftSaver
+from ..empty_hint import EmptyHint
 from ..errors import user_message
 from ..mutations import Mutation, Mutations
 from ..tasks import TaskHandle, TaskKind
@@ -67,6 +74,17 @@ DRAFT_KIND = "payout_batch"
 MAPPING_SETTING = "payouts.mapping.{profile_id}"
 AUTO_REFRESH_MS = 30_000
 ALL_STATUSES = "All entries"
+#: What the empty table says, by situation.
+EMPTY_NO_PROFILE = "Choose a ClickPay profile (File ▸ Profiles) to build a payout batch."
+EMPTY_NOT_CLICKPAY = "Payouts are ClickPay's: choose a ClickPay profile to build a payout batch."
+EMPTY_BATCH = (
+    "No entries yet.\n\nImport a spreadsheet (Ctrl+I): XLSX or CSV, any header names, Arabic "
+    "too; or Save template… (Ctrl+Shift+T) to start from ours; or Add entry (Ctrl+Shift+A) to "
+    "type them in.\n\nEvery cell is checked as it comes in; problems are listed below."
+)
+EMPTY_FILTERED = "No entry matches the filter. Clear it (Esc in the filter box) to see them all."
+NO_PROBLEMS = "No problems found: every entry passes the checks."
+PROBLEMS_LATER = "Problems in the entries are listed here; click one to go to its cell."
 #: Starting widths (pixels) of the columns whose values are long; the rest keep Qt's default.
 COLUMN_WIDTHS = {
     EntryColumn.ROW: 55,
@@ -170,15 +188,15 @@ class PayoutsTab(QWidget):
         form = QFormLayout()
         top = QHBoxLayout()
         top.addWidget(self.batch_combo, 2)
-        batch_label = QLabel("Batch")
+        batch_label = QLabel("&Batch")
         batch_label.setBuddy(self.batch_combo)
         form.addRow(batch_label, top)
         line = QHBoxLayout()
         for label, widget in (
-            ("Order id", self.order_edit),
-            ("Deposit account", self.account_edit),
-            ("Currency", self.currency_edit),
-            ("Chunk size", self.chunk_spin),
+            ("&Order id", self.order_edit),
+            ("&Deposit account", self.account_edit),
+            ("C&urrency", self.currency_edit),
+            ("Chun&k size", self.chunk_spin),
         ):
             caption = QLabel(label)
             caption.setBuddy(widget)
@@ -195,7 +213,9 @@ class PayoutsTab(QWidget):
         self.status_combo.addItem(ALL_STATUSES, None)
         for status in ENTRY_QUERY_STATUSES:
             self.status_combo.addItem(status.capitalize(), status)
-        self.status_combo.setToolTip("Which entries Refresh asks the gateway for")
+        self.status_combo.setToolTip(
+            "Which entries Refresh status (Ctrl+R) asks the gateway for, once the batch is sent"
+        )
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -217,10 +237,21 @@ class PayoutsTab(QWidget):
         self.problem_view.setModel(self.problems)
         self.problem_view.activated.connect(self._jump_to_problem)
         self.problem_view.clicked.connect(self._jump_to_problem)
-        self.problem_view.setToolTip("Click a problem to go to its cell")
+        self.problem_view.setToolTip("Click a problem (or Enter) to go to its cell")
+        self.problem_view.setAccessibleName("Problems")
+        self.empty_hint = EmptyHint(self.table)
+        self.problems_hint = EmptyHint(self.problem_view)
+        self.problems_hint.MARGIN = 4
+        self.problems_label = QLabel("P&roblems")
+        self.problems_label.setBuddy(self.problem_view)
+        problems_box = QWidget()
+        problems_layout = QVBoxLayout(problems_box)
+        problems_layout.setContentsMargins(0, 0, 0, 0)
+        problems_layout.addWidget(self.problems_label)
+        problems_layout.addWidget(self.problem_view)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.problem_view)
+        splitter.addWidget(problems_box)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
 
@@ -241,7 +272,9 @@ class PayoutsTab(QWidget):
 
         filters = QHBoxLayout()
         filters.addWidget(self.filter_edit, 2)
-        filters.addWidget(QLabel("Query"))
+        query_label = QLabel("&Query")
+        query_label.setBuddy(self.status_combo)
+        filters.addWidget(query_label)
         filters.addWidget(self.status_combo)
 
         layout = QVBoxLayout(self)
@@ -262,7 +295,9 @@ class PayoutsTab(QWidget):
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setProperty("tip", tip)
         action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})")
+        action.setStatusTip(tip)
         action.triggered.connect(slot)
         self.addAction(action)
         return action
@@ -353,7 +388,8 @@ class PayoutsTab(QWidget):
         self._auto.stop()
         self._loading = True
         try:
-            self.model.load([], "SAR", editable=True)
+            # The profile's currency from the start: the empty batch's total shows its decimals.
+            self.model.load([], "SAR" if profile is None else profile.currency, editable=True)
             if profile is not None:
                 self.account_edit.setText(profile.payout_account_id)
                 self.currency_edit.setText(profile.currency)
@@ -364,6 +400,7 @@ class PayoutsTab(QWidget):
         if profile is not None:
             self._suggest_order_id()
             self.drafts.load(self._apply_draft)
+            self._offer_demo(profile)
         self.refresh()
 
     def refresh(self) -> None:
@@ -482,6 +519,37 @@ class PayoutsTab(QWidget):
 
         self.ctx.runner.submit(work, kind=TaskKind.READ, on_done=show, owner=self)
 
+    def _offer_demo(self, profile: Profile) -> None:
+        """First ``--sandbox`` start: a demo batch draft (five salaries, one wrong IBAN), so
+        the validation is seen at work. Once per data folder; never over the user's draft."""
+        url, key, store = self.ctx.sandbox_url, self.drafts.key, self.ctx.store
+        if url is None or key is None:
+            return
+
+        def claim(_ctx: Any) -> bool:
+            return claim_demo_payout_draft(
+                store, profile, url, draft_kind=DRAFT_KIND, draft_key=key
+            )
+
+        def show(claimed: bool) -> None:
+            if not claimed or self.drafts.key != key or self.model.rowCount() > 0:
+                return
+            data = {
+                "currency": "SAR",
+                "account_id": self.account_edit.text(),
+                "rows": [[n, values] for n, values in demo_payout_rows()],
+            }
+            self._apply_draft(data, save=True)
+            self.message.setText(
+                "Sandbox demo: a draft batch of five salaries. Row "
+                f"{DEMO_BAD_ROW}'s IBAN is wrong on purpose: click its problem below to go to "
+                "the cell and fix it (two digits were swapped: SA46 should be SA64), then Submit "
+                "(Ctrl+Return)."
+            )
+
+        # On the writer thread, after the draft load above: an existing draft is seen first.
+        self.ctx.runner.submit(claim, kind=TaskKind.STORE, on_done=show, owner=self)
+
     # -- drafts ----------------------------------------------------------------------------
 
     def _collect(self) -> dict[str, Any]:
@@ -494,7 +562,7 @@ class PayoutsTab(QWidget):
             "rows": [[r.row, r.values] for r in self.model.entries()],
         }
 
-    def _apply_draft(self, data: dict[str, Any] | None) -> None:
+    def _apply_draft(self, data: dict[str, Any] | None, *, save: bool = False) -> None:
         if not data:
             return
         currency = str(data.get("currency", "SAR")) or "SAR"
@@ -509,13 +577,16 @@ class PayoutsTab(QWidget):
         def show(rows: list[EntryRow]) -> None:
             self._loading = True
             try:
-                self.order_edit.setText(str(data.get("order_id", "")))
+                if data.get("order_id"):  # else the suggested one stays
+                    self.order_edit.setText(str(data["order_id"]))
                 self.account_edit.setText(str(data.get("account_id", "")))
                 self.currency_edit.setText(currency)
                 self.chunk_spin.setValue(int(data.get("chunk_size") or payouts.DEFAULT_CHUNK_SIZE))
                 self.model.load(rows, currency, editable=True, checked=True)
             finally:
                 self._loading = False
+            if save:
+                self.drafts.changed()
             self._update_state()
 
         self.ctx.runner.submit(work, kind=TaskKind.READ, on_done=show, owner=self)
@@ -583,7 +654,7 @@ class PayoutsTab(QWidget):
         count, total = self.model.count_and_total()
         problems, warnings = self.problems.counts()
         currency = self.model.currency
-        parts = [f"{count} entries", f"total {total:,} {currency}"]
+        parts = [f"{count} entries", f"total {_money(total, currency)}"]
         if problems:
             parts.append(f"{problems} problem(s) to fix before submitting")
         if warnings:
@@ -598,8 +669,18 @@ class PayoutsTab(QWidget):
                 Decimal(0),
             )
             fees = sum((e.fee or Decimal(0) for e in entries), Decimal(0))
-            parts.append(f"paid {paid:,}, failed {failed:,}, fees {fees:,} {currency}")
+            parts.append(
+                f"paid {_money(paid, currency)}, failed {_money(failed, currency)}, "
+                f"fees {_money(fees, currency)}"
+            )
         self.summary.setText(" · ".join(parts))
+        if problems or warnings:
+            found = [f"{problems} to fix"] if problems else []
+            found += [f"{warnings} warning(s)"] if warnings else []
+            self.problems_label.setText(f"P&roblems: {', '.join(found)} — click one to go to it")
+        else:
+            self.problems_label.setText("P&roblems")
+        self.problems_hint.set_text(NO_PROBLEMS if count else PROBLEMS_LATER)
         self._update_state()
 
     def _compute_warnings(self) -> None:
@@ -643,9 +724,66 @@ class PayoutsTab(QWidget):
         self.entry_action.setEnabled(sent and bool(self.table.selectionModel().selectedRows()))
         self.auto_action.setEnabled(sent)
         self.export_action.setEnabled(count > 0)
+        self._explain(has_profile, count, problems, sent, closed)
         for edit in (self.order_edit, self.account_edit, self.currency_edit):
             edit.setReadOnly(not editable)
         self.chunk_spin.setEnabled(self._submission is None and not closed)
+
+    def _explain(
+        self, has_profile: bool, count: int, problems: int, sent: bool, closed: bool
+    ) -> None:
+        """Each action's tooltip says what it does and, when it is off, why; the empty table
+        says how to fill it."""
+        if self.profile is None:
+            no_batch = "Choose a ClickPay profile first (File ▸ Profiles)"
+        elif not has_profile:
+            no_batch = "Payouts are ClickPay's: choose a ClickPay profile"
+        elif self._submission is not None:
+            no_batch = "The batch is being sent"
+        elif not self.model.editable:
+            no_batch = "This batch was sent: it cannot be changed. New batch (Ctrl+Shift+N)"
+        else:
+            no_batch = ""
+        if no_batch:
+            submit_why = no_batch
+        elif closed:
+            submit_why = "This batch is closed: it was sent"
+        elif count == 0:
+            submit_why = "Add entries first: import a spreadsheet (Ctrl+I) or Add entry"
+        elif problems:
+            submit_why = f"Fix the {problems} problem{'s' if problems != 1 else ''} first"
+        elif self._reopening:
+            submit_why = "Reading the batch back"
+        else:
+            submit_why = ""
+        not_sent = "The batch has not been sent yet" if not sent else ""
+        no_entry = "Select an entry first"
+        reasons: list[tuple[QAction, str]] = [
+            (self.import_action, no_batch),
+            (self.add_action, no_batch),
+            (self.delete_action, no_batch or no_entry),
+            (self.submit_action, submit_why),
+            (self.refresh_action, not_sent or "The batch is being sent"),
+            (self.entry_action, not_sent or no_entry),
+            (self.auto_action, not_sent),
+            (self.export_action, "Nothing to export yet: no entries"),
+        ]
+        for action, why in reasons:
+            tip = str(action.property("tip") or action.text())
+            if not action.isEnabled() and why:
+                tip = f"{tip} — {why}"
+            shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+            action.setStatusTip(tip)
+        if self.profile is None:
+            hint = EMPTY_NO_PROFILE
+        elif not has_profile:
+            hint = EMPTY_NOT_CLICKPAY
+        elif count:
+            hint = EMPTY_FILTERED
+        else:
+            hint = EMPTY_BATCH
+        self.empty_hint.set_text(hint)
 
     # -- import ----------------------------------------------------------------------------
 
@@ -1056,6 +1194,14 @@ class PayoutsTab(QWidget):
             on_error=lambda exc: self.message.setText(f"Could not export: {user_message(exc)}"),
             owner=self,
         )
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    """The currency's decimals (core.money), thousands marked: "1,250.00 SAR", "0.000 KWD"."""
+    # An unknown code typed in the Currency box keeps the amount as it is: its rule says so.
+    with contextlib.suppress(ValidationError, ArithmeticError):
+        amount = quantize(amount, currency)
+    return f"{amount:,f} {currency}"
 
 
 def _d(text: object) -> Decimal:
