@@ -225,13 +225,22 @@ class AgreementsTab(QWidget):
 
     def _build_actions(self) -> None:
         self.new_action = self._action(
-            "&New agreement…", self.new_agreement, "Ctrl+N", "Set up repeat billing for a customer"
+            "&New agreement…",
+            self.new_agreement,
+            "Ctrl+N",
+            "Set up repeat billing: send the customer the first payment request",
         )
         self.link_action = self._action(
-            "Payment &link…", self.show_link, "Ctrl+L", "The first payment's page: copy, open, QR"
+            "Payment &link…",
+            self.show_link,
+            "Ctrl+L",
+            "The first payment's page for the customer: copy it, open it, or show its QR code",
         )
         self.cancel_action = self._action(
-            "&Cancel agreement…", self.cancel_selected, "Ctrl+Shift+Del", "Stop future charges"
+            "&Cancel agreement…",
+            self.cancel_selected,
+            "Ctrl+Shift+Del",
+            "Cancel at ClickPay: no further installment is charged (you confirm first)",
         )
         self.invoice_action = self._action(
             "&Invoice the missed installment",
@@ -240,10 +249,16 @@ class AgreementsTab(QWidget):
             "A declined installment is not retried: bill it with a new invoice",
         )
         self.paste_action = self._action(
-            "Import &callback…", self.paste_callback, "Ctrl+Shift+V", "Paste a callback (IPN) body"
+            "Import &callback…",
+            self.paste_callback,
+            "Ctrl+Shift+V",
+            "Paste a callback (IPN) body: its signature is checked, then it is attached",
         )
         self.file_action = self._action(
-            "Import callback &file…", self.open_callback_files, "Ctrl+O", "Open .json callbacks"
+            "Import callback &file…",
+            self.open_callback_files,
+            "Ctrl+O",
+            "Import callback (IPN) .json files, each attached to its agreement",
         )
         self.watch_action = self._action(
             "&Watch a folder…",
@@ -252,7 +267,10 @@ class AgreementsTab(QWidget):
             "Import every callback your web server writes to a folder",
         )
         self.export_action = self._action(
-            "E&xport…", self.export, "Ctrl+Shift+E", "Agreements and installments as XLSX"
+            "E&xport…",
+            self.export,
+            "Ctrl+Shift+E",
+            "Save the agreements and their installments as an XLSX workbook",
         )
 
     def _build_ui(self) -> None:

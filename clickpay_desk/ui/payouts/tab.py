@@ -304,10 +304,13 @@ class PayoutsTab(QWidget):
 
     def _make_actions(self) -> None:
         self.new_action = self._action(
-            "New batch", "Ctrl+Shift+N", self.new_batch, "Start a new batch"
+            "New batch", "Ctrl+Shift+N", self.new_batch, "Start a new, empty batch"
         )
         self.import_action = self._action(
-            "Import…", "Ctrl+I", self.import_file, "Import entries from XLSX or CSV"
+            "Import…",
+            "Ctrl+I",
+            self.import_file,
+            "Import entries from XLSX or CSV; you check the column mapping first",
         )
         self.template_action = self._action(
             "Save template…",
@@ -335,7 +338,10 @@ class PayoutsTab(QWidget):
             "Filter", QKeySequence.StandardKey.Find, self.filter_edit.setFocus, "Filter the entries"
         )
         self.submit_action = self._action(
-            "Submit…", "Ctrl+Return", self.submit, "Send the batch to the gateway"
+            "Submit…",
+            "Ctrl+Return",
+            self.submit,
+            "Send the batch to the gateway in chunks, each step journalled; nothing is sent twice",
         )
         self.refresh_action = self._action(
             "Refresh status",

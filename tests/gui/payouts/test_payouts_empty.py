@@ -92,7 +92,8 @@ def test_problems_are_counted_and_submit_says_what_to_fix(qtbot, desk, make_tab,
     assert tab.problems_hint.text() == "No problems found: every entry passes the checks."
     assert tab.problems_label.text() == "P&roblems"
     assert tab.submit_action.isEnabled()
-    assert tab.submit_action.toolTip() == "Send the batch to the gateway (Ctrl+Return)"
+    assert tab.submit_action.toolTip().startswith("Send the batch to the gateway in chunks")
+    assert "—" not in tab.submit_action.toolTip()  # no reason it is off: it is on
 
     tab.filter_edit.setText("nobody by this name")
     assert tab.empty_hint.showing and "No entry matches the filter" in tab.empty_hint.text()
