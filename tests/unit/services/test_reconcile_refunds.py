@@ -4,15 +4,22 @@ it as done; when nothing proves it, it stays unknown with what to look for in th
 
 from __future__ import annotations
 
+import contextlib
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 
+from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.gateway.errors import OutcomeUnknown
+from clickpay_desk.secrets import SecretStore
 from clickpay_desk.services import invoices, reconcile, refunds
+from clickpay_desk.services.clients import ClientPool
 from clickpay_desk.services.journal import UnresolvedAttempt
 from clickpay_desk.services.operations import Operation
+from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStatus
 from tests.unit.services.desk import Desk, make_invoice
 
@@ -134,3 +141,63 @@ def test_a_refund_journalled_without_the_list_from_before_stays_unknown(desk: De
     assert not found.resolved and "cannot be told from an earlier one" in found.message
     assert "open Transactions and search for cart id" in found.message
     assert desk.store.journal_get(older.id).status is JournalStatus.UNKNOWN
+
+
+# --- the refund's own read decides its outcome (scripted gateway: answers the sandbox never gives)
+
+
+def _scripted(tmp_path, status: str) -> tuple[Store, ClientPool, JournalEntry]:
+    """A refund journalled before a lost answer, and a gateway that lists one new refund of it
+    whose own read (by tran_ref) says ``status``."""
+    refund = {
+        "tran_ref": "TST0000000002",
+        "previous_tran_ref": "TST0000000001",
+        "tran_type": "Refund",
+        "cart_id": "INV-9",
+        "cart_currency": "SAR",
+        "cart_amount": "5.00",
+        "payment_result": {"response_status": status, "response_message": "as scripted"},
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.read())
+        if "cart_id" in body:
+            return httpx.Response(200, json=[{**refund, "tran_ref": "TST0000000001"}, refund])
+        return httpx.Response(200, json=refund)
+
+    secrets = SecretStore()
+    pool = ClientPool(secrets, transport_factory=lambda _p: httpx.MockTransport(answer))
+    store = Store.open(tmp_path / "desk.sqlite3")
+    profile = store.save_profile(Profile("Shop", GatewayKind.CLICKPAY, "https://pt2.test", "44537"))
+    secrets.set_session_only(profile.secret_name, "SKEY-SCRIPTED-0123456789")
+    request = {
+        "tran_type": "refund",
+        "cart_id": "INV-9",
+        "cart_currency": "SAR",
+        "cart_amount": "5.00",
+        "tran_ref": "TST0000000001",
+        "before": {"tran_refs": ["TST0000000001"]},
+    }
+    entry = store.journal_begin(
+        profile.id, Operation.INVOICE_REFUND, "invoice:1:INV-9", "INV-9", request
+    )
+    return store, pool, store.journal_finish(entry.id, JournalStatus.UNKNOWN, error="lost")
+
+
+def test_a_declined_refund_is_settled_not_done_once_the_window_has_passed(tmp_path) -> None:
+    store, pool, entry = _scripted(tmp_path, "D")
+    with store, contextlib.closing(pool):
+        early = reconcile.reconcile_entry(store, pool, entry)
+        assert not early.resolved and early.retry_at is not None
+        found = reconcile.reconcile_entry(store, pool, entry, now=LATER)
+        assert found.resolved and found.entry.status is JournalStatus.NOT_DONE
+        assert found.entry.result["response_status"] == "D"
+
+
+def test_a_refund_neither_approved_nor_declined_stays_unknown(tmp_path) -> None:
+    store, pool, entry = _scripted(tmp_path, "P")
+    with store, contextlib.closing(pool):
+        found = reconcile.reconcile_entry(store, pool, entry, now=LATER)
+        assert not found.resolved and "neither approved nor declined" in found.message
+        assert "In the ClickPay merchant dashboard" in found.message
+        assert store.journal_get(entry.id).status is JournalStatus.UNKNOWN
