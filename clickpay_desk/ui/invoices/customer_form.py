@@ -119,7 +119,7 @@ class CustomerForm(QGroupBox):
             if key == "country":
                 continue
             edit = QLineEdit()
-            edit.setMinimumWidth(140)
+            edit.setMinimumWidth(110)
             edit.setPlaceholderText(placeholders.get(key, ""))
             edit.textEdited.connect(self.edited)
             self.edits[key] = edit

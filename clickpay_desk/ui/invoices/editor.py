@@ -13,6 +13,7 @@ What is typed is kept as a draft (kind "invoice") within a second, through ``Dra
 
 from __future__ import annotations
 
+import html
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -20,15 +21,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QHideEvent, QKeySequence
+from PySide6.QtCore import QDateTime, QLocale, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QHideEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -38,6 +42,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QToolBar,
     QToolButton,
@@ -72,6 +78,7 @@ from .form_rules import (
     field_of,
     header_problems,
     read_charges,
+    rule_in_words,
 )
 from .line_rules import (
     AMOUNT,
@@ -87,13 +94,22 @@ from .line_rules import (
 )
 from .lines_model import HEADERS, LinesModel
 from .lines_view import LinesView
-from .totals_panel import TotalsPanel, money_text
+from .totals_panel import TotalsPanel
 
 DRAFT_KIND = "invoice"
 #: The problem list is rebuilt at most this often (it lists rows; the marks are immediate).
 PROBLEMS_THROTTLE_MS = 120
 _ROW_PROBLEMS_SHOWN = 50
 _SHORTCUT = Qt.ShortcutContext.WidgetWithChildrenShortcut
+#: Beside the field the box says what it needs to; the full name is in messages and tooltips.
+_SHORT_LABELS = {"cart_id": "Invoice number"}
+#: Create is the one thing this page is for: it looks like it (the palette's, so themes hold).
+PRIMARY_STYLE = (
+    "QPushButton { background: palette(highlight); color: palette(highlighted-text);"
+    " border: 1px solid palette(dark); border-radius: 4px; padding: 6px 16px; }"
+    "QPushButton:focus { border: 2px solid palette(text); }"
+    "QPushButton:disabled { background: palette(button); color: palette(mid); }"
+)
 
 
 def _now() -> datetime:
@@ -138,6 +154,48 @@ class _DateField(QWidget):
                 QDateTime(local.year, local.month, local.day, local.hour, local.minute, 0)
             )
         self.blockSignals(False)
+
+
+class _FormsRow(QWidget):
+    """The customer and invoice boxes side by side when the width holds both, one above the
+    other when it does not (the pane they are in scrolls up and down, never sideways)."""
+
+    def __init__(self, first: QWidget, second: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pair = (first, second)
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        # The row's own minimum is the narrower arrangement's, so the choice is made here.
+        self.box.setSizeConstraint(QBoxLayout.SizeConstraint.SetNoConstraint)
+        self.box.addWidget(first, 1)
+        self.box.addWidget(second, 1)
+
+    def _side_by_side_width(self) -> int:
+        first, second = self._pair
+        return (
+            first.minimumSizeHint().width()
+            + second.minimumSizeHint().width()
+            + max(0, self.box.spacing())
+        )
+
+    def side_by_side(self) -> bool:
+        return self.box.direction() is QBoxLayout.Direction.LeftToRight
+
+    def minimumSizeHint(self) -> QSize:
+        first, second = self._pair
+        width = max(first.minimumSizeHint().width(), second.minimumSizeHint().width())
+        return QSize(width, self.box.minimumSize().height())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._side_by_side_width(), self.box.sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wide = event.size().width() >= self._side_by_side_width()
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.box.direction() is not direction:
+            self.box.setDirection(direction)
+            self.updateGeometry()  # the height it needs changed with the arrangement
+        super().resizeEvent(event)
 
 
 class InvoiceEditor(QWidget):
@@ -206,10 +264,9 @@ class InvoiceEditor(QWidget):
         self.customer = CustomerForm(self.customers_model)
         details = QGroupBox("Invoice")
         grid = QGridLayout(details)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(3, 1)
+        grid.setColumnStretch(1, 1)  # the number and description take the room; dates keep theirs
         self.cart_id = QLineEdit()
-        self.cart_id.setMinimumWidth(150)
+        self.cart_id.setMinimumWidth(130)
         self.cart_id.setToolTip("Your number for this invoice; unique for this profile")
         self.suggest_button = QToolButton()
         cart_row = QHBoxLayout()
@@ -227,6 +284,7 @@ class InvoiceEditor(QWidget):
         self.language = QComboBox()
         self.language.addItem("English", "en")
         self.language.addItem("Arabic", "ar")
+        self.language.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.activation = _DateField()
         self.expiry = _DateField()
         self.due = _DateField()
@@ -245,20 +303,21 @@ class InvoiceEditor(QWidget):
         self.detail_labels: dict[str, QLabel] = {}
 
         def place(key: str, widget: QWidget, row: int, col: int, span: int = 1) -> None:
-            label = QLabel(FIELD_LABELS[key])
+            label = QLabel(_SHORT_LABELS.get(key, FIELD_LABELS[key]))
             label.setBuddy(widget)
             self.detail_labels[key] = label
             grid.addWidget(label, row, col)
             grid.addWidget(widget, row, col + 1, 1, span)
 
+        # Two label/field pairs a row, so that the box fits beside the customer's in 1100 px.
         place("cart_id", self.cart_row, 0, 0)
         place("language", self.language, 0, 2)
         place("description", self.description, 1, 0, 3)
-        place("currency", self.currency_label, 2, 0)
-        place("activation", self.activation, 3, 0)
-        place("expiry", self.expiry, 3, 2)
-        place("due", self.due, 4, 0)
-        grid.addWidget(self.date_rules, 5, 0, 1, 4)
+        place("activation", self.activation, 2, 0)
+        place("expiry", self.expiry, 2, 2)
+        place("due", self.due, 3, 0)
+        place("currency", self.currency_label, 3, 2)
+        grid.addWidget(self.date_rules, 4, 0, 1, 4)
         # Seldom-used settings stay folded away until wanted (or set, or wrong).
         self.options_button = QToolButton()
         self.options_button.setText("More options")
@@ -277,9 +336,9 @@ class InvoiceEditor(QWidget):
         options.addRow("", self.tokenise)
         self.options.setVisible(False)
         self.options_button.toggled.connect(self._show_options)
-        grid.addWidget(self.options_button, 6, 0, 1, 4)
-        grid.addWidget(self.options, 7, 0, 1, 4)
-        grid.setRowStretch(8, 1)
+        grid.addWidget(self.options_button, 5, 0, 1, 4)
+        grid.addWidget(self.options, 6, 0, 1, 4)
+        grid.setRowStretch(7, 1)
         self.details = details
         for edit in (self.cart_id, self.description, self.callback_url, self.return_url):
             edit.textEdited.connect(self._edited)
@@ -400,6 +459,21 @@ class InvoiceEditor(QWidget):
         self.drafts_action = a(
             "Drafts", ["Ctrl+Shift+O"], self._focus_drafts, "Go to the list of drafts"
         )
+        # The full list of problems, under the lines, on request (the footer says the first).
+        self.problems_action = QAction("Problems", self)
+        self.problems_action.setCheckable(True)
+        self.problems_action.setShortcut(QKeySequence("F8"))
+        self.problems_action.setShortcutContext(_SHORTCUT)
+        self.problems_action.setToolTip("Show or hide every problem found, to go to each (F8)")
+        self.problems_action.toggled.connect(self._show_problems)
+        self.addAction(self.problems_action)
+        # Shows or hides the list of drafts (hidden, the lines get its width).
+        self.show_drafts_action = QAction("Drafts", self)
+        self.show_drafts_action.setCheckable(True)
+        self.show_drafts_action.setToolTip(
+            "Show or hide the list of drafts (Ctrl+Shift+O goes there)"
+        )
+        self.show_drafts_action.toggled.connect(self._show_drafts)
         self.delete_draft_action = a(
             "Delete draft",
             [QKeySequence.StandardKey.Delete],
@@ -457,7 +531,6 @@ class InvoiceEditor(QWidget):
 
         self.totals = TotalsPanel()
         self.problem_list = QListWidget()
-        self.problem_list.setMaximumHeight(110)
         self.problem_list.itemActivated.connect(self._go_to_problem)
         self.problem_list.itemDoubleClicked.connect(self._go_to_problem)
         self.problem_heading = QLabel()
@@ -465,67 +538,160 @@ class InvoiceEditor(QWidget):
         self.create_button = QPushButton()
         self.create_button.clicked.connect(self.create_action.trigger)
         self.create_button.setDefault(False)
+        self.create_button.setStyleSheet(PRIMARY_STYLE)
         font = self.create_button.font()
         font.setBold(True)
         self.create_button.setFont(font)
         self.create_reason = QLabel()
         self.create_reason.setWordWrap(True)
+        self.create_reason.setTextFormat(Qt.TextFormat.RichText)
         self.status = QLabel()
+        self.status.setWordWrap(True)  # a long message wraps rather than widening the page
         self.status.setStyleSheet("color: palette(mid);")
 
+        # The header: what acts on the whole draft. The tab may take it into its own top row.
+        self.drafts_toggle = QToolButton()
+        self.drafts_toggle.setDefaultAction(self.show_drafts_action)
+        self.drafts_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         new_button = QToolButton()
         new_button.setDefaultAction(self.new_action)
         discard_button = QToolButton()
         discard_button.setDefaultAction(self.discard_action)
         save_customer = QToolButton()
         save_customer.setDefaultAction(self.save_customer_action)
-        top = QHBoxLayout()
-        top.addWidget(new_button)
-        top.addWidget(discard_button)
-        top.addWidget(save_customer)
-        top.addStretch(1)
-        top.addWidget(self.status)
+        self.header = QWidget()
+        top = QHBoxLayout(self.header)
+        top.setContentsMargins(0, 0, 0, 0)
+        for button in (self.drafts_toggle, new_button, discard_button, save_customer):
+            top.addWidget(button)
+        top.addWidget(self.status, 1)
 
-        forms = QHBoxLayout()
-        forms.addWidget(self.customer, 1)
-        forms.addWidget(self.details, 1)
+        # The customer and invoice boxes scroll (up and down only) in their own pane: the lines
+        # and the footer below never leave the window.
+        self.forms = _FormsRow(self.customer, self.details)
+        self.forms_scroll = QScrollArea()
+        self.forms_scroll.setWidgetResizable(True)
+        self.forms_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.forms_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.forms_scroll.setWidget(self.forms)
+        self.forms_scroll.setMinimumHeight(60)
 
-        bottom_left = QVBoxLayout()
-        bottom_left.addWidget(self.problem_heading)
-        bottom_left.addWidget(self.problem_list)
-        bottom_left.addWidget(self.create_reason)
-        bottom_left.addStretch(1)
-        bottom_right = QVBoxLayout()
-        bottom_right.addWidget(self.totals)
-        bottom_right.addWidget(self.create_button)
-        bottom = QHBoxLayout()
-        bottom.addLayout(bottom_left, 3)
-        bottom.addLayout(bottom_right, 2)
+        lines = QWidget()
+        lines_layout = QVBoxLayout(lines)
+        lines_layout.setContentsMargins(0, 0, 0, 0)
+        lines_layout.setSpacing(0)
+        lines_layout.addWidget(self.toolbar)
+        lines_layout.addWidget(self.table, 1)
+        self.table.setMinimumHeight(90)
 
-        main = QWidget()
-        layout = QVBoxLayout(main)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addLayout(forms)
-        layout.addWidget(self.toolbar)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(bottom)
+        self.problems_pane = QWidget()
+        problems = QVBoxLayout(self.problems_pane)
+        problems.setContentsMargins(0, 0, 0, 0)
+        problems.setSpacing(2)
+        problems.addWidget(self.problem_heading)
+        problems.addWidget(self.problem_list, 1)
+
+        self.center = QSplitter(Qt.Orientation.Vertical)
+        self.center.setChildrenCollapsible(False)
+        self.center.addWidget(self.forms_scroll)
+        self.center.addWidget(lines)
+        self.center.addWidget(self.problems_pane)
+        self.center.setStretchFactor(0, 0)
+        self.center.setStretchFactor(1, 1)
+        self.center.setStretchFactor(2, 0)
+        self.problem_list.setMinimumHeight(36)
+        self.problems_pane.setVisible(False)
+        self._panes_set_by_user = False
+        self.center.splitterMoved.connect(self._panes_moved)
 
         self.drafts_panel = DraftsPanel()
-        self.drafts_panel.setMinimumWidth(170)
+        self.drafts_panel.setMinimumWidth(150)
+        self.drafts_panel.setVisible(False)  # on request (the Drafts button, Ctrl+Shift+O)
         # Delete acts on the list only while the list has the focus (the table has its own).
         self.removeAction(self.delete_draft_action)
         self.drafts_panel.view.addAction(self.delete_draft_action)
         self.drafts_panel.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.drafts_panel.open_requested.connect(self.open_draft)
-        splitter = QSplitter()
-        splitter.addWidget(self.drafts_panel)
-        splitter.addWidget(main)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([200, 1000])
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setChildrenCollapsible(False)
+        self.body.addWidget(self.drafts_panel)
+        self.body.addWidget(self.center)
+        self.body.setStretchFactor(0, 0)
+        self.body.setStretchFactor(1, 1)
+        self.body.setSizes([190, 1000])
+
+        # The footer: figures, charges, the total to pay, Create and why it cannot be yet.
+        self.problems_toggle = QToolButton()
+        self.problems_toggle.setDefaultAction(self.problems_action)
+        note = QWidget()
+        note_row = QHBoxLayout(note)
+        note_row.setContentsMargins(0, 0, 0, 0)
+        note_row.addWidget(self.create_reason, 1)
+        note_row.addWidget(self.problems_toggle, 0, Qt.AlignmentFlag.AlignTop)
+        self.totals.attach(self.create_button, note)
+
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
-        outer.addWidget(splitter)
+        outer.addWidget(self.header)
+        outer.addWidget(self.body, 1)
+        outer.addWidget(self.totals)
+        self._outer = outer
+
+    def hasHeightForWidth(self) -> bool:
+        # The footer's wrapped reason must not make a scroll area around the editor ask for
+        # the whole natural height: the panes inside take what there is.
+        return False
+
+    def sizeHint(self) -> QSize:
+        """Wide as its parts like, tall as it must be: the panes inside share the height."""
+        natural = super().sizeHint()
+        return QSize(natural.width(), self.minimumSizeHint().height())
+
+    def take_header(self) -> QWidget:
+        """The header row (drafts, new, discard, save customer, messages), for the tab to show
+        in its own top row: one row less above the lines."""
+        self._outer.removeWidget(self.header)
+        return self.header
+
+    def _fit_panes(self) -> None:
+        """The invoice boxes get the height they need when the lines keep enough; the lines the
+        rest (until the user drags the dividers)."""
+        if self._panes_set_by_user:
+            return
+        sizes = self.center.sizes()
+        total = sum(sizes)
+        if total <= 0:
+            return
+        problems = min(110, total // 4) if self.problems_pane.isVisible() else 0
+        lines_least = 170
+        width = self.forms_scroll.viewport().width()
+        wanted = self.forms.box.totalHeightForWidth(width) if width > 0 else -1
+        if wanted <= 0:
+            wanted = self.forms.sizeHint().height()
+        least = self.forms_scroll.minimumHeight()
+        forms = max(least, min(wanted, total - problems - lines_least))
+        self.center.setSizes([forms, total - forms - problems, problems])
+
+    def _panes_moved(self, *_args: Any) -> None:
+        self._panes_set_by_user = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_panes)  # once the layouts have placed the panes
+
+    def _show_problems(self, shown: bool) -> None:
+        self.problems_pane.setVisible(shown)
+        self._fit_panes()
+        if shown:
+            self.problem_list.setFocus()
+            if self.problem_list.count() and self.problem_list.currentRow() < 0:
+                self.problem_list.setCurrentRow(0)
+
+    def _show_drafts(self, shown: bool) -> None:
+        self.drafts_panel.setVisible(shown)
+        focus = QApplication.focusWidget()
+        if not shown and focus is not None and self.drafts_panel.isAncestorOf(focus):
+            self.table.setFocus()
 
     # -- the contract with the tab ------------------------------------------------------------
 
@@ -747,8 +913,10 @@ class InvoiceEditor(QWidget):
                 "(or now, without one)."
             )
         self.details.setTitle("Invoice (Geidea)" if geidea else "Invoice (ClickPay)")
-        self.detail_labels["cart_id"].setText(
-            "Invoice number (reference)" if geidea else FIELD_LABELS["cart_id"]
+        self.detail_labels["cart_id"].setToolTip(
+            "Your number for this invoice (Geidea: merchant reference)"
+            if geidea
+            else "Your number for this invoice (ClickPay: cart id)"
         )
 
     # -- changes ---------------------------------------------------------------------------------
@@ -856,6 +1024,7 @@ class InvoiceEditor(QWidget):
         self.options_button.setArrowType(
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
+        QTimer.singleShot(0, self._fit_panes)  # the box grew or shrank
 
     def _field_widgets(self) -> dict[str, QWidget]:
         return {
@@ -875,19 +1044,18 @@ class InvoiceEditor(QWidget):
         ok = reason == ""
         self.create_action.setEnabled(ok)
         self.create_button.setEnabled(ok)
-        if self.busy:
-            text = "Creating…"
-        else:
-            total = money_text(self._grand, self.model.display_q)
-            text = f"Create invoice — {total} {self.currency}"
-        self.create_button.setText(text)
         keys = "Ctrl+Enter"
+        self.create_button.setText("Creating…" if self.busy else f"Create invoice  ({keys})")
         self.create_action.setToolTip(
             f"Create this invoice ({keys})" if ok else f"Cannot create yet: {reason}"
         )
         self.create_action.setStatusTip(self.create_action.toolTip())
         self.create_button.setToolTip(self.create_action.toolTip())
-        self.create_reason.setText("" if ok else f"<b>Cannot create yet:</b> {reason}")
+        self.create_reason.setText(
+            f"Ready: {keys} or the button creates the invoice and its payment link."
+            if ok
+            else f"<b>Cannot create yet:</b> {html.escape(reason)}"
+        )
         self._problems_timer.start()
 
     def _blocking_reason(self) -> str:
@@ -905,7 +1073,7 @@ class InvoiceEditor(QWidget):
             parts.append(f"still checking {model.unchecked_rows} line(s)…")
         more = len(self._problems) - min(2, len(self._problems))
         if more > 0:
-            parts.append(f"and {more} more (see the list)")
+            parts.append(f"and {more} more (see All problems, F8)")
         return "; ".join(parts)
 
     def _rebuild_problem_list(self) -> None:
@@ -922,10 +1090,11 @@ class InvoiceEditor(QWidget):
         if self.model.bad_rows > _ROW_PROBLEMS_SHOWN:
             self.problem_list.addItem(f"… and more: {self.model.bad_rows} lines have problems")
         self.problem_heading.setText(
-            "<b>Problems</b> (Enter or double-click goes to the field)"
+            "<b>Problems</b> (Enter or double-click goes to the field; F8 hides this list)"
             if count
             else "No problems found."
         )
+        self.problems_action.setText(f"All problems ({count})" if count else "No problems")
 
     def _go_to_problem(self, item: QListWidgetItem) -> None:
         target = item.data(Qt.ItemDataRole.UserRole)
@@ -1282,7 +1451,7 @@ class InvoiceEditor(QWidget):
             shown = []
             for v in found[:3]:
                 key = field_of(self.kind, v.field)
-                shown.append(f"{FIELD_LABELS.get(key, v.field)} {v.rule}")
+                shown.append(f"{FIELD_LABELS.get(key, v.field)} {rule_in_words(v.field, v.rule)}")
             self._say("Not created: " + "; ".join(shown))
             return
         self.drafts.flush()
@@ -1301,6 +1470,7 @@ class InvoiceEditor(QWidget):
         def show(drafts: list[Any]) -> None:
             if generation == self._drafts_generation:  # an older read answering late is dropped
                 self.drafts_panel.set_drafts(drafts, self.drafts.key)
+                self.show_drafts_action.setText(f"Drafts ({len(drafts)})" if drafts else "Drafts")
 
         def work(_ctx: TaskContext) -> list[Any]:
             drafts = store.list_drafts(DRAFT_KIND)
@@ -1336,6 +1506,7 @@ class InvoiceEditor(QWidget):
         self._say("Draft deleted.")
 
     def _focus_drafts(self) -> None:
+        self.show_drafts_action.setChecked(True)
         self.drafts_panel.view.setFocus()
         if (
             not self.drafts_panel.view.currentIndex().isValid()

@@ -118,6 +118,28 @@ _GEIDEA_FIELDS = {
     "eInvoiceDetails.callbackUrl": "callback_url",
 }
 
+#: Core's rules that speak the request's names, as a shop owner reads them beside the field's
+#: label ("E-mail is missing: give …"); core keeps its words for logs and other callers.
+_IN_WORDS: dict[tuple[str, str], str] = {
+    (
+        "customer.email",
+        "either email or phoneNumber is required",
+    ): "is missing: give an e-mail or a phone number",
+    (
+        "customer.phoneCountryCode",
+        "is required when phoneNumber is given",
+    ): "needs its country code, e.g. +966501234567",
+    (
+        "customer.phoneNumber",
+        "is required when phoneCountryCode is given",
+    ): "needs the number after the country code, e.g. +966501234567",
+}
+
+
+def rule_in_words(wire_field: str, rule: str) -> str:
+    """``rule`` as it reads after the field's label on screen."""
+    return _IN_WORDS.get((wire_field, rule), rule)
+
 
 @dataclass
 class InvoiceForm:
@@ -367,7 +389,7 @@ def header_problems(
         if v.field == "profile_id" and profile_id is None:
             continue
         key = field_of(kind, v.field) or v.field
-        found.setdefault(key, v.rule)
+        found.setdefault(key, rule_in_words(v.field, v.rule))
     if filled_lines == 0:
         found.setdefault("lines", "are missing: add at least one line with a price")
     return found

@@ -324,8 +324,12 @@ class InvoicesTab(QWidget):
         editor_bar = QHBoxLayout()
         editor_bar.addWidget(ActionButton(self.back_action))
         editor_bar.addWidget(self.editor_banner, 1)
+        take_header = getattr(self.editor, "take_header", None)
+        if take_header is not None:  # the editor's own buttons share this row: more lines show
+            editor_bar.addWidget(take_header(), 3)
         editor_page = QWidget()
         editor_layout = QVBoxLayout(editor_page)
+        editor_layout.setContentsMargins(4, 4, 4, 0)
         editor_layout.addLayout(editor_bar)
         editor_layout.addWidget(self.editor, 1)
 

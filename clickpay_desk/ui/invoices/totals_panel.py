@@ -1,8 +1,10 @@
-"""The figures under the lines table, and the invoice-level charges typed beside them.
+"""The invoice's footer: the figures, the invoice-level charges typed beside them, and the total
+to pay, laid out across the width so that the editor keeps it (and Create) always in view.
 
-Read from the incremental engine in O(1) after every change; amounts show with the currency's
-decimals. ClickPay: shipping, extra charges and extra discount are amounts. Geidea: extra charges
-and the invoice discount are an amount or a percentage of the subtotal.
+Read from the incremental engine in O(1) after every change; every amount shows with the
+currency's decimals and its code ("0.00 SAR"), also before any line is typed. ClickPay:
+shipping, extra charges and extra discount are amounts. Geidea: extra charges and the invoice
+discount are an amount or a percentage of the subtotal.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ from .delegates import NUMBER_PATTERN
 from .line_rules import AMOUNT, PERCENT, display_quantum
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+# Grid columns: figures | charges | total to pay (and what the editor attaches under it).
+_CAPTION, _VALUE = 0, 1
+_CHARGE, _INPUT, _TYPE, _AMOUNT = 3, 4, 5, 6
+_TOTAL = 8
+_GAPS = (2, 7)
+_FIGURE_ROWS = 4
 
 
 def money_text(amount: Decimal, q: Decimal) -> str:
@@ -50,11 +58,15 @@ class TotalsPanel(QFrame):
         self.currency = "SAR"
         self._q = Decimal("0.01")
         grid = QGridLayout(self)
-        grid.setColumnStretch(0, 1)
+        grid.setContentsMargins(8, 4, 8, 4)
+        grid.setVerticalSpacing(2)
+        for gap in _GAPS:
+            grid.setColumnMinimumWidth(gap, 12)
+            grid.setColumnStretch(gap, 1)
         self.grid = grid
 
         def figure() -> QLabel:
-            label = QLabel("0.00")
+            label = QLabel()
             label.setAlignment(_RIGHT)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             return label
@@ -81,11 +93,13 @@ class TotalsPanel(QFrame):
             edit.setPlaceholderText("0")
             edit.setValidator(QRegularExpressionValidator(NUMBER_PATTERN, edit))
             edit.setAlignment(_RIGHT)
-            edit.setMaximumWidth(110)
+            edit.setMaximumWidth(100)
+            edit.setMinimumWidth(60)
             edit.setToolTip(tip)
             edit.textEdited.connect(self.charges_edited)
             self.inputs[key] = edit
             self.captions[key] = QLabel(caption)
+            self.captions[key].setBuddy(edit)
             self.amount_labels[key] = figure()
         for key in ("extra_charges", "extra_discount"):
             combo = QComboBox()
@@ -95,6 +109,7 @@ class TotalsPanel(QFrame):
             self.types[key] = combo
 
         self.total_caption = QLabel("<b>Total to pay</b>")
+        self.total_caption.setAlignment(_RIGHT)
         self.total_label = figure()
         font = self.total_label.font()
         font.setBold(True)
@@ -102,26 +117,31 @@ class TotalsPanel(QFrame):
         self.total_label.setFont(font)
         self.total_label.setObjectName("invoiceTotal")
 
-        rows: list[tuple[QWidget, QWidget | None, QWidget | None, QWidget]] = [
-            (self.net_caption, None, None, self.net_label),
-            (self.discount_caption, None, None, self.discount_label),
-            (self.tax_caption, None, None, self.tax_label),
-            (self.lines_caption, None, None, self.lines_label),
-        ]
-        for key in ("shipping", "extra_charges", "extra_discount"):
-            rows.append(
-                (self.captions[key], self.inputs[key], self.types.get(key), self.amount_labels[key])
-            )
-        rows.append((self.total_caption, None, None, self.total_label))
-        for r, (label, field, choice, value) in enumerate(rows):
-            grid.addWidget(label, r, 0)
-            if field is not None:
-                grid.addWidget(field, r, 1)
-            if choice is not None:
-                grid.addWidget(choice, r, 2)
-            grid.addWidget(value, r, 3)
-        grid.setColumnMinimumWidth(3, 120)
+        figures = (
+            (self.net_caption, self.net_label),
+            (self.discount_caption, self.discount_label),
+            (self.tax_caption, self.tax_label),
+            (self.lines_caption, self.lines_label),
+        )
+        for r, (name, value) in enumerate(figures):
+            grid.addWidget(name, r, _CAPTION)
+            grid.addWidget(value, r, _VALUE)
+        for r, key in enumerate(("shipping", "extra_charges", "extra_discount")):
+            grid.addWidget(self.captions[key], r, _CHARGE)
+            grid.addWidget(self.inputs[key], r, _INPUT)
+            if key in self.types:
+                grid.addWidget(self.types[key], r, _TYPE)
+            grid.addWidget(self.amount_labels[key], r, _AMOUNT)
+        grid.addWidget(self.total_caption, 0, _TOTAL)
+        grid.addWidget(self.total_label, 1, _TOTAL)
         self.set_kind(GatewayKind.CLICKPAY, "SAR")
+        self.show_zero()
+
+    def attach(self, action: QWidget, note: QWidget) -> None:
+        """``action`` under the total to pay, ``note`` in a row of its own beside it (the
+        editor's Create button and why it cannot create yet)."""
+        self.grid.addWidget(action, 2, _TOTAL, 2, 1, Qt.AlignmentFlag.AlignBottom)
+        self.grid.addWidget(note, _FIGURE_ROWS, _CAPTION, 1, _TOTAL - 1)
 
     def set_kind(self, kind: GatewayKind, currency: str) -> None:
         self.kind = kind
@@ -136,7 +156,19 @@ class TotalsPanel(QFrame):
         self.captions["extra_discount"].setText("Invoice discount" if geidea else "Extra discount")
         self.discount_caption.setText("Item discounts" if geidea else "Line discounts")
         self.lines_caption.setText("Subtotal incl. tax" if geidea else "Lines total")
-        self.total_caption.setText(f"<b>Total to pay ({currency})</b>")
+        self.total_caption.setText("<b>Total to pay</b>")
+
+    def show_zero(self) -> None:
+        """Every figure at zero, as an invoice with no lines has (never a blank)."""
+        zero = Decimal(0)
+        m = self._money
+        for label in (self.net_label, self.lines_label, self.total_label):
+            label.setText(m(zero))
+        for label in (self.discount_label, self.amount_labels["extra_discount"]):
+            label.setText("− " + m(zero))
+        for label in (self.tax_label, self.amount_labels["extra_charges"]):
+            label.setText("+ " + m(zero))
+        self.amount_labels["shipping"].setText("+ " + m(zero))
 
     # -- values -----------------------------------------------------------------------------
 
@@ -185,4 +217,5 @@ class TotalsPanel(QFrame):
         return t.grand_total
 
     def _money(self, amount: Decimal) -> str:
-        return money_text(amount, self._q)
+        """The amount with the currency's decimals and its code: "1,500.00 SAR"."""
+        return f"{money_text(amount, self._q)} {self.currency}"

@@ -22,6 +22,7 @@ from clickpay_desk.ui.invoices.lines_model import PROBLEM_ROLE
 from clickpay_desk.ui.tasks import TaskRunner
 
 GEIDEA_KEY = "a087f4ca-9890-407b-9c2f-7630836cc020"
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
 @pytest.fixture
@@ -99,23 +100,23 @@ def test_typing_quantities_and_prices_updates_the_total(qtbot, desk, clickpay):
     editor = open_editor(qtbot, desk, clickpay)
     type_cell(qtbot, editor, 0, C.DESCRIPTION, "Design")
     type_cell(qtbot, editor, 0, C.UNIT_COST, "1500")
-    assert editor.totals.total_label.text() == "1,500.00"
+    assert editor.totals.total_label.text() == "1,500.00 SAR"
     type_cell(qtbot, editor, 0, C.QUANTITY, "2")
-    assert editor.totals.total_label.text() == "3,000.00"
+    assert editor.totals.total_label.text() == "3,000.00 SAR"
     type_cell(qtbot, editor, 0, C.DISCOUNT, "10%")
     type_cell(qtbot, editor, 0, C.TAX, "15")
     # 3000 − 300 = 2700, + 15 % = 405 → 3105.00
-    assert editor.totals.total_label.text() == "3,105.00"
+    assert editor.totals.total_label.text() == "3,105.00 SAR"
     assert editor.model.data(editor.model.index(0, C.TAX_SUM)) == "405.00"
     # A second line in Arabic-Indic digits: ١٢٠٫٥٠ × ٢ = 241.00
     editor.add_line_action.trigger()
     type_cell(qtbot, editor, 1, C.UNIT_COST, "١٢٠٫٥٠")
     type_cell(qtbot, editor, 1, C.QUANTITY, "٢")
-    assert editor.totals.total_label.text() == "3,346.00"
+    assert editor.totals.total_label.text() == "3,346.00 SAR"
     assert editor.model.data(editor.model.index(1, C.UNIT_COST)) == "120.50"
     # Shipping typed beside the totals counts at once.
     type_field(qtbot, editor.totals.inputs["shipping"], "25")
-    assert editor.totals.total_label.text() == "3,371.00"
+    assert editor.totals.total_label.text() == "3,371.00 SAR"
 
 
 def test_invalid_email_is_marked_and_create_says_why(qtbot, desk, clickpay):
@@ -164,11 +165,11 @@ def test_paste_fifty_rows_from_the_clipboard_is_one_undo_step(qtbot, desk, click
     assert editor.model.rowCount() == 50  # the empty first row made way
     assert editor.model.data(editor.model.index(49, C.DESCRIPTION)) == "Item 50"
     # Σ (i + 0.5) × 2 × 1.15 for i = 1..50 = (1275 + 25) × 2 × 1.15 = 2990.00
-    assert editor.totals.total_label.text() == "2,990.00"
+    assert editor.totals.total_label.text() == "2,990.00 SAR"
     assert editor.model.undo_stack.undoText() == "Paste 50 line(s)"
     qtbot.keyClick(editor.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert editor.model.rowCount() == 1
-    assert editor.totals.total_label.text() == "0.00"
+    assert editor.totals.total_label.text() == "0.00 SAR"
 
 
 def test_paste_with_a_header_row_maps_columns_by_name(qtbot, desk, clickpay):
@@ -177,39 +178,39 @@ def test_paste_with_a_header_row_maps_columns_by_name(qtbot, desk, clickpay):
     assert editor.model.rowCount() == 2
     assert editor.model.row_values(0)[C.DESCRIPTION] == "Pens"
     # (6 + 10) × 1.15 = 18.40
-    assert editor.totals.total_label.text() == "18.40"
+    assert editor.totals.total_label.text() == "18.40 SAR"
 
 
 def test_undo_and_redo_of_typed_cells(qtbot, desk, clickpay):
     editor = open_editor(qtbot, desk, clickpay)
     type_cell(qtbot, editor, 0, C.UNIT_COST, "10")
     type_cell(qtbot, editor, 0, C.QUANTITY, "3")
-    assert editor.totals.total_label.text() == "30.00"
+    assert editor.totals.total_label.text() == "30.00 SAR"
     table = editor.table
     click_cell(qtbot, editor, 0, C.SKU)
     qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert editor.totals.total_label.text() == "10.00"
+    assert editor.totals.total_label.text() == "10.00 SAR"
     assert editor.model.row_values(0)[C.QUANTITY] == "1"
     qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert editor.totals.total_label.text() == "0.00"
+    assert editor.totals.total_label.text() == "0.00 SAR"
     qtbot.keyClick(table, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(table, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
-    assert editor.totals.total_label.text() == "30.00"
+    assert editor.totals.total_label.text() == "30.00 SAR"
     # Rows: duplicate, move and delete are undoable too.
     editor.duplicate_action.trigger()
-    assert editor.totals.total_label.text() == "60.00"
+    assert editor.totals.total_label.text() == "60.00 SAR"
     click_cell(qtbot, editor, 1, C.SKU)
     qtbot.keyClick(table, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
     assert editor.model.rowCount() == 1
-    assert editor.totals.total_label.text() == "30.00"
+    assert editor.totals.total_label.text() == "30.00 SAR"
     qtbot.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert editor.model.rowCount() == 2
     # Deleting every line leaves one empty line; one undo brings them all back.
     editor.table.selectAll()
     editor.delete_lines_action.trigger()
-    assert editor.model.rowCount() == 1 and editor.totals.total_label.text() == "0.00"
+    assert editor.model.rowCount() == 1 and editor.totals.total_label.text() == "0.00 SAR"
     editor.model.undo_stack.undo()
-    assert editor.model.rowCount() == 2 and editor.totals.total_label.text() == "60.00"
+    assert editor.model.rowCount() == 2 and editor.totals.total_label.text() == "60.00 SAR"
 
 
 def test_create_hands_a_checked_core_invoice_to_the_tab(qtbot, desk, clickpay):
@@ -244,15 +245,15 @@ def test_geidea_form_totals_and_types(qtbot, desk, geidea):
     type_cell(qtbot, editor, 0, C.DISCOUNT, "10%")
     type_cell(qtbot, editor, 0, C.TAX, "15%")
     # per unit: 100 − 10 = 90, + 13.50 = 103.50; × 2 = 207.00
-    assert editor.totals.total_label.text() == "207.00"
+    assert editor.totals.total_label.text() == "207.00 SAR"
     # An invoice discount of 5 % of the subtotal: 207 − 10.35 = 196.65
     editor.totals.types["extra_discount"].setCurrentText("%")
     type_field(qtbot, editor.totals.inputs["extra_discount"], "5")
-    assert editor.totals.total_label.text() == "196.65"
+    assert editor.totals.total_label.text() == "196.65 SAR"
     # A fixed tax per unit instead: 90 + 5 = 95 × 2 = 190 − 5 % = 180.50
     type_cell(qtbot, editor, 0, C.TAX, "5")
     editor.model.setData(editor.model.index(0, C.TAX_TYPE), "Amount")
-    assert editor.totals.total_label.text() == "180.50"
+    assert editor.totals.total_label.text() == "180.50 SAR"
     with qtbot.waitSignal(editor.create_requested) as blocker:
         editor.create_action.trigger()
     einvoice = blocker.args[0]
@@ -292,7 +293,7 @@ def test_drafts_survive_a_restart(qtbot, desk, clickpay):
         assert "Website work for Ali Hassan" in shown and "42.00 SAR" in shown
         fresh.drafts_panel.view.setCurrentIndex(fresh.drafts_panel.model.index(0))
         fresh.drafts_panel.view.activated.emit(fresh.drafts_panel.model.index(0))
-        qtbot.waitUntil(lambda: fresh.totals.total_label.text() == "42.00", timeout=3000)
+        qtbot.waitUntil(lambda: fresh.totals.total_label.text() == "42.00 SAR", timeout=3000)
         assert fresh.customer.edits["email"].text() == "ali@example.com"
         assert fresh.cart_id.text() == editor.cart_id.text()
     finally:
@@ -330,7 +331,7 @@ def test_duplicate_from_a_created_invoice(qtbot, desk, clickpay):
         },
     }
     editor.duplicate_from(payload)
-    assert editor.totals.total_label.text() == "230.00"
+    assert editor.totals.total_label.text() == "230.00 SAR"
     assert editor.cart_id.text() != "OLD-1"
     assert editor.description.text() == "Monthly service"
 
@@ -349,15 +350,15 @@ def test_totals_follow_each_keystroke_and_typing_is_one_undo_step(qtbot, desk, c
     editor = open_editor(qtbot, desk, clickpay)
     cell = open_cell_editor(qtbot, editor, 0, C.UNIT_COST)
     qtbot.keyClicks(cell, "12")
-    assert editor.totals.total_label.text() == "12.00"  # before Enter
+    assert editor.totals.total_label.text() == "12.00 SAR"  # before Enter
     qtbot.keyClicks(cell, "5.5")
-    assert editor.totals.total_label.text() == "125.50"
+    assert editor.totals.total_label.text() == "125.50 SAR"
     assert cell.text() == "125.5"  # what was typed stays as typed while typing
     qtbot.keyClick(cell, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: editor.table.state() != QAbstractItemView.State.EditingState)
     assert editor.model.undo_stack.count() == 1
     editor.model.undo_stack.undo()
-    assert editor.totals.total_label.text() == "0.00"
+    assert editor.totals.total_label.text() == "0.00 SAR"
 
 
 def test_tab_walks_the_cells_to_type_and_adds_a_line_at_the_end(qtbot, desk, clickpay):
@@ -390,7 +391,7 @@ def test_import_lines_from_an_xlsx_file_in_a_worker(qtbot, desk, clickpay, tmp_p
     editor.import_file(path)
     qtbot.waitUntil(lambda: editor.model.rowCount() == 20, timeout=5000)
     # 20 × 21.00 × 1.15 = 483.00
-    assert editor.totals.total_label.text() == "483.00"
+    assert editor.totals.total_label.text() == "483.00 SAR"
     assert "Import from lines.xlsx" in editor.model.undo_stack.undoText()
     assert "header row" in editor.status.text()
 
@@ -424,7 +425,7 @@ def test_saved_customers_and_items_are_offered_again(qtbot, desk, clickpay):
 
     type_cell(qtbot, editor, 0, C.SKU, "MUG")
     assert editor.model.row_values(0)[C.DESCRIPTION] == "Mug"
-    assert editor.totals.total_label.text() == "57.39"  # 49.90 + 15 %
+    assert editor.totals.total_label.text() == "57.39 SAR"  # 49.90 + 15 %
 
     # A created invoice remembers its customer and items.
     type_field(qtbot, editor.customer.edits["name"], "Omar")
@@ -495,7 +496,7 @@ def test_duplicate_a_geidea_invoice_and_keep_its_number_for_an_update(qtbot, des
     editor._used_cart_ids.add("G-100")
     editor.duplicate_from(payload)
     # 2 × 57.50 = 115.00 − 10 % = 103.50
-    assert editor.totals.total_label.text() == "103.50"
+    assert editor.totals.total_label.text() == "103.50 SAR"
     assert editor.cart_id.text() != "G-100"
     assert editor.customer.edits["phone"].text() == "+966501234567"
 
@@ -560,7 +561,7 @@ def test_another_profile_starts_a_new_invoice_and_keeps_the_draft(qtbot, desk, c
     type_cell(qtbot, editor, 0, C.UNIT_COST, "77")
     key = editor.drafts.key
     editor.set_profile(geidea)
-    assert editor.totals.total_label.text() == "0.00"
+    assert editor.totals.total_label.text() == "0.00 SAR"
     assert editor.drafts.key != key
     qtbot.waitUntil(lambda: desk.store.load_draft("invoice", key) is not None, timeout=3000)
     assert desk.store.load_draft("invoice", key).data["profile_id"] == clickpay.id
@@ -577,14 +578,16 @@ def test_delete_a_draft_from_the_list(qtbot, desk, clickpay):
     qtbot.waitUntil(lambda: len(editor.drafts_panel.model.draft_keys()) == 2, timeout=4000)
     view = editor.drafts_panel.view
     row = editor.drafts_panel.model.row_of(first)
-    view.setFocus()
+    assert not view.isVisible()  # the list is shown on request: the lines get its width
+    qtbot.keyClick(editor.table, Qt.Key.Key_O, CTRL_SHIFT)
+    assert view.isVisible()
     view.setCurrentIndex(editor.drafts_panel.model.index(row))
     qtbot.waitUntil(view.hasFocus, timeout=2000)
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     keys = editor.drafts_panel.model.draft_keys
     qtbot.waitUntil(lambda: keys() == [editor.drafts.key], timeout=4000)
     assert desk.store.load_draft("invoice", first) is None
-    assert editor.totals.total_label.text() == "6.00"  # the open invoice is untouched
+    assert editor.totals.total_label.text() == "6.00 SAR"  # the open invoice is untouched
 
 
 def test_new_draft_with_a_prefill(qtbot, desk, clickpay):
@@ -597,7 +600,7 @@ def test_new_draft_with_a_prefill(qtbot, desk, clickpay):
             "customer": {"name": "Huda", "email": "huda@example.com", "country": "SA"},
         }
     )
-    assert editor.totals.total_label.text() == "250.00"
+    assert editor.totals.total_label.text() == "250.00 SAR"
     assert editor.description.text() == "Deposit"
     assert editor.customer.country.code() == "SA"
     assert editor.create_action.isEnabled(), editor.create_action.toolTip()
@@ -615,4 +618,51 @@ def test_copy_cells_and_paste_one_value_into_the_current_cell(qtbot, desk, click
     click_cell(qtbot, editor, 0, C.QUANTITY)
     qtbot.keyClick(editor.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert editor.model.rowCount() == 1
-    assert editor.totals.total_label.text() == "7.50"
+    assert editor.totals.total_label.text() == "7.50 SAR"
+
+
+def test_geidea_asks_for_an_email_or_a_phone_in_words(qtbot, desk, geidea):
+    editor = open_editor(qtbot, desk, geidea)
+    email = editor.customer.edits["email"]
+    said = "E-mail is missing: give an e-mail or a phone number"
+    assert email.toolTip() == said
+    qtbot.waitUntil(lambda: editor.problem_list.count() > 0, timeout=2000)
+    texts = [editor.problem_list.item(i).text() for i in range(editor.problem_list.count())]
+    assert said in texts
+    assert not any("phoneNumber" in t or "either email" in t for t in texts), texts
+    type_field(qtbot, editor.customer.edits["phone"], "+966501234567")
+    assert not email.styleSheet() and email.toolTip() != said  # a phone number is enough
+
+
+def test_all_problems_on_f8_and_enter_goes_to_the_field(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    assert not editor.problem_list.isVisible()  # the footer says the first ones
+    assert "Cannot create yet" in editor.create_reason.text()
+    qtbot.waitUntil(lambda: editor.problem_list.count() > 0, timeout=2000)
+    qtbot.keyClick(editor.customer.edits["name"], Qt.Key.Key_F8)
+    assert editor.problem_list.isVisible()
+    assert editor.problems_toggle.text() == f"All problems ({editor.problem_list.count()})"
+    qtbot.waitUntil(editor.problem_list.hasFocus, timeout=2000)
+    row = next(
+        i
+        for i in range(editor.problem_list.count())
+        if editor.problem_list.item(i).text().startswith("Description")
+    )
+    editor.problem_list.setCurrentRow(row)
+    qtbot.keyClick(editor.problem_list, Qt.Key.Key_Return)
+    qtbot.waitUntil(editor.description.hasFocus, timeout=2000)
+    qtbot.keyClick(editor.description, Qt.Key.Key_F8)
+    assert not editor.problem_list.isVisible()
+
+
+def test_the_drafts_list_is_shown_and_hidden_by_its_button(qtbot, desk, clickpay):
+    editor = open_editor(qtbot, desk, clickpay)
+    type_cell(qtbot, editor, 0, C.UNIT_COST, "5")
+    qtbot.waitUntil(lambda: editor.drafts_toggle.text() == "Drafts (1)", timeout=4000)
+    assert not editor.drafts_panel.isVisible()
+    width = editor.table.width()
+    qtbot.mouseClick(editor.drafts_toggle, Qt.MouseButton.LeftButton)
+    assert editor.drafts_panel.isVisible()
+    qtbot.waitUntil(lambda: editor.table.width() < width, timeout=2000)
+    qtbot.mouseClick(editor.drafts_toggle, Qt.MouseButton.LeftButton)
+    assert not editor.drafts_panel.isVisible()
