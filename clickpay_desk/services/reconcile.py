@@ -50,6 +50,7 @@ from typing import Any
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.statuses import GeideaStatus, TranStatus
 from clickpay_desk.gateway.errors import GatewayError, NotFound
+from clickpay_desk.gateway.geidea_models import PaymentIntent
 from clickpay_desk.gateway.models import InvoiceState
 from clickpay_desk.secrets import SecretStorageUnavailable
 from clickpay_desk.store.database import Store
@@ -239,7 +240,7 @@ def _geidea_create(
     # this very reference proves anything; an empty page proves nothing.
     client = pool.geidea(profile)
     size = geidea_invoices.SEARCH_PAGE_SIZE
-    same: list[Any] = []
+    same: list[PaymentIntent] = []
     for number in range(1, CREATE_SEARCH_PAGES + 1):
         page = client.search(
             merchant_reference_id=entry.reference,
@@ -258,10 +259,11 @@ def _geidea_create(
     amount = refunds.as_decimal(entry.request.get("amount"))
     matching = [i for i in same if i.amount is None or amount is None or i.amount == amount]
     if not matching:
+        other = same[0]
         return Unproven(
-            f"Geidea shows invoice {same[0].payment_intent_id} with this reference but for "
-            f"{same[0].amount} {same[0].currency or ''}, not {amount}: it may be another "
-            f"invoice. {hint}".replace("  ", " ")
+            f"Geidea shows invoice {other.payment_intent_id} with this reference, but for "
+            f"{other.amount} {other.currency or ''} where the request was for {amount} "
+            f"{entry.request.get('currency') or ''}: it may be another invoice. {hint}"
         )
     found = matching[0]
     return True, {

@@ -11,7 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from clickpay_desk.core.geidea_invoice import EInvoice, EInvoiceItem, GeideaCustomer
+from clickpay_desk.core.geidea_invoice import (
+    EInvoice,
+    EInvoiceItem,
+    GeideaCustomer,
+    einvoice_to_wire,
+)
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.gateway.errors import OutcomeUnknown
 from clickpay_desk.sandbox import demo
@@ -238,3 +243,22 @@ def test_a_delete_that_never_arrived_is_settled_not_done_after_the_window(gdesk:
     assert "safe to send it again" in found.message
     deleted = geidea.delete_einvoice(gdesk.store, gdesk.pool, gdesk.profile, record)
     assert deleted.status == "Cancelled" and at_gateway(gdesk, record.cart_id) == []
+
+
+def test_an_invoice_with_the_reference_but_another_amount_proves_nothing(gdesk: Desk) -> None:
+    # Someone made "G-TWIN" for another amount (say, in the dashboard); the desk's create of
+    # "G-TWIN" never arrived.
+    gdesk.pool.geidea(gdesk.profile).create(
+        einvoice_to_wire(make_einvoice("10.00", reference="G-TWIN"))
+    )
+    gdesk.fault(EINVOICE, "drop-before-commit", method="POST")
+    with pytest.raises(OutcomeUnknown):
+        geidea.create_einvoice(
+            gdesk.store, gdesk.pool, gdesk.profile, make_einvoice(reference="G-TWIN")
+        )
+
+    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=LATER)
+
+    assert_unknown_with_dashboard(
+        gdesk, found, "but for 20.00 SAR where the request was for 200.00 SAR"
+    )
