@@ -216,9 +216,23 @@ def read_table(path: Path | str, *, sheet: str | None = None) -> SheetTable:
             f"{source.name}: the old Excel 97-2003 format (.xls) is not read; "
             "open it in Excel and save it as .xlsx"
         )
+    if suffix in XLSX_SUFFIXES and not zipfile.is_zipfile(source) and _is_ole(source):
+        raise SheetReadError(
+            f"{source.name}: is password-protected (or an old .xls renamed): open it in Excel "
+            "and save it as .xlsx without a password"
+        )
     if suffix in XLSX_SUFFIXES or (suffix not in CSV_SUFFIXES and zipfile.is_zipfile(source)):
         return _read_xlsx(source, sheet)
     return _read_csv(source)
+
+
+def _is_ole(source: Path) -> bool:
+    """An OLE2 compound file: what Excel writes for encrypted workbooks and for .xls."""
+    try:
+        with source.open("rb") as fh:
+            return fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    except OSError:
+        return False
 
 
 def _read_xlsx(source: Path, wanted: str | None) -> SheetTable:

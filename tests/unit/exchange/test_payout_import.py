@@ -423,3 +423,20 @@ def test_formula_without_result_in_a_field_that_may_be_empty_is_only_noted(
     (row,) = to_rows(table, guess_mapping(table.headers), "KWD")
     assert [(p.field, p.rule.split(" (")[0]) for p in row.problems] == [("Amount", "is a formula")]
     assert any(note.startswith("H2 (Address 2) is a formula") for note in table.notes)
+
+
+def test_password_protected_workbook_says_so(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    with pytest.raises(SheetReadError, match="password-protected"):
+        read_table(locked)
+
+
+def test_excel_unicode_text_utf16_tab_separated(tmp_path: Path) -> None:
+    path = tmp_path / "unicode.txt"
+    text = f"اسم المستفيد\tرقم الآيبان\tالمبلغ\r\nعلي\t{kw_iban(1)}\t10.500\r\n"
+    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    table = read_table(path)
+    assert table.headers == ("اسم المستفيد", "رقم الآيبان", "المبلغ")
+    assert table.rows == ((2, ("علي", kw_iban(1), "10.500")),)
+    assert any("UTF-16, tab-separated" in note for note in table.notes)
