@@ -75,6 +75,9 @@ def test_first_sandbox_start_shows_a_paid_demo_agreement_once(qtbot, tmp_path, a
         assert "Collected 300.00 SAR" in tab.totals.text()
         assert "2 paid" in tab.chart.toolTip()
         assert not tab.empty_hint.showing
+        # The status line says what the demo did and how to see the next installments arrive.
+        qtbot.waitUntil(lambda: "Sandbox demo" in tab.status_line.text(), timeout=5000)
+        assert "Advance time by" in tab.status_line.text()
         # A real request: journalled, done.
         [entry] = started.ctx.store.journal_list(operation=Operation.AGREEMENT_REQUEST)
         assert entry.status is JournalStatus.DONE and entry.reference == view.record.cart_id

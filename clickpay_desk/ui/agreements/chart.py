@@ -66,7 +66,9 @@ class ScheduleChart(QWidget):
         painter.fillRect(self.rect(), palette.base())
         metrics = painter.fontMetrics()
         line = metrics.height()
-        area = QRectF(8, 8 + line + 4, self.width() - 16, self.height() - 24 - 2 * line)
+        # A line of its own above the bars for the "today" marker's label: on the bars it hid
+        # the installment it stood beside.
+        area = QRectF(8, 8 + 2 * line + 4, self.width() - 16, self.height() - 24 - 3 * line)
         if not self._rows or area.height() < 10:
             painter.setPen(palette.text().color())
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No schedule to show")
@@ -92,8 +94,9 @@ class ScheduleChart(QWidget):
         if self._today is not None and first <= self._today.toordinal() <= last:
             x = x_of(self._today.toordinal())
             painter.setPen(QPen(QColor("#495057"), 1, Qt.PenStyle.DashLine))
-            painter.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()))
-            painter.drawText(QPointF(x + 3, area.top() + metrics.ascent()), "today")
+            painter.drawLine(QPointF(x, area.top() - line), QPointF(x, area.bottom()))
+            label_x = min(x + 3, area.right() - metrics.horizontalAdvance("today"))
+            painter.drawText(QPointF(label_x, area.top() - line + metrics.ascent()), "today")
         painter.setPen(palette.text().color())
         baseline = area.bottom() + 4 + metrics.ascent()
         first_day = min(r.due_date for r in self._rows)

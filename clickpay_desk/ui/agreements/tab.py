@@ -188,6 +188,7 @@ class AgreementsTab(QWidget):
         self.form: NewAgreementDialog | None = None
         self.link_dialog: PaymentLinkDialog | None = None
         self.paste_dialog: PasteCallbackDialog | None = None
+        self._demo_note = ""
 
         self.model = AgreementsModel(self)
         self.proxy = AgreementsFilter(self)
@@ -1014,6 +1015,9 @@ class AgreementsTab(QWidget):
         text = report.summary()
         if report.messages:
             text += " " + report.messages[0]
+        if self._demo_note:  # the demo's callbacks: say again what the demo did and what next
+            text += " " + self._demo_note
+            self._demo_note = ""
         self.say(text)
         self.imported.emit(report)
         self.refresh()
@@ -1101,12 +1105,13 @@ class AgreementsTab(QWidget):
             )
 
         def done(demo: DemoAgreement) -> None:
-            self.say(
+            self._demo_note = (
                 f"Sandbox demo: the agreement {demo.record.cart_id} (“{DEMO_TITLE}”) was "
                 "requested, the sandbox's customer paid its first payment, and its clock moved "
                 "on a day so the first installment was charged; their callbacks are being "
-                "imported. Sandbox ▸ Advance time by… charges the next ones."
+                "imported. Sandbox ▸ Advance time by… (Ctrl+Alt+T) charges the next ones."
             )
+            self.say(self._demo_note)
             record_id = demo.record.id
             if record_id is not None:
                 self.loaded.connect(
