@@ -333,9 +333,16 @@ def _invoice_refund(
     listed = refunds.cart_transactions(client, entry.reference, cancel=cancel)
     fresh = refunds.new_refunds(listed, request)
     if fresh is None:
+        before = request.get("before")
+        why = before.get("unreadable") if isinstance(before, dict) else None
+        held = (
+            f"ClickPay did not list the cart's transactions before this refund was sent ({why})"
+            if why
+            else "The journal holds no list of the cart's transactions from before this refund"
+        )
         return Unproven(
-            "The journal holds no list of the cart's transactions from before this refund, so a "
-            f"refund found now cannot be told from an earlier one of the same amount. {hint}"
+            f"{held}, so a refund found now cannot be told from an earlier one of the same "
+            f"amount. {hint}"
         )
     if not fresh:
         return Unproven(

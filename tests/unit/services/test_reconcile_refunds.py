@@ -201,3 +201,23 @@ def test_a_refund_neither_approved_nor_declined_stays_unknown(tmp_path) -> None:
         assert not found.resolved and "neither approved nor declined" in found.message
         assert "In the ClickPay merchant dashboard" in found.message
         assert store.journal_get(entry.id).status is JournalStatus.UNKNOWN
+
+
+def test_a_refund_goes_even_when_the_cart_cannot_be_listed_and_is_then_left_to_the_user(
+    desk: Desk,
+) -> None:
+    # The lookup by cart id is not documented: a gateway that garbles it must not stop refunds.
+    record = _paid(desk)
+    desk.fault("/payment/query", "truncated-json")
+    entry = _lost_refund(desk, record, "5.00", "drop-after-commit")
+    assert entry.request["before"]["tran_refs"] is None
+    assert len(_refunds_at_gateway(desk, record.cart_id)) == 1
+
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=LATER)
+
+    assert not found.resolved
+    assert "ClickPay did not list the cart's transactions before this refund was sent" in (
+        found.message
+    )
+    assert "open Transactions and search for cart id" in found.message
+    assert desk.store.journal_get(entry.id).status is JournalStatus.UNKNOWN
