@@ -646,8 +646,8 @@ class _Submission:
 
     def _closed(self, answer: PayoutBatch) -> None:
         self._save_batch(status=answer.status if answer.status in CLOSED_STATUSES else "Pending")
-        apply_answer(self.store, self.batch, answer)
-        self.entries = {e.row: e for e in self.store.list_entries(self.batch.id or 0)}
+        # apply_answer answers the entries as stored after the update: no second read.
+        self.entries = {e.row: e for e in apply_answer(self.store, self.batch, answer)}
 
 
 def submit_batch(

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from clickpay_desk.core import jsonwire
 from clickpay_desk.sandbox import demo
 
 ACCOUNT = {"profile_id": demo.PROFILE_ID, "account_id": demo.ACCOUNT_ID}
@@ -274,3 +275,68 @@ def test_an_open_batch_does_not_move_with_the_clock(
     kit.post(control, "/_sandbox/clock/advance", {"days": 5})
     queried = kit.post(pt2, "/payout/batch/query", {**ACCOUNT, "batch_id": batch["batch_id"]})
     assert queried.json()["status"] == "New"
+
+
+def test_answers_built_from_the_kept_listing_are_the_plain_encoding(
+    kit: Any, pt2: httpx.Client, app: Any, control: httpx.Client
+) -> None:
+    """new/add/query/close answer byte for byte what encoding the whole batch view writes,
+    while the batch grows, after it is closed and after a reset."""
+
+    def plain(answer: httpx.Response) -> bytes:
+        raw = answer.json()
+        batch = app.store.data["batches"][str(raw["batch_id"])]
+        view = app.payouts.batch_view(batch)
+        view["trace"] = raw["trace"]  # each answer has its own trace
+        return jsonwire.dumps(view)
+
+    body: dict[str, Any] = {**ACCOUNT, "order_id": 'Pay "é" 1', "requests": [kit.payee()]}
+    answer = kit.post(pt2, "/payout/batch/new", body)
+    assert answer.content == plain(answer)
+    batch_id = answer.json()["batch_id"]
+    for amounts in (["1.5", "700"], ["0.01"], ["250", "250", "999.99"]):
+        added = kit.post(
+            pt2,
+            "/payout/batch/add",
+            {
+                **ACCOUNT,
+                "batch_id": batch_id,
+                "requests": [
+                    kit.payee(amount=Decimal(a), merchant_reference=None) for a in amounts
+                ],
+            },
+        )
+        assert added.status_code == 200 and added.content == plain(added)
+    listed = added.json()
+    assert listed["count"] == 7 == len(listed["requests"])
+    assert Decimal(listed["total"]) == sum(Decimal(e["amount"]) for e in listed["requests"])
+    query = {**ACCOUNT, "batch_id": batch_id}
+    queried = kit.post(pt2, "/payout/batch/query", query)
+    assert queried.content == plain(queried)
+    closed = close(kit, pt2, listed)
+    assert closed.status_code == 200 and closed.content == plain(closed)
+    kit.post(control, "/_sandbox/clock/advance", {"days": 3})
+    done = kit.post(pt2, "/payout/batch/query", query)
+    assert done.json()["status"] == "Completed" and done.content == plain(done)
+    kit.post(control, "/_sandbox/reset")
+    again = kit.post(pt2, "/payout/batch/new", {**ACCOUNT, "order_id": "After reset"})
+    assert again.json()["count"] == 0 and again.content == plain(again)
+
+
+def test_a_broken_request_among_good_ones_is_named_and_nothing_is_added(
+    kit: Any, pt2: httpx.Client
+) -> None:
+    batch = new_batch(kit, pt2, [kit.payee()])
+    requests = [kit.payee(), kit.payee(), kit.payee(beneficiary_country="XX"), kit.payee()]
+    refused = kit.post(
+        pt2, "/payout/batch/add", {**ACCOUNT, "batch_id": batch["batch_id"], "requests": requests}
+    )
+    assert refused.status_code == 400
+    assert "requests[2].beneficiary_country" in refused.json()["message"]
+    good = [kit.payee()]
+    wrong_account = kit.post(
+        pt2, "/payout/batch/add", {**ACCOUNT, "batch_id": "x", "requests": good}
+    )
+    assert wrong_account.status_code == 400 and "batch_id" in wrong_account.json()["message"]
+    queried = kit.post(pt2, "/payout/batch/query", {**ACCOUNT, "batch_id": batch["batch_id"]})
+    assert queried.json()["count"] == 1

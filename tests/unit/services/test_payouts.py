@@ -240,3 +240,79 @@ def test_tracking_after_the_clock_moves(desk: Desk) -> None:
     assert [e.row for e in failed] == [2]
     one = payouts.query_entry(desk.store, desk.pool, batch.id, 2)
     assert one.protocol_message == "Unrecoverable integration error"
+
+
+class _AddAnswers(httpx.HTTPTransport):
+    """A gateway whose batch/add answers list the batch another way: ``reverse`` lists the
+    newest entries first; ``count_off`` states a count that is not the listing's."""
+
+    def __init__(self, *, reverse: bool = False, count_off: int = 0) -> None:
+        super().__init__()
+        self.reverse = reverse
+        self.count_off = count_off
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path != "/payout/batch/add":
+            return response
+        data = json.loads(response.read())
+        if self.reverse:
+            data["requests"].reverse()
+        data["count"] += self.count_off
+        return httpx.Response(
+            response.status_code,
+            headers={"content-type": "application/json"},
+            content=json.dumps(data).encode(),
+        )
+
+
+@pytest.mark.parametrize("answers", [{"reverse": True}, {"count_off": 1}])
+def test_entry_ids_are_never_guessed_from_an_add_answer_listed_otherwise(
+    desk: Desk, answers: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client reads only the tail of an add's answer; when that tail is not the chunk (other
+    order, a count that did not grow by the chunk) no id is taken from it, and the close's full
+    listing gives every entry its own id."""
+    pool = ClientPool(desk.pool._secrets, transport_factory=lambda p: _AddAnswers(**answers))
+    try:
+        batch = draft(desk.store, desk.profile, 12, chunk_size=5)
+        assert batch.id is not None
+        seen: list[dict[int, str | None]] = []
+        original = payouts._Submission._set_rows
+
+        def spy(self, rows, status, ids=None):  # type: ignore[no-untyped-def]
+            if status == payouts.EntryState.ADDED:
+                seen.append({r: (ids or {}).get(r) for r in rows})
+            return original(self, rows, status, ids)
+
+        monkeypatch.setattr(payouts._Submission, "_set_rows", spy)
+        result = payouts.submit_batch(desk.store, pool, batch.id)
+        assert result.closed
+        assert all(v is None for chunk in seen for v in chunk.values())
+        remote = gateway_batch(desk, result.batch.remote_batch_id)
+        iban_of = {str(e["entry_id"]): e["beneficiary_account_number"] for e in remote["requests"]}
+        entries = desk.store.list_entries(batch.id)
+        assert len({e.remote_entry_id for e in entries}) == 12
+        for e in entries:
+            assert iban_of[str(e.remote_entry_id)] == e.payload["beneficiary_account_number"]
+    finally:
+        pool.close()
+
+
+def test_entry_ids_come_from_each_add_answer_when_it_lists_the_chunk_last(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = draft(desk.store, desk.profile, 7, chunk_size=3)
+    assert batch.id is not None
+    ids: list[str | None] = []
+    original = payouts._Submission._set_rows
+
+    def spy(self, rows, status, found=None):  # type: ignore[no-untyped-def]
+        if status == payouts.EntryState.ADDED:
+            ids.extend((found or {}).get(r) for r in rows)
+        return original(self, rows, status, found)
+
+    monkeypatch.setattr(payouts._Submission, "_set_rows", spy)
+    result = payouts.submit_batch(desk.store, desk.pool, batch.id)
+    remote = gateway_batch(desk, result.batch.remote_batch_id)
+    assert ids == [str(e["entry_id"]) for e in remote["requests"]]
