@@ -101,9 +101,16 @@ def intent_summary(intent: PaymentIntent) -> dict[str, Any]:
     }
 
 
+def _known(record: InvoiceRecord) -> dict[str, Any]:
+    """The invoice as the desk knows it, in the request's shape (what it last sent or found),
+    with the amount and currency it last read."""
+    known = {k: v for k, v in record.payload.items() if not k.startswith("_") and k != "before"}
+    return {**known, "amount": record.amount, "currency": record.currency}
+
+
 def _payload_view(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The create request, kept with the record (Duplicate and Print read it)."""
-    return {k: v for k, v in payload.items() if k != "signature"}
+    return {k: v for k, v in payload.items() if k not in ("signature", "before")}
 
 
 def create_einvoice(
@@ -272,7 +279,9 @@ def update_einvoice(
         operation=Operation.GEIDEA_INVOICE_UPDATE,
         subject=subject_of(record.cart_id, profile_id),
         reference=record.remote_id,
-        request=payload,
+        # With the invoice as the desk knew it, so a lost answer can be read back: an update
+        # that changes nothing a fetch shows cannot be told arrived (services.reconcile).
+        request={**payload, "before": _known(record)},
         call=lambda: client.update(payload, cancel=cancel),
         summarize=intent_summary,
     )
@@ -432,58 +441,87 @@ def _same(a: InvoiceRecord, b: InvoiceRecord) -> bool:
     )
 
 
-def update_differences(intent: PaymentIntent, sent: Mapping[str, Any]) -> list[str]:
-    """The fields of the update request ``sent`` that the fetched ``intent`` does not carry
-    with the value sent (a field the answer leaves out counts as not carried): empty when the
-    invoice shows the whole update."""
-    differ: list[str] = []
+def shown_values(request: Mapping[str, Any]) -> dict[str, object]:
+    """The values of a create/update request that a fetched invoice shows (``PaymentIntent``
+    carries them), by field name, normalised for comparison. Callback URL, charges, discounts
+    and taxes are not carried one by one: they show through ``amount`` and ``grandTotal``."""
+    values: dict[str, object] = {}
 
-    def check(name: str, wanted: object, found: object) -> None:
-        if wanted is None:
-            return
-        if found is None or _norm(wanted) != _norm(found):
-            differ.append(name)
+    def put(name: str, value: object) -> None:
+        if value is not None:
+            values[name] = _norm(value)
 
-    check("amount", sent.get("amount"), intent.amount)
-    check("currency", sent.get("currency"), intent.currency)
-    customer = sent.get("customer")
+    put("amount", request.get("amount"))
+    put("currency", request.get("currency"))
+    customer = request.get("customer")
     if isinstance(customer, Mapping):
-        c = intent.customer
-        for key, attr in (
-            ("name", "name"),
-            ("email", "email"),
-            ("phoneCountryCode", "phone_country_code"),
-            ("phoneNumber", "phone_number"),
-        ):
-            check(f"customer.{key}", customer.get(key), getattr(c, attr) if c else None)
-    details = sent.get("eInvoiceDetails")
+        for key in _CUSTOMER_KEYS:
+            put(f"customer.{key}", customer.get(key))
+    details = request.get("eInvoiceDetails")
     if isinstance(details, Mapping):
-        check("grandTotal", details.get("grandTotal"), intent.grand_total)
-        check(
-            "merchantReferenceId", details.get("merchantReferenceId"), intent.merchant_reference_id
-        )
+        put("grandTotal", details.get("grandTotal"))
+        put("merchantReferenceId", details.get("merchantReferenceId"))
         items = details.get("eInvoiceItems")
         if isinstance(items, list):
-            if len(items) != len(intent.items):
-                differ.append("eInvoiceItems")
-            else:
-                for n, (item, got) in enumerate(zip(items, intent.items, strict=True)):
-                    if not isinstance(item, Mapping):
-                        differ.append(f"eInvoiceItems[{n}]")
-                        continue
-                    check(
-                        f"eInvoiceItems[{n}].description", item.get("description"), got.description
-                    )
-                    check(f"eInvoiceItems[{n}].price", item.get("price"), got.price)
-                    check(f"eInvoiceItems[{n}].quantity", item.get("quantity"), got.quantity)
-    for key, found in (
+            values["eInvoiceItems"] = len(items)
+            for n, item in enumerate(items):
+                if isinstance(item, Mapping):
+                    for key in ("description", "price", "quantity"):
+                        put(f"eInvoiceItems[{n}].{key}", item.get(key))
+    for key in ("expiryDate", "activationDate"):
+        if request.get(key) is not None:
+            values[key] = _instant(request[key])
+    return values
+
+
+_CUSTOMER_KEYS = {
+    "name": "name",
+    "email": "email",
+    "phoneCountryCode": "phone_country_code",
+    "phoneNumber": "phone_number",
+}
+
+
+def intent_values(intent: PaymentIntent) -> dict[str, object]:
+    """What the fetched ``intent`` shows, under the names of :func:`shown_values`."""
+    values: dict[str, object] = {}
+
+    def put(name: str, value: object) -> None:
+        if value is not None:
+            values[name] = _norm(value)
+
+    put("amount", intent.amount)
+    put("currency", intent.currency)
+    if intent.customer is not None:
+        for key, attr in _CUSTOMER_KEYS.items():
+            put(f"customer.{key}", getattr(intent.customer, attr))
+    put("grandTotal", intent.grand_total)
+    put("merchantReferenceId", intent.merchant_reference_id)
+    values["eInvoiceItems"] = len(intent.items)
+    for n, item in enumerate(intent.items):
+        for key in ("description", "price", "quantity"):
+            put(f"eInvoiceItems[{n}].{key}", getattr(item, key))
+    for key, text in (
         ("expiryDate", intent.expiry_date),
         ("activationDate", intent.activation_date),
     ):
-        wanted = sent.get(key)
-        if wanted is not None and _instant(wanted) != (_instant(found) if found else None):
-            differ.append(key)
-    return differ
+        if text:
+            values[key] = _instant(text)
+    return values
+
+
+def update_differences(intent: PaymentIntent, sent: Mapping[str, Any]) -> list[str]:
+    """The fields of the update request ``sent`` that the fetched ``intent`` does not show
+    with the value sent (a field the answer leaves out counts as not shown): empty when the
+    invoice shows the whole update."""
+    found = intent_values(intent)
+    return [name for name, value in shown_values(sent).items() if found.get(name) != value]
+
+
+def visible_change(before: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
+    """The update ``sent`` changes something a fetch shows, compared with the invoice as the
+    desk knew it ``before``: otherwise a fetch cannot tell whether it arrived."""
+    return shown_values(before) != shown_values(sent)
 
 
 def _norm(value: object) -> object:

@@ -280,6 +280,13 @@ def _geidea_update(
     # update sent; anything else may be the update not arriving or a later change: unknown.
     intent = pool.geidea(profile).fetch(entry.reference, cancel=cancel)
     differ = geidea_invoices.update_differences(intent, entry.request)
+    before = entry.request.get("before")
+    unseen = isinstance(before, dict) and not geidea_invoices.visible_change(before, entry.request)
+    if not differ and unseen:
+        return Unproven(
+            "The update changes nothing Geidea's fetch shows (amounts, customer, lines, "
+            "dates), so the invoice cannot show whether it arrived. " + look_for(profile, entry)
+        )
     if not differ:
         return True, {
             **geidea_invoices.intent_summary(intent),

@@ -6,6 +6,7 @@ found" answer for fetch, so a delete is never settled done from one."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -262,3 +263,16 @@ def test_an_invoice_with_the_reference_but_another_amount_proves_nothing(gdesk: 
     assert_unknown_with_dashboard(
         gdesk, found, "but for 20.00 SAR where the request was for 200.00 SAR"
     )
+
+
+def test_an_update_a_fetch_cannot_show_is_left_to_the_user(gdesk: Desk) -> None:
+    record = geidea.create_einvoice(gdesk.store, gdesk.pool, gdesk.profile, make_einvoice())
+    gdesk.fault(EINVOICE, "drop-after-commit", method="PUT")
+    only_the_callback = replace(make_einvoice(), callback_url="https://merchant.example/new")
+    with pytest.raises(OutcomeUnknown):
+        geidea.update_einvoice(gdesk.store, gdesk.pool, gdesk.profile, record, only_the_callback)
+
+    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=LATER)
+
+    # The invoice looks as it did before: that proves neither that it arrived nor that it did not.
+    assert_unknown_with_dashboard(gdesk, found, "changes nothing Geidea's fetch shows")
