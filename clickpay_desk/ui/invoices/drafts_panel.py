@@ -7,6 +7,7 @@ saved. Loaded through the task runner; Enter or a double-click opens the draft.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import (
@@ -31,7 +32,7 @@ def draft_title(data: dict[str, Any]) -> str:
     form = data.get("form") or {}
     customer = (form.get("customer") or {}).get("name", "") if isinstance(form, dict) else ""
     what = (form.get("description") or form.get("cart_id") or "") if isinstance(form, dict) else ""
-    total = data.get("total") or ""
+    total = _grouped(str(data.get("total") or ""))
     currency = data.get("currency") or ""
     lines = data.get("line_count") or 0
     parts = [str(what) or "Untitled invoice"]
@@ -39,6 +40,14 @@ def draft_title(data: dict[str, Any]) -> str:
         parts.append(f"for {customer}")
     head = " ".join(parts)
     return f"{head}\n{lines} line(s), {total} {currency}".strip()
+
+
+def _grouped(amount: str) -> str:
+    """ "3103245.04" → "3,103,245.04" (the draft keeps the plain decimal it was saved with)."""
+    try:
+        return f"{Decimal(amount):,f}"
+    except ArithmeticError:
+        return amount
 
 
 class DraftsModel(QAbstractListModel):

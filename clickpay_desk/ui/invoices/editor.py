@@ -893,6 +893,9 @@ class InvoiceEditor(QWidget):
     def _apply_kind(self) -> None:
         geidea = self.kind is GatewayKind.GEIDEA
         self.customer.set_kind(self.kind)
+        # Geidea asks three things of the customer: the invoice's box gets the room.
+        self.forms.box.setStretch(0, 2 if geidea else 1)
+        self.forms.box.setStretch(1, 3 if geidea else 1)
         self.totals.set_kind(self.kind, self.currency)
         self.currency_label.setText(self.currency)
         self.due.setVisible(not geidea)
@@ -1095,6 +1098,7 @@ class InvoiceEditor(QWidget):
             else "No problems found."
         )
         self.problems_action.setText(f"All problems ({count})" if count else "No problems")
+        self.problems_action.setEnabled(bool(count) or self.problems_action.isChecked())
 
     def _go_to_problem(self, item: QListWidgetItem) -> None:
         target = item.data(Qt.ItemDataRole.UserRole)
