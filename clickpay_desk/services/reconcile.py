@@ -15,7 +15,11 @@ The rule (money is at stake, so nothing here guesses):
   (``resolve_manually``).
 * Geidea's fetch is documented, but what it answers for a deleted invoice is not: a delete is
   settled "not done" when the fetch still shows the invoice, and never "done" from a "not
-  found". An update is done when the fetched invoice carries every value the update sent.
+  found". An update is done when the fetched invoice carries every value the update sent and
+  the update changed something a fetch shows (compared with the invoice as the desk knew it,
+  journalled with the update); otherwise it stays unknown. Create and quick create are found
+  the same way, by search, with the same merchantReferenceId (and, when shown, amount).
+* A refund whose own read says declined is "not done" (no money moved).
 * A refund (a PT2 follow-up ``payment/request``) is told from an earlier refund of the same
   amount by the cart's transactions journalled just before it was sent (``services.refunds``):
   a refund listed now but not then, of the same cart, paying ``tran_ref``, amount and currency,
