@@ -105,6 +105,10 @@ EMPTY_NONE_YET = (
     "here as it arrives: Watch a folder (Ctrl+Shift+W) your web server writes callbacks to, or "
     "import them one by one (Ctrl+Shift+V, Ctrl+O)."
 )
+EMPTY_SANDBOX = (
+    "\n\nIn the sandbox you are the customer too: Sandbox ▸ Customer pays (Ctrl+Alt+P) completes "
+    "the first payment, and Advance time by… (Ctrl+Alt+T) charges the installments that fall due."
+)
 EMPTY_FILTERED = (
     "No agreement matches the status or search. Show all statuses, or clear the search."
 )
@@ -380,7 +384,10 @@ class AgreementsTab(QWidget):
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setFormat("Importing callbacks: %v of %m")
-        self.stop_button = QPushButton("Stop importing")
+        self.stop_button = QPushButton("&Stop importing")
+        self.stop_button.setToolTip(
+            "Stop the callback import; what was imported stays, the rest waits in the folder"
+        )
         self.stop_button.setVisible(False)
         self.stop_button.clicked.connect(self._stop_import)
         self.status_line = QLabel()
@@ -408,6 +415,8 @@ class AgreementsTab(QWidget):
             text = EMPTY_NO_PROFILE
         elif self.model.rowCount() == 0:
             text = "Loading the agreements…" if self._loading is not None else EMPTY_NONE_YET
+            if self.sandbox_mode and self._loading is None:
+                text += EMPTY_SANDBOX
         else:
             text = EMPTY_FILTERED
         self.empty_hint.set_text(text)

@@ -259,7 +259,10 @@ class PayoutsTab(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.cancel_button = QPushButton("Cancel sending")
+        self.cancel_button = QPushButton("Cancel &sending")
+        self.cancel_button.setToolTip(
+            "Stop after the chunk being sent; the message says exactly which entries were sent"
+        )
         self.cancel_button.setVisible(False)
         self.cancel_button.clicked.connect(self._cancel_submission)
         self.message = QLabel()

@@ -214,3 +214,16 @@ def test_cancel_says_what_stops_and_nothing_more_is_charged(qtbot, desk) -> None
     assert {r.state for r in view.rows[1:]} == {InstallmentState.CANCELLED}
     _select(qtbot, tab, "Coffee club")
     assert "Agreement has been cancelled" in tab.totals.text()
+
+
+def test_a_sandbox_without_demo_data_gets_no_demo_and_says_how_to_play_the_customer(
+    qtbot, desk
+) -> None:
+    tab = desk.tab
+    handle = tab.offer_demo()  # the sandbox was reset: it holds no seeded demo agreement
+    assert handle is not None
+    qtbot.waitUntil(lambda: handle.finished, timeout=5000)
+    assert desk.live.ctx.store.journal_list(operation="agreement.request") == []
+    qtbot.waitUntil(lambda: "Customer pays (Ctrl+Alt+P)" in tab.empty_hint.text(), timeout=5000)
+    assert "No agreements yet" in tab.empty_hint.text()
+    assert tab.empty_hint.showing
