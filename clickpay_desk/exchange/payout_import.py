@@ -49,8 +49,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -159,7 +157,7 @@ class SheetTable:
 
     def column_letter(self, index: int) -> str:
         """The spreadsheet's letter for column ``index`` (0 -> "A"); CSV columns get one too."""
-        return get_column_letter(index + 1)
+        return _letter(index + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +233,16 @@ def _is_ole(source: Path) -> bool:
         return False
 
 
+def _letter(number: int) -> str:
+    """Column ``number`` (1 -> "A") as the spreadsheet names it."""
+    from openpyxl.utils import get_column_letter  # openpyxl on first use: start-up is shorter
+
+    return get_column_letter(number)
+
+
 def _read_xlsx(source: Path, wanted: str | None) -> SheetTable:
+    from openpyxl import load_workbook
+
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -502,7 +509,7 @@ def _build(source: Path, sheet_name: str | None, rows: Iterator[tuple[Cell, ...]
             f"values right of the last heading were ignored, in rows {_rows_text(overflow)}"
         )
     for (row_number, column), formula in list(formulas.items())[:_NOTE_LIST]:
-        cell = f"{get_column_letter(column + 1)}{row_number}"
+        cell = f"{_letter(column + 1)}{row_number}"
         notes.append(
             f"{cell} ({headers[column]}) is a formula {formula} saved without a result "
             "(or with an empty one)"
@@ -516,7 +523,7 @@ def _build(source: Path, sheet_name: str | None, rows: Iterator[tuple[Cell, ...]
         if isinstance(v, str) and v in _EXCEL_ERRORS
     ]
     if errors:
-        shown = ", ".join(f"{get_column_letter(c + 1)}{n}" for n, c in errors[:_NOTE_LIST])
+        shown = ", ".join(f"{_letter(c + 1)}{n}" for n, c in errors[:_NOTE_LIST])
         more = f" and {len(errors) - _NOTE_LIST} more" if len(errors) > _NOTE_LIST else ""
         notes.append(f"cells showing a spreadsheet error: {shown}{more}")
     return SheetTable(
@@ -540,7 +547,7 @@ def _headers(cells: Sequence[Cell]) -> tuple[str, ...]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for index, value in enumerate(cells[: last + 1]):
-        letter = get_column_letter(index + 1)
+        letter = _letter(index + 1)
         name = _cell_text(value).strip() if value is not None else ""
         if not name:
             name = f"column {letter}"

@@ -26,15 +26,35 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, TypeAlias
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from types import SimpleNamespace
+from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from clickpay_desk.core.money import Money, format_amount, minor_units
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell
+
+
+@lru_cache(maxsize=1)
+def _xl() -> SimpleNamespace:
+    """openpyxl, imported on the first export: it costs about 0.3 s that the app's start-up
+    (whose tabs import this module) need not pay."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    return SimpleNamespace(
+        Workbook=Workbook,
+        WriteOnlyCell=WriteOnlyCell,
+        ERROR_CODES=ERROR_CODES,
+        ILLEGAL_CHARACTERS_RE=ILLEGAL_CHARACTERS_RE,
+        header_font=Font(bold=True),
+        get_column_letter=get_column_letter,
+    )
+
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -78,7 +98,6 @@ _EXCEL_DIGITS = 15
 _EXCEL_MAX_TEXT = 32767
 _MIN_WIDTH = 6.0
 _MAX_WIDTH = 60.0
-_HEADER_FONT = Font(bold=True)
 # Sheet names: at most 31 characters, none of these, not starting or ending with an apostrophe.
 _TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 _TITLE_MAX = 31
@@ -179,7 +198,7 @@ def write_xlsx(path: Path | str, sheets: Sequence[SheetSpec], *, tz: tzinfo | No
     def save(out: IO[bytes]) -> None:
         # Built only once the temporary file is open: a write-only sheet that is never saved
         # fails noisily later, at garbage collection.
-        workbook = Workbook(write_only=True)
+        workbook = _xl().Workbook(write_only=True)
         workbook.properties.creator = "ClickPay Desk"
         used: set[str] = set()
         for sheet, rows in prepared:
@@ -370,19 +389,20 @@ def _digits(number: Decimal) -> int:
 def _write_sheet(
     workbook: Workbook, title: str, columns: Sequence[Column], rows: list[list[_Cell]]
 ) -> None:
+    xl = _xl()
     ws = workbook.create_sheet(title)
-    last_column = get_column_letter(len(columns))
+    last_column = xl.get_column_letter(len(columns))
     # In a write-only sheet, widths, panes and filter go in before the first row.
     for index, column in enumerate(columns, start=1):
         width = column.width if column.width is not None else _measure(column, rows, index - 1)
-        ws.column_dimensions[get_column_letter(index)].width = width
+        ws.column_dimensions[xl.get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{last_column}{len(rows) + 1}"
 
     header = []
     for column in columns:
         cell = _text_cell(ws, column.heading)
-        cell.font = _HEADER_FONT
+        cell.font = xl.header_font
         header.append(cell)
     ws.append(header)
     for cells in rows:
@@ -394,7 +414,7 @@ def _xlsx_cell(ws: Any, cell: _Cell) -> Cell | str | None:
         return None
     if cell.is_text:
         return _text_value(ws, str(cell.value))
-    out = WriteOnlyCell(ws, cell.value)
+    out = _xl().WriteOnlyCell(ws, cell.value)
     if cell.number_format:
         out.number_format = cell.number_format
     return out
@@ -409,8 +429,8 @@ def _text_value(ws: Any, text: str) -> Cell | str:
     formula ("=...") or an error code ("#N/A") needs a cell forced to text.
     """
     clean = _clean_text(text)
-    if clean.startswith("=") or clean in ERROR_CODES:
-        cell = WriteOnlyCell(ws, clean)
+    if clean.startswith("=") or clean in _xl().ERROR_CODES:
+        cell = _xl().WriteOnlyCell(ws, clean)
         cell.data_type = "s"
         return cell
     return clean
@@ -420,12 +440,14 @@ def _clean_text(text: str) -> str:
     # XML cannot carry most C0 control characters (openpyxl refuses them): show U+FFFD instead.
     # A bare CR would come back as LF anyway (XML end-of-line handling), and LF is Excel's own
     # line break, so write line breaks as LF.
-    clean = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    clean = _xl().ILLEGAL_CHARACTERS_RE.sub(
+        "\ufffd", text.replace("\r\n", "\n").replace("\r", "\n")
+    )
     return clean[:_EXCEL_MAX_TEXT]
 
 
 def _text_cell(ws: Any, text: str) -> Cell:
-    cell = WriteOnlyCell(ws, _clean_text(text))
+    cell = _xl().WriteOnlyCell(ws, _clean_text(text))
     # openpyxl makes "=..." a formula and "#N/A" an error; data_type "s" keeps it plain text,
     # which no spreadsheet evaluates, so "+966...", "-5" and "@SUM" stay exactly as they are.
     cell.data_type = "s"

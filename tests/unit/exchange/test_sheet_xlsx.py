@@ -11,11 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from clickpay_desk.core.money import Money
-from clickpay_desk.exchange import sheet as sheet_module
 from clickpay_desk.exchange.sheet import (
     Column,
     ExportError,
@@ -312,14 +311,14 @@ def test_failure_while_saving_leaves_the_old_file(
 ) -> None:
     path = write_xlsx(tmp_path / "out.xlsx", [SheetSpec("T", [Column("A")], [("old",)])])
     before = path.read_bytes()
-    real_save = sheet_module.Workbook.save
+    real_save = Workbook.save
 
     def half_written(self: object, fh: object) -> None:
         real_save(self, io.BytesIO())  # the real work, elsewhere; then the disk fills up
         fh.write(b"PK\x03\x04 half a zip")  # type: ignore[attr-defined]
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(sheet_module.Workbook, "save", half_written)
+    monkeypatch.setattr(Workbook, "save", half_written)
     with pytest.raises(OSError, match="No space"):
         write_xlsx(path, [SheetSpec("T", [Column("A")], [("new",)])])
     assert path.read_bytes() == before
