@@ -126,16 +126,28 @@ class TotalsPanel(QFrame):
         for r, (name, value) in enumerate(figures):
             grid.addWidget(name, r, _CAPTION)
             grid.addWidget(value, r, _VALUE)
-        for r, key in enumerate(("shipping", "extra_charges", "extra_discount")):
-            grid.addWidget(self.captions[key], r, _CHARGE)
-            grid.addWidget(self.inputs[key], r, _INPUT)
-            if key in self.types:
-                grid.addWidget(self.types[key], r, _TYPE)
-            grid.addWidget(self.amount_labels[key], r, _AMOUNT)
+        self._place_charges(("shipping", "extra_charges", "extra_discount"))
         grid.addWidget(self.total_caption, 0, _TOTAL)
         grid.addWidget(self.total_label, 1, _TOTAL)
         self.set_kind(GatewayKind.CLICKPAY, "SAR")
         self.show_zero()
+
+    def _charge_widgets(self, key: str) -> list[tuple[QWidget, int]]:
+        found: list[tuple[QWidget, int]] = [
+            (self.captions[key], _CHARGE),
+            (self.inputs[key], _INPUT),
+            (self.amount_labels[key], _AMOUNT),
+        ]
+        if key in self.types:
+            found.append((self.types[key], _TYPE))
+        return found
+
+    def _place_charges(self, keys: tuple[str, ...]) -> None:
+        """The charges the gateway takes, from the top row down (no gap for one it does not)."""
+        for r, key in enumerate(keys):
+            for widget, column in self._charge_widgets(key):
+                self.grid.removeWidget(widget)
+                self.grid.addWidget(widget, r, column)
 
     def attach(self, action: QWidget, note: QWidget) -> None:
         """``action`` under the total to pay, ``note`` in a row of its own beside it (the
@@ -148,9 +160,10 @@ class TotalsPanel(QFrame):
         self.currency = currency
         self._q = display_quantum(kind, currency)
         geidea = kind is GatewayKind.GEIDEA
-        for w in (self.captions["shipping"], self.inputs["shipping"]):
+        for w, _column in self._charge_widgets("shipping"):
             w.setVisible(not geidea)
-        self.amount_labels["shipping"].setVisible(not geidea)
+        shown = ("extra_charges", "extra_discount")
+        self._place_charges((*shown, "shipping") if geidea else ("shipping", *shown))
         for combo in self.types.values():
             combo.setVisible(geidea)
         self.captions["extra_discount"].setText("Invoice discount" if geidea else "Extra discount")

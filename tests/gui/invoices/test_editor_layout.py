@@ -94,3 +94,16 @@ def test_the_editor_fits_the_window_with_create_in_view(qtbot, desk, make_profil
     assert editor.totals.tax_label.text() == "+ 0.00 SAR"
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SHOTS / f"invoice-editor-{gateway.value}-{size[0]}x{size[1]}.png"))
+
+
+@pytest.mark.parametrize(("currency", "zero"), [("JOD", "0.000 JOD"), ("AED", "0.00 AED")])
+def test_the_totals_read_in_the_profiles_currency_and_decimals(
+    qtbot, desk, make_profile, currency, zero
+):
+    _window, tab = open_editor_in_window(
+        qtbot, desk, lambda: make_profile(currency=currency), GatewayKind.CLICKPAY, (1100, 700)
+    )
+    totals = tab.editor.totals
+    assert totals.total_label.text() == zero
+    assert totals.amount_labels["shipping"].text() == "+ " + zero
+    assert totals.discount_label.text() == "− " + zero
