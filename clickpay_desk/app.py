@@ -182,6 +182,7 @@ def start_gui(args: argparse.Namespace, *, secrets: SecretStore | None = None) -
     writer, secrets, gateway client pool, task runner, the sandbox with --sandbox, and the main
     window, shown. Returns an exit status instead when the app cannot start (already said why).
     """
+    _import_before_qt()
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from clickpay_desk.logs import setup_logging
@@ -287,6 +288,27 @@ def _cannot_start(app: Any, text: str) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     QMessageBox.critical(None, "ClickPay Desk cannot start", text)
+
+
+#: The Qt-free layers the window uses, imported before PySide6 (see ``_import_before_qt``).
+QT_FREE_PACKAGES = ("core", "gateway", "store", "exchange", "services", "sandbox")
+
+
+def _import_before_qt() -> None:
+    """Import the Qt-free layers before PySide6 is first imported.
+
+    Once loaded, PySide6 hooks every later import and reads the new module's source (it looks
+    for ``from __feature__``); the window's ~150 Qt-free modules imported after it cost about
+    0.4 s more than the same modules imported before it (measured: 1.2–1.5 s → 0.8–1.0 s from
+    the first import to the main window's module loaded).
+    """
+    import importlib
+    import pkgutil
+
+    for name in QT_FREE_PACKAGES:
+        package = importlib.import_module(f"clickpay_desk.{name}")
+        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
 
 
 def start_sandbox(
