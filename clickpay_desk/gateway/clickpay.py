@@ -270,6 +270,32 @@ class ClickPayClient:
             cancel=cancel,
         )
 
+    def cart_transactions(
+        self, cart_id: str, *, cancel: threading.Event | None = None
+    ) -> list[Transaction]:
+        """Every transaction the gateway lists for ``cart_id`` (``POST /payment/query`` by
+        cart_id: a JSON array, or one object), in the answer's order. Not a documented read:
+        what it lists is a hint, and "not found" (an empty list here) proves nothing."""
+
+        def parse(payload: Any) -> list[Transaction]:
+            items = payload if isinstance(payload, list) else [payload]
+            if not all(isinstance(item, Mapping) for item in items):
+                raise invalid("transactions")
+            return [Transaction.from_wire(item) for item in items]
+
+        try:
+            return self._session.call(
+                "POST",
+                "/payment/query",
+                operation="list the cart's transactions",
+                mutating=False,
+                body={"profile_id": _wire_id(self.profile_id), "cart_id": cart_id},
+                parse=parse,
+                cancel=cancel,
+            )
+        except NotFound:
+            return []
+
     def cancel_agreement(
         self, agreement_id: str | int, *, cancel: threading.Event | None = None
     ) -> str:

@@ -26,14 +26,13 @@ from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError
 from clickpay_desk.gateway.batch_reads import BatchReadReport
 from clickpay_desk.gateway.clickpay import ClickPayClient
-from clickpay_desk.gateway.errors import Cancelled, GatewayError, NotFound
+from clickpay_desk.gateway.errors import Cancelled, GatewayError
 from clickpay_desk.gateway.models import (
     InvoiceState,
     InvoiceStatus,
     PaymentRequestCreated,
     Transaction,
 )
-from clickpay_desk.gateway.wirefields import invalid
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord
 
@@ -191,35 +190,10 @@ def refund_invoice(
 def cart_transactions(
     client: ClickPayClient, cart_id: str, *, cancel: threading.Event | None = None
 ) -> list[Transaction]:
-    """Every transaction the gateway lists for ``cart_id`` (``POST /payment/query`` by cart_id:
-    a JSON array, or one object). Not a documented read: what it lists is a hint, and an empty
-    answer proves nothing. ``NotFound`` is an empty list."""
-
-    def parse(payload: Any) -> list[Transaction]:
-        items = payload if isinstance(payload, list) else [payload]
-        if not all(isinstance(item, dict) for item in items):
-            raise invalid("transactions")
-        return [Transaction.from_wire(item) for item in items]
-
-    profile_id = client.profile_id
-    try:
-        # ClickPayClient.query_transaction keeps only the newest of the cart's transactions;
-        # telling one refund from another needs them all. Same request, same session (its
-        # deadlines, retries and redaction), another parse.
-        return client._session.call(
-            "POST",
-            "/payment/query",
-            operation="list the cart's transactions",
-            mutating=False,
-            body={
-                "profile_id": int(profile_id) if profile_id.isdigit() else profile_id,
-                "cart_id": cart_id,
-            },
-            parse=parse,
-            cancel=cancel,
-        )
-    except NotFound:
-        return []
+    """Every transaction the gateway lists for ``cart_id`` (a hint, never proof of absence):
+    ``query_transaction`` keeps only the newest, and telling one refund from another needs
+    them all."""
+    return client.cart_transactions(cart_id, cancel=cancel)
 
 
 def snapshot(
