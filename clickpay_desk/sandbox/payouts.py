@@ -92,7 +92,9 @@ class _Listing:
 
     batch: dict[str, Any]
     requests: list[dict[str, Any]]
-    parts: list[bytes] = field(default_factory=list)
+    #: The listed entries' JSON, comma-separated, appended to (not joined again) on each add.
+    encoded: bytearray = field(default_factory=bytearray)
+    count: int = 0
     total: Decimal = Decimal(0)
 
 
@@ -211,10 +213,13 @@ class Payouts:
         requests = batch["requests"]
         if listing is None or listing.batch is not batch or listing.requests is not requests:
             listing = self._listings[key] = _Listing(batch, requests)
-        if len(listing.parts) > len(requests):  # shortened behind our back: start again
+        if listing.count > len(requests):  # shortened behind our back: start again
             listing = self._listings[key] = _Listing(batch, requests)
-        for entry in requests[len(listing.parts) :]:
-            listing.parts.append(jsonwire.dumps(self.entry_view(entry)))
+        for entry in requests[listing.count :]:
+            if listing.count:
+                listing.encoded += b","
+            listing.encoded += jsonwire.dumps(self.entry_view(entry))
+            listing.count += 1
             listing.total += parse_decimal(entry["amount"])
         return listing
 
@@ -230,7 +235,7 @@ class Payouts:
             "account_id": batch["account_id"],
             "currency": batch["currency"],
             "total": format_amount(listing.total, batch["currency"]),
-            "count": len(listing.parts),
+            "count": listing.count,
             "order_id": batch["order_id"],
             "status": batch["status"],
         }
@@ -238,7 +243,7 @@ class Payouts:
             (
                 jsonwire.dumps(head)[:-1],
                 b',"requests":[',
-                b",".join(listing.parts),
+                listing.encoded,
                 b'],"trace":',
                 jsonwire.dumps(self.ctx.store.trace()),
                 b"}",

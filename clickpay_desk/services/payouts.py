@@ -647,7 +647,8 @@ class _Submission:
     def _closed(self, answer: PayoutBatch) -> None:
         self._save_batch(status=answer.status if answer.status in CLOSED_STATUSES else "Pending")
         # apply_answer answers the entries as stored after the update: no second read.
-        self.entries = {e.row: e for e in apply_answer(self.store, self.batch, answer)}
+        stored = [self.entries[row] for row in sorted(self.entries)]
+        self.entries = {e.row: e for e in apply_answer(self.store, self.batch, answer, stored)}
 
 
 def submit_batch(
@@ -718,15 +719,22 @@ def totals(entries: Iterable[BatchEntryRecord]) -> Totals:
     return Totals(count, amount, paid, paid_n, failed, failed_n, fees, pending_n)
 
 
-def apply_answer(store: Store, batch: BatchRecord, answer: PayoutBatch) -> list[BatchEntryRecord]:
+def apply_answer(
+    store: Store,
+    batch: BatchRecord,
+    answer: PayoutBatch,
+    stored: Sequence[BatchEntryRecord] | None = None,
+) -> list[BatchEntryRecord]:
     """Write the gateway's entry statuses, fees and totals onto the local entries.
 
     Entries are matched by ``entry_id``; entries whose id is not known yet (an add whose answer
     was lost) are matched by (IBAN, amount) in the order they were sent, only when the answer
-    lists the whole batch and the pairs match one to one.
+    lists the whole batch and the pairs match one to one. ``stored``: the batch's entries as
+    stored, in row order, when the caller holds them (a submission does), so they are not read
+    again.
     """
     assert batch.id is not None
-    entries = store.list_entries(batch.id)
+    entries = list(stored) if stored is not None else store.list_entries(batch.id)
     by_remote = {e.remote_entry_id: e for e in entries if e.remote_entry_id}
     unmatched = [e for e in entries if not e.remote_entry_id and e.status in SENT_ENTRY_STATES]
     fresh = [w for w in answer.requests if w.entry_id not in by_remote]
