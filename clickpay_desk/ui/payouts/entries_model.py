@@ -1,14 +1,20 @@
 """The payout batch's entries as a Qt table model, and the problem list beside it.
 
-Every row keeps its validation result (the core's ``validate_payout_request``), computed once
-per edit: problem cells are coloured and carry the rule as a tooltip; an edit repaints its row
-only. Edits go through a ``QUndoStack`` (``SetCell``, ``InsertRows``, ``RemoveRows``), so Ctrl+Z
-undoes any of them; a batch that has left the desk is read-only.
+Every row keeps its validation result, computed once per edit: problem cells are coloured and
+carry the rule as a tooltip; an edit repaints its row only. A row read from a spreadsheet also
+keeps the import's own problems (``EntryRow.imported``: "a formula saved without its result",
+"#DIV/0!", "a mobile stored as a number", which the normalised values no longer show) and the
+file's column names; each stands until the user edits its cell, then the core's
+``validate_payout_request`` speaks for that cell. The problem list and the tooltips are both
+worded by :func:`problem_text`.
+
+Edits go through a ``QUndoStack`` (``SetRow``, ``InsertRows``, ``RemoveRows``), so Ctrl+Z undoes
+any of them; a batch that has left the desk is read-only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import IntEnum
@@ -28,7 +34,7 @@ from PySide6.QtGui import QBrush, QColor, QUndoCommand, QUndoStack
 from clickpay_desk.core.money import format_amount
 from clickpay_desk.core.payout import TRANSFER_CODES, validate_payout_request
 from clickpay_desk.core.rules import RuleViolation
-from clickpay_desk.exchange.payout_import import bank_from_iban
+from clickpay_desk.exchange.payout_import import ImportedRow, bank_from_iban
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -108,7 +114,13 @@ def blank_values() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class EntryRow:
-    """One entry as the table shows it. ``row`` is its number in the source sheet."""
+    """One entry as the table shows it. ``row`` is its number in the source sheet.
+
+    ``problems``: what is wrong now (field = wire name), the import's standing problems first
+    chosen over the live check's for the same field. ``imported``: the import's own problems not
+    yet edited away (field = wire name, value as the cell showed it). ``columns``: wire field ->
+    the column as the file names it (empty for rows typed in the app).
+    """
 
     row: int
     values: dict[str, str]
@@ -119,23 +131,88 @@ class EntryRow:
     total: Decimal | None = None
     protocol_message: str | None = None
     problem_fields: frozenset[str] = field(default=frozenset())
+    imported: tuple[RuleViolation, ...] = ()
+    columns: Mapping[str, str] = field(default_factory=dict)
 
     def problem(self, name: str) -> str | None:
-        texts = [p.rule for p in self.problems if _base_field(p.field) == name]
-        texts += [f"Warning: {w.rule}" for w in self.warnings if _base_field(w.field) == name]
+        """The cell's tooltip: the same words as its lines in the problem list."""
+        texts = [
+            problem_text(p, self, with_row=False)
+            for p in self.problems
+            if _base_field(p.field) == name
+        ]
+        texts += [
+            "Warning: " + problem_text(w, self, with_row=False)
+            for w in self.warnings
+            if _base_field(w.field) == name
+        ]
         return "\n".join(texts) or None
+
+    def column_name(self, name: str) -> str:
+        """The field's column as the file names it, else as the table heads it."""
+        return self.columns.get(name) or FIELD_NAMES.get(name, name)
 
 
 def _base_field(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
+def _field_order(problem: RuleViolation) -> int:
+    return int(COLUMN_OF.get(_base_field(problem.field), EntryColumn.ROW))
+
+
 def check_row(entry: EntryRow, currency: str) -> EntryRow:
-    """The row with its problems computed by the core's rules."""
-    found = tuple(validate_payout_request(entry.values, currency, row=entry.row))
+    """The row with its problems: the import's own for the cells not edited since, the core's
+    rules for the rest."""
+    live = validate_payout_request(entry.values, currency, row=entry.row)
+    if entry.imported:
+        held = {p.field for p in entry.imported}
+        merged = [*entry.imported, *(p for p in live if _base_field(p.field) not in held)]
+        live = sorted(merged, key=_field_order)
+    found = tuple(live)
     return replace(
         entry, problems=found, problem_fields=frozenset(_base_field(p.field) for p in found)
     )
+
+
+def imported_entry(row: ImportedRow) -> EntryRow:
+    """An imported row as the table keeps it, its problems moved from the file's column names to
+    the wire fields (so they sit on their cells) and its cell values kept as text."""
+    field_of: dict[str, str] = {}
+    for name, heading in row.columns.items():
+        field_of.setdefault(heading, name)  # two fields under one heading: the first one's
+    imported = tuple(
+        RuleViolation(field_of.get(p.field, p.field), p.rule, shown_value(p.value), row.row)
+        for p in row.problems
+    )
+    values = {k: v for k, v in row.values.items() if k != "currency"}
+    return EntryRow(row.row, values, imported=imported, columns=row.columns)
+
+
+def without_imported(entry: EntryRow, names: Iterable[str]) -> tuple[RuleViolation, ...]:
+    """The import's problems left once the cells ``names`` are edited."""
+    gone = set(names)
+    return tuple(p for p in entry.imported if p.field not in gone)
+
+
+def shown_value(value: object) -> str | None:
+    """A cell's value on one line, as the spreadsheet showed it (Decimals without exponent)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return " ".join(str(value).split()) or None
+
+
+def _currency_settled(entry: EntryRow) -> tuple[RuleViolation, ...]:
+    if not entry.imported:
+        return ()
+    gone = {"currency"}
+    if _amount(entry.values.get("amount", "")) is not None:
+        gone.add("amount")
+    return without_imported(entry, gone)
 
 
 def _amount(text: str) -> Decimal | None:
@@ -186,9 +263,14 @@ class PayoutEntriesModel(QAbstractTableModel):
         self.summary_changed.emit()
 
     def set_currency(self, currency: str) -> None:
-        """The amounts' decimals depend on it: check every row again."""
+        """The amounts' decimals depend on it: check every row again. The user chose the
+        batch's currency, so the import's word on a row's currency cell, and on an amount that
+        reads as a number (its decimals, its sign), gives way to the live check; an amount cell
+        that was a formula without result or an error keeps the import's problem."""
         self.currency = currency
-        self._rows = [check_row(r, currency) for r in self._rows]
+        self._rows = [
+            check_row(replace(r, imported=_currency_settled(r)), currency) for r in self._rows
+        ]
         if self._rows:
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(self._rows) - 1, len(EntryColumn) - 1)
@@ -260,7 +342,7 @@ class PayoutEntriesModel(QAbstractTableModel):
             if name is not None:
                 return entry.problem(name)
             if column is EntryColumn.ROW and entry.problems:
-                return "\n".join(p.message() for p in entry.problems)
+                return "\n".join(problem_text(p, entry, with_row=False) for p in entry.problems)
             if column is EntryColumn.MESSAGE:
                 return entry.protocol_message
             return None
@@ -343,17 +425,27 @@ class PayoutEntriesModel(QAbstractTableModel):
             bank = bank_from_iban(text)
             if bank:
                 after["beneficiary_bank"] = bank
-        self.undo.push(SetRow(self, entry.row, entry.values, after, f"Edit {FIELD_NAMES[name]}"))
+        # The edited cells (the bank too, when filled from the IBAN) lose the import's problem.
+        edited = [k for k in after if after[k] != entry.values.get(k, "")]
+        command = SetRow(
+            self,
+            entry.row,
+            (entry.values, entry.imported),
+            (after, without_imported(entry, edited)),
+            f"Edit {FIELD_NAMES[name]}",
+        )
+        self.undo.push(command)
         return True
 
     # -- used by the undo commands ---------------------------------------------------------
 
-    def _apply_values(self, row_number: int, values: dict[str, str]) -> None:
+    def _apply_values(self, row_number: int, state: RowState) -> None:
         position = self.position_of(row_number)
         if position is None:
             return
+        values, imported = state
         self._rows[position] = check_row(
-            replace(self._rows[position], values=dict(values)), self.currency
+            replace(self._rows[position], values=dict(values), imported=imported), self.currency
         )
         self.dataChanged.emit(self.index(position, 0), self.index(position, len(EntryColumn) - 1))
         self.summary_changed.emit()
@@ -406,17 +498,24 @@ class PayoutEntriesModel(QAbstractTableModel):
         self.summary_changed.emit()
 
 
+#: What an edit changes in a row: its values and the import's problems still standing (undoing
+#: the edit brings the import's problem back with the cell's old value).
+RowState = tuple[dict[str, str], tuple[RuleViolation, ...]]
+
+
 class SetRow(QUndoCommand):
     def __init__(
         self,
         model: PayoutEntriesModel,
         row: int,
-        before: dict[str, str],
-        after: dict[str, str],
+        before: RowState,
+        after: RowState,
         text: str,
     ) -> None:
         super().__init__(text)
-        self.model, self.row, self.before, self.after = model, row, dict(before), dict(after)
+        self.model, self.row = model, row
+        self.before = (dict(before[0]), before[1])
+        self.after = (dict(after[0]), after[1])
 
     def redo(self) -> None:
         self.model._apply_values(self.row, self.after)
@@ -460,16 +559,18 @@ class RemoveRows(QUndoCommand):
 # --- the problem list --------------------------------------------------------------------------
 
 
-def problem_text(problem: RuleViolation, values: dict[str, str] | None = None) -> str:
-    """ "row 12, IBAN: has wrong check digits (SA03 8000 …)"."""
+def problem_text(problem: RuleViolation, entry: EntryRow, *, with_row: bool = True) -> str:
+    """ "row 12, IBAN No.: has wrong check digits (sa03 8000 …)": the column as the file names
+    it for an imported row, the value as the cell showed it (else as the row holds it)."""
     name = _base_field(problem.field)
-    shown = problem.value if problem.value not in (None, "") else (values or {}).get(name)
+    shown = problem.value if problem.value not in (None, "") else entry.values.get(name)
     tail = ""
     if shown not in (None, ""):
         text = str(shown)
-        tail = f" ({text[:14]} …)" if len(text) > 16 else f" ({text})"
-    where = f"row {problem.row}, " if problem.row is not None else ""
-    return f"{where}{FIELD_NAMES.get(name, name)}: {problem.rule}{tail}"
+        if text not in problem.rule:  # "shows the spreadsheet error #DIV/0!" says it already
+            tail = f" ({text[:14]} …)" if len(text) > 16 else f" ({text})"
+    where = f"row {problem.row}, " if with_row and problem.row is not None else ""
+    return f"{where}{entry.column_name(name)}: {problem.rule}{tail}"
 
 
 @dataclass(frozen=True)
@@ -497,7 +598,7 @@ class ProblemsModel(QAbstractListModel):
         for entry in self._source.entries():
             for p in entry.problems:
                 items.append(
-                    ProblemItem(p.row, _base_field(p.field), problem_text(p, entry.values), False)
+                    ProblemItem(p.row, _base_field(p.field), problem_text(p, entry), False)
                 )
         for entry in self._source.entries():
             for w in entry.warnings:
@@ -505,7 +606,7 @@ class ProblemsModel(QAbstractListModel):
                     ProblemItem(
                         w.row,
                         _base_field(w.field),
-                        "Warning: " + problem_text(w, entry.values),
+                        "Warning: " + problem_text(w, entry),
                         True,
                     )
                 )

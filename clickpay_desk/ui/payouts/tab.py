@@ -37,10 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.core.money import quantize
+from clickpay_desk.core.money import normalize_currency, quantize
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError
 from clickpay_desk.exchange import payout_export, payout_import, payout_template
+from clickpay_desk.exchange.payout_headers import heading_currency
 from clickpay_desk.gateway.models import ENTRY_QUERY_STATUSES
 from clickpay_desk.services import payouts
 from clickpay_desk.services.operations import Operation
@@ -67,6 +68,7 @@ from .entries_model import (
     PayoutEntriesModel,
     ProblemsModel,
     check_row,
+    imported_entry,
 )
 from .mapping_dialog import MappingDialog
 
@@ -568,7 +570,8 @@ class PayoutsTab(QWidget):
             "account_id": self.account_edit.text(),
             "currency": self.currency_edit.text(),
             "chunk_size": self.chunk_spin.value(),
-            "rows": [[r.row, r.values] for r in self.model.entries()],
+            "rows": [_draft_row(r) for r in self.model.entries()],
+            "columns": _draft_columns(self.model.entries()),
         }
 
     def _apply_draft(self, data: dict[str, Any] | None, *, save: bool = False) -> None:
@@ -576,12 +579,10 @@ class PayoutsTab(QWidget):
             return
         currency = str(data.get("currency", "SAR")) or "SAR"
         raw = list(data.get("rows", []))
+        columns = {str(k): str(v) for k, v in (data.get("columns") or {}).items()}
 
         def work(_ctx: Any) -> list[EntryRow]:
-            return [
-                check_row(EntryRow(int(n), {k: str(v) for k, v in values.items()}), currency)
-                for n, values in raw
-            ]
+            return [check_row(_entry_of_draft(item, columns), currency) for item in raw]
 
         def show(rows: list[EntryRow]) -> None:
             self._loading = True
@@ -843,7 +844,12 @@ class PayoutsTab(QWidget):
         headings: dict[str, str],
         key: str,
     ) -> None:
-        currency = None if "currency" in mapping else (self.currency_edit.text() or None)
+        # A currency column speaks per row; else the amount's heading, else the Currency box.
+        currency = (
+            None
+            if "currency" in mapping
+            else _heading_currency(table, mapping) or self.currency_edit.text() or None
+        )
         store = self.ctx.store
 
         fallback = self.model.currency
@@ -853,12 +859,8 @@ class PayoutsTab(QWidget):
             rows = payout_import.to_rows(table, mapping, currency)
             codes = {r.currency for r in rows if r.currency}
             code = codes.pop() if len(codes) == 1 else fallback
-            entries = [
-                check_row(
-                    EntryRow(r.row, {k: v for k, v in r.values.items() if k != "currency"}), code
-                )
-                for r in rows
-            ]
+            # The import's own problems stay on their cells until edited (see entries_model).
+            entries = [check_row(imported_entry(r), code) for r in rows]
             return entries, code
 
         def show(found: tuple[list[EntryRow], str]) -> None:
@@ -866,10 +868,10 @@ class PayoutsTab(QWidget):
             self.currency_edit.setText(code)
             self.model.load(entries, code, editable=True, checked=True)
             self.drafts.changed()
+            # The reader's notes are clauses ("the header is row 4; …"): they follow a colon.
             notes = "; ".join(table.notes)
-            self.message.setText(
-                f"Imported {len(entries)} entries from {table.path.name}. {notes}".strip()
-            )
+            done = f"Imported {len(entries)} entries from {table.path.name}"
+            self.message.setText(f"{done}: {notes}." if notes else f"{done}.")
 
         self.ctx.runner.submit(
             convert,
@@ -1218,6 +1220,51 @@ def _d(text: object) -> Decimal:
         return Decimal(str(text).replace(",", ""))
     except ArithmeticError:
         return Decimal(0)
+
+
+def _heading_currency(table: payout_import.SheetTable, mapping: dict[str, int]) -> str | None:
+    """The currency the amount's heading names ("Amount (KWD)"): the file's word beats the
+    Currency box's default."""
+    index = mapping.get("amount")
+    named = heading_currency(table.headers[index]) if index is not None else None
+    if named is None:
+        return None
+    try:
+        return normalize_currency(named, gateway_only=False)
+    except ValidationError:
+        return None
+
+
+# A draft row: [row, values] typed in the app; [row, values, problems] read from a file, the
+# import's problems still standing as [field, rule, value] (the normalised values alone cannot
+# tell them again: a formula without its result or a #DIV/0! leaves an empty cell). The file's
+# column names are the draft's "columns", shared by its imported rows.
+
+
+def _draft_row(entry: EntryRow) -> list[Any]:
+    if not entry.columns and not entry.imported:
+        return [entry.row, entry.values]
+    problems = [[p.field, p.rule, p.value] for p in entry.imported]
+    return [entry.row, entry.values, problems]
+
+
+def _draft_columns(entries: list[EntryRow]) -> dict[str, str]:
+    for entry in entries:
+        if entry.columns:
+            return dict(entry.columns)
+    return {}
+
+
+def _entry_of_draft(item: list[Any], columns: dict[str, str]) -> EntryRow:
+    number, values, *rest = item
+    entry = EntryRow(int(number), {str(k): str(v) for k, v in values.items()})
+    if not rest:
+        return entry
+    imported = tuple(
+        RuleViolation(str(name), str(rule), None if value is None else str(value), entry.row)
+        for name, rule, value in rest[0]
+    )
+    return replace(entry, imported=imported, columns=columns)
 
 
 def _row_of(entry: BatchEntryRecord) -> EntryRow:

@@ -22,19 +22,6 @@ SHOTS = Path("/tmp/shots")
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def tab(qtbot, live_desk):
-    mutations = Mutations(live_desk.ctx.runner, live_desk.ctx.store)
-    widget = PayoutsTab(live_desk.ctx, mutations)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 700)
-    widget.show()
-    widget.set_profile(live_desk.profile)
-    qtbot.waitUntil(lambda: widget.order_edit.text().startswith("PAYOUT-"))
-    widget.mutations_ref = mutations  # keep it alive
-    return widget
-
-
 def shot(widget, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     widget.grab().save(str(SHOTS / f"{name}.png"))
@@ -163,7 +150,7 @@ def test_import_csv_with_title_rows_and_a_mapping_the_user_confirms(
     tab.proxy.setData(cell(tab, 1, EntryColumn.IBAN), first.values["beneficiary_account_number"])
     qtbot.waitUntil(lambda: tab.problems.counts()[1] >= 2)
     texts = [tab.problems.item(i).text for i in range(tab.problems.rowCount())]
-    assert any(t.startswith("Warning: row 4, IBAN: the same IBAN") for t in texts), texts
+    assert any(t.startswith("Warning: row 4, IBAN No.: the same IBAN") for t in texts), texts
     assert tab.submit_action.isEnabled()  # warnings do not stop a submission
     shot(tab, "payouts_import_warnings")
     saved = live_desk.ctx.store.get_setting(f"payouts.mapping.{live_desk.profile.id}")
