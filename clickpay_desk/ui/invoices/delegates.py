@@ -13,6 +13,8 @@ business (through ``core``), so a paste and a typed value are judged alike.
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import (
     QAbstractItemModel,
     QModelIndex,
@@ -40,6 +42,10 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 # decimal and thousands marks), spaces people paste between thousands, and a trailing %.
 NUMBER_PATTERN = _NUMBER = QRegularExpression("^[\\s0-9٠-٩۰-۹.,٫٬\u00a0\u202f\u2009-]*[%٪]?$")
 _WHOLE = QRegularExpression(r"^[\s0-9٠-٩۰-۹,٬]*$")
+
+
+#: Numbers the cell editors that commit while typing (their keystrokes merge into one step).
+_EDIT_SESSIONS = itertools.count(1)
 
 
 class _LineEditDelegate(QStyledItemDelegate):
@@ -72,7 +78,10 @@ class _LineEditDelegate(QStyledItemDelegate):
         if not index.isValid() or model is None:
             return
         editor.setProperty("live_commit", True)
-        session = id(editor)
+        session = editor.property("edit_session")
+        if session is None:  # a number per cell editor (an id() is reused once one is gone)
+            session = next(_EDIT_SESSIONS)
+            editor.setProperty("edit_session", session)
         setattr(model, "edit_session", session)  # noqa: B010 - LinesModel's, if it has one
         try:
             self.commitData.emit(editor)

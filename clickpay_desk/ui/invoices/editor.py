@@ -374,12 +374,17 @@ class InvoiceEditor(QWidget):
             LineColumn.DISCOUNT_TYPE: 62,
             LineColumn.TAX: 50,
             LineColumn.TAX_TYPE: 62,
+            LineColumn.NET: 84,
+            LineColumn.DISCOUNT_SUM: 84,
+            LineColumn.TAX_SUM: 80,
+            LineColumn.TOTAL: 88,
         }
         for col in LineColumn:
             header.resizeSection(int(col), widths.get(col, 88))
-        # The description takes what is left; the figures keep their width.
-        header.setSectionResizeMode(int(LineColumn.DESCRIPTION), QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+        # The description takes what is left, never less than a few words; the figures keep
+        # their width (the table scrolls sideways only when even that does not fit).
+        self.table.set_fill_column(int(LineColumn.DESCRIPTION), 140)
         self.delegates = LineDelegates(self.table, 2, self.items_model)
         for kind in ("sku", "description"):
             delegate = self.delegates.by_type[kind]
@@ -460,7 +465,7 @@ class InvoiceEditor(QWidget):
             "Drafts", ["Ctrl+Shift+O"], self._focus_drafts, "Go to the list of drafts"
         )
         # The full list of problems, under the lines, on request (the footer says the first).
-        self.problems_action = QAction("Problems", self)
+        self.problems_action = QAction("All problems", self)
         self.problems_action.setCheckable(True)
         self.problems_action.setShortcut(QKeySequence("F8"))
         self.problems_action.setShortcutContext(_SHORTCUT)

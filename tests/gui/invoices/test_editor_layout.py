@@ -83,8 +83,10 @@ def test_the_editor_fits_the_window_with_create_in_view(qtbot, desk, make_profil
         if widget.isVisibleTo(editor):
             rect = QRect(widget.mapTo(scroll.viewport(), QPoint(0, 0)), widget.size())
             assert rect.right() <= scroll.viewport().width(), widget
-    # The customer and invoice boxes side by side; some lines of the table in view.
+    # The customer and invoice boxes side by side; every column of the lines and some lines
+    # of the table in view.
     assert editor.forms.side_by_side()
+    assert not editor.table.horizontalScrollBar().isVisible()
     assert (
         editor.table.viewport().height() >= 4 * editor.table.verticalHeader().defaultSectionSize()
     )
