@@ -607,6 +607,12 @@ class InvoiceEditor(QWidget):
         self.problem_list.setMinimumHeight(36)
         self.problems_pane.setVisible(False)
         self._panes_set_by_user = False
+        # Fitted once the layouts have placed the panes (after a resize or a change of fields);
+        # the timer is the editor's, so it never fires into a closed one.
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_panes)
         self.center.splitterMoved.connect(self._panes_moved)
 
         self.drafts_panel = DraftsPanel()
@@ -682,7 +688,7 @@ class InvoiceEditor(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        QTimer.singleShot(0, self._fit_panes)  # once the layouts have placed the panes
+        self._fit_timer.start()  # once the layouts have placed the panes
 
     def _show_problems(self, shown: bool) -> None:
         self.problems_pane.setVisible(shown)
@@ -920,6 +926,7 @@ class InvoiceEditor(QWidget):
                 "Activation must be later than now; expiry and due dates later than activation "
                 "(or now, without one)."
             )
+        self._fit_timer.start()  # the boxes' height changed with their fields
         self.details.setTitle("Invoice (Geidea)" if geidea else "Invoice (ClickPay)")
         self.detail_labels["cart_id"].setToolTip(
             "Your number for this invoice (Geidea: merchant reference)"
@@ -1032,7 +1039,7 @@ class InvoiceEditor(QWidget):
         self.options_button.setArrowType(
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
-        QTimer.singleShot(0, self._fit_panes)  # the box grew or shrank
+        self._fit_timer.start()  # the box grew or shrank
 
     def _field_widgets(self) -> dict[str, QWidget]:
         return {
