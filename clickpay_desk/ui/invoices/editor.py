@@ -65,6 +65,7 @@ from clickpay_desk.store.catalog import SavedCustomer, SavedItem
 
 from ..context import DeskContext
 from ..drafts import DraftSaver
+from ..elided_label import ElidedLabel
 from ..errors import user_message
 from ..tasks import TaskContext, TaskKind
 from .catalog import CustomersModel, ItemColumn, ItemsModel
@@ -550,8 +551,7 @@ class InvoiceEditor(QWidget):
         self.create_reason = QLabel()
         self.create_reason.setWordWrap(True)
         self.create_reason.setTextFormat(Qt.TextFormat.RichText)
-        self.status = QLabel()
-        self.status.setWordWrap(True)  # a long message wraps rather than widening the page
+        self.status = ElidedLabel()  # a long message never widens the page (its tooltip has all)
         self.status.setStyleSheet("color: palette(mid);")
 
         # The header: what acts on the whole draft. The tab may take it into its own top row.
