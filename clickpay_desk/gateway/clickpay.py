@@ -20,7 +20,6 @@ import httpx
 
 from .errors import BrokenResponse, Declined, FieldRefused, NotFound, RequestRefused
 from .http import (
-    MAX_BODY_BYTES,
     ErrorBody,
     HttpSession,
     JsonObject,
@@ -87,6 +86,12 @@ def _wire_id(value: str | int) -> int | str:
     return int(text) if text.isdigit() and len(text) < 19 else text
 
 
+#: The largest answer read: a payout batch listing its 100,000 entries (``MAX_COUNT``, about
+#: 250 bytes each) must fit, or a big batch's add and query answers could never be read and its
+#: submission would stop as "outcome unknown". Still a bound on a hostile body.
+PT2_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
 class ClickPayClient:
     """One PT2 merchant profile. Thread-safe: share one instance between worker threads."""
 
@@ -100,7 +105,7 @@ class ClickPayClient:
         transport: httpx.BaseTransport | None = None,
         timeout: Timeouts | float | None = None,
         retry: RetryPolicy | None = None,
-        max_body_bytes: int = MAX_BODY_BYTES,
+        max_body_bytes: int = PT2_MAX_BODY_BYTES,
         gateway_name: str = "ClickPay",
     ) -> None:
         key = check_secret(server_key, "server key")

@@ -122,3 +122,13 @@ def test_query_still_reads_every_entry() -> None:
             client.payout_query("30143")
         whole = client.payout_query("30143")
     assert [e.entry_id for e in whole.requests] == ["10021"]
+
+
+def test_a_batch_of_thirty_thousand_entries_is_read_whole() -> None:
+    # ~8 MB of listing: more than a default answer bound, well within what a batch may hold.
+    entries = [listed(n) for n in range(1, 30_001)]
+    gateway = script(reply(200, batch_answer(entries, total=f"{101 * 30_000}.00")))
+    with clickpay(gateway) as client:
+        whole = client.payout_query("30143")
+    assert whole.count == 30_000 and len(whole.requests) == 30_000
+    assert whole.total == Decimal("3030000.00")
