@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -16,8 +17,10 @@ from clickpay_desk.core.invoice import Invoice
 from clickpay_desk.core.money import format_amount
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.services import geidea_invoices, invoices, refunds
+from clickpay_desk.services.clients import ClientPool
 from clickpay_desk.services.operations import Operation
 from clickpay_desk.services.sandbox_demo import import_demo_invoices
+from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord
 
 from .context import DeskContext
@@ -28,6 +31,8 @@ T = TypeVar("T")
 Done = Callable[[T], None] | None
 Failed = Callable[[BaseException], None] | None
 Stopped = Callable[[str], None] | None
+#: One journalled service call: ``send(store, pool, cancel)``.
+Send = Callable[[Store, ClientPool, threading.Event], T]
 
 
 def create_title(cart_id: str) -> str:
@@ -42,24 +47,35 @@ def _money(amount: Decimal, currency: str) -> str:
     return f"{format_amount(amount, currency)} {currency}"
 
 
+def _named(record: InvoiceRecord) -> str:
+    return f"“{record.cart_id}” ({_money(record.amount, record.currency)})"
+
+
+def _geidea_subject(reference: str, profile: Profile) -> str:
+    assert profile.id is not None  # a Geidea invoice belongs to a saved profile
+    return geidea_invoices.subject_of(reference, profile.id)
+
+
 class InvoiceActions(QObject):
     def __init__(self, ctx: DeskContext, mutations: Mutations, parent: QObject | None = None):
         super().__init__(parent)
         self._ctx = ctx
         self._mutations = mutations
 
-    def _submit(
+    def _move(
         self,
         mutation: Mutation,
-        call: Callable[[TaskContext], T],
+        send: Send[T],
         describe: Callable[[T], str],
         on_done: Done[T],
         on_error: Failed,
         on_cancelled: Stopped,
     ) -> TaskHandle:
+        """Run ``send`` through ``Mutations``, which journals what a cancel did and did not send."""
+        store, pool = self._ctx.store, self._ctx.pool
         return self._mutations.submit(
             mutation,
-            call,
+            lambda ctx: send(store, pool, ctx.cancelled),
             describe=describe,
             on_done=on_done,
             on_error=on_error,
@@ -78,17 +94,20 @@ class InvoiceActions(QObject):
         on_cancelled: Stopped = None,
     ) -> TaskHandle:
         """Create ``invoice`` at the gateway of ``profile`` (validated, journalled, sent once)."""
-        store, pool = self._ctx.store, self._ctx.pool
-
-        def call(ctx: TaskContext) -> InvoiceRecord:
-            return invoices.create_invoice(store, pool, profile, invoice, cancel=ctx.cancelled)
-
-        mutation = Mutation(
-            create_title(invoice.cart_id),
-            invoices.CREATE,
-            invoices.subject_of(invoice.cart_id, profile.id),
+        return self._move(
+            Mutation(
+                create_title(invoice.cart_id),
+                invoices.CREATE,
+                invoices.subject_of(invoice.cart_id, profile.id),
+            ),
+            lambda store, pool, cancel: invoices.create_invoice(
+                store, pool, profile, invoice, cancel=cancel
+            ),
+            _created,
+            on_done,
+            on_error,
+            on_cancelled,
         )
-        return self._submit(mutation, call, _created, on_done, on_error, on_cancelled)
 
     def cancel(
         self,
@@ -99,19 +118,15 @@ class InvoiceActions(QObject):
         on_error: Failed = None,
         on_cancelled: Stopped = None,
     ) -> TaskHandle:
-        store, pool = self._ctx.store, self._ctx.pool
-
-        def call(ctx: TaskContext) -> InvoiceRecord:
-            return invoices.cancel_invoice(store, pool, profile, record, cancel=ctx.cancelled)
-
-        mutation = Mutation(
-            f"Cancelling the invoice “{record.cart_id}” ({_money(record.amount, record.currency)})",
-            invoices.CANCEL,
-            invoices.subject_of(record.cart_id, profile.id),
-        )
-        return self._submit(
-            mutation,
-            call,
+        return self._move(
+            Mutation(
+                f"Cancelling the invoice {_named(record)}",
+                invoices.CANCEL,
+                invoices.subject_of(record.cart_id, profile.id),
+            ),
+            lambda store, pool, cancel: invoices.cancel_invoice(
+                store, pool, profile, record, cancel=cancel
+            ),
             lambda r: f"invoice {r.remote_id} is cancelled",
             on_done,
             on_error,
@@ -129,21 +144,15 @@ class InvoiceActions(QObject):
         on_error: Failed = None,
         on_cancelled: Stopped = None,
     ) -> TaskHandle:
-        store, pool = self._ctx.store, self._ctx.pool
-
-        def call(ctx: TaskContext) -> refunds.Refund:
-            return refunds.refund_invoice(
-                store, pool, profile, record, amount, reason=reason, cancel=ctx.cancelled
-            )
-
-        mutation = Mutation(
-            f"Refunding {_money(amount, record.currency)} of the invoice “{record.cart_id}”",
-            Operation.INVOICE_REFUND,
-            invoices.subject_of(record.cart_id, profile.id),
-        )
-        return self._submit(
-            mutation,
-            call,
+        return self._move(
+            Mutation(
+                f"Refunding {_money(amount, record.currency)} of the invoice “{record.cart_id}”",
+                Operation.INVOICE_REFUND,
+                invoices.subject_of(record.cart_id, profile.id),
+            ),
+            lambda store, pool, cancel: refunds.refund_invoice(
+                store, pool, profile, record, amount, reason=reason, cancel=cancel
+            ),
             lambda r: f"refund {r.tran_ref}: {r.message}",
             on_done,
             on_error,
@@ -151,11 +160,6 @@ class InvoiceActions(QObject):
         )
 
     # -- Geidea --------------------------------------------------------------------------------
-
-    def _geidea_mutation(
-        self, title: str, operation: Operation, reference: str, pid: int
-    ) -> Mutation:
-        return Mutation(title, operation, geidea_invoices.subject_of(reference, pid))
 
     def create_geidea(
         self,
@@ -166,23 +170,24 @@ class InvoiceActions(QObject):
         on_error: Failed = None,
         on_cancelled: Stopped = None,
     ) -> TaskHandle:
-        store, pool = self._ctx.store, self._ctx.pool
-        assert profile.id is not None
         # The reference is fixed here, so the Mutation and the journal name the same subject.
         if not invoice.merchant_reference_id:
             invoice = replace(invoice, merchant_reference_id=geidea_invoices.new_reference())
         reference = invoice.merchant_reference_id or ""
-        final = invoice
-
-        def call(ctx: TaskContext) -> InvoiceRecord:
-            return geidea_invoices.create_einvoice(
-                store, pool, profile, final, cancel=ctx.cancelled
-            )
-
-        mutation = self._geidea_mutation(
-            create_title(reference), Operation.GEIDEA_INVOICE_CREATE, reference, profile.id
+        return self._move(
+            Mutation(
+                create_title(reference),
+                Operation.GEIDEA_INVOICE_CREATE,
+                _geidea_subject(reference, profile),
+            ),
+            lambda store, pool, cancel: geidea_invoices.create_einvoice(
+                store, pool, profile, invoice, cancel=cancel
+            ),
+            _created,
+            on_done,
+            on_error,
+            on_cancelled,
         )
-        return self._submit(mutation, call, _created, on_done, on_error, on_cancelled)
 
     def quick_geidea(
         self,
@@ -197,11 +202,13 @@ class InvoiceActions(QObject):
         on_error: Failed = None,
         on_cancelled: Stopped = None,
     ) -> TaskHandle:
-        store, pool = self._ctx.store, self._ctx.pool
-        assert profile.id is not None
-
-        def call(ctx: TaskContext) -> InvoiceRecord:
-            return geidea_invoices.quick_create(
+        return self._move(
+            Mutation(
+                f"Creating the quick invoice “{reference}” ({_money(amount, currency)})",
+                Operation.GEIDEA_INVOICE_QUICK_CREATE,
+                _geidea_subject(reference, profile),
+            ),
+            lambda store, pool, cancel: geidea_invoices.quick_create(
                 store,
                 pool,
                 profile,
@@ -210,16 +217,13 @@ class InvoiceActions(QObject):
                 customer=customer,
                 reference=reference,
                 expiry=expiry,
-                cancel=ctx.cancelled,
-            )
-
-        mutation = self._geidea_mutation(
-            f"Creating the quick invoice “{reference}” ({_money(amount, currency)})",
-            Operation.GEIDEA_INVOICE_QUICK_CREATE,
-            reference,
-            profile.id,
+                cancel=cancel,
+            ),
+            _created,
+            on_done,
+            on_error,
+            on_cancelled,
         )
-        return self._submit(mutation, call, _created, on_done, on_error, on_cancelled)
 
     def update_geidea(
         self,
@@ -231,23 +235,15 @@ class InvoiceActions(QObject):
         on_error: Failed = None,
         on_cancelled: Stopped = None,
     ) -> TaskHandle:
-        store, pool = self._ctx.store, self._ctx.pool
-        assert profile.id is not None
-
-        def call(ctx: TaskContext) -> InvoiceRecord:
-            return geidea_invoices.update_einvoice(
-                store, pool, profile, record, invoice, cancel=ctx.cancelled
-            )
-
-        mutation = self._geidea_mutation(
-            f"Updating the invoice “{record.cart_id}”",
-            Operation.GEIDEA_INVOICE_UPDATE,
-            record.cart_id,
-            profile.id,
-        )
-        return self._submit(
-            mutation,
-            call,
+        return self._move(
+            Mutation(
+                f"Updating the invoice “{record.cart_id}”",
+                Operation.GEIDEA_INVOICE_UPDATE,
+                _geidea_subject(record.cart_id, profile),
+            ),
+            lambda store, pool, cancel: geidea_invoices.update_einvoice(
+                store, pool, profile, record, invoice, cancel=cancel
+            ),
             lambda r: f"invoice {r.remote_id} was updated",
             on_done,
             on_error,
@@ -263,23 +259,15 @@ class InvoiceActions(QObject):
         on_error: Failed = None,
         on_cancelled: Stopped = None,
     ) -> TaskHandle:
-        store, pool = self._ctx.store, self._ctx.pool
-        assert profile.id is not None
-
-        def call(ctx: TaskContext) -> InvoiceRecord:
-            return geidea_invoices.delete_einvoice(
-                store, pool, profile, record, cancel=ctx.cancelled
-            )
-
-        mutation = self._geidea_mutation(
-            f"Deleting the invoice “{record.cart_id}” ({_money(record.amount, record.currency)})",
-            Operation.GEIDEA_INVOICE_DELETE,
-            record.cart_id,
-            profile.id,
-        )
-        return self._submit(
-            mutation,
-            call,
+        return self._move(
+            Mutation(
+                f"Deleting the invoice {_named(record)}",
+                Operation.GEIDEA_INVOICE_DELETE,
+                _geidea_subject(record.cart_id, profile),
+            ),
+            lambda store, pool, cancel: geidea_invoices.delete_einvoice(
+                store, pool, profile, record, cancel=cancel
+            ),
             lambda r: f"invoice {r.remote_id} was deleted",
             on_done,
             on_error,
