@@ -83,42 +83,33 @@ class AgreementsStore(StoreBase):
         return _agreement(row)
 
     def get_agreement(self, agreement_row_id: int) -> AgreementRecord | None:
-        row = self._read_one("SELECT * FROM agreements WHERE id = ?", (agreement_row_id,))
-        return None if row is None else _agreement(row)
+        return self._get("agreements", agreement_row_id, _agreement)
 
     def find_agreement(self, profile_id: int, agreement_id: str) -> AgreementRecord | None:
-        row = self._find_record("agreements", "agreement_id", profile_id, agreement_id)
-        return None if row is None else _agreement(row)
+        return self._find_record("agreements", "agreement_id", profile_id, agreement_id, _agreement)
 
     def list_agreements(
         self, profile_id: int | None = None, status: str | None = None
     ) -> list[AgreementRecord]:
         """Newest first."""
-        return [_agreement(r) for r in self._list("agreements", profile_id, status)]
+        return self._list("agreements", profile_id, status, _agreement)
 
     def delete_agreement(self, agreement_row_id: int) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM agreements WHERE id = ?", (agreement_row_id,))
+        self._delete("agreements", agreement_row_id)
 
     def find_agreement_by_cart(self, profile_id: int, cart_id: str) -> AgreementRecord | None:
-        row = self._read_one(
-            "SELECT * FROM agreements WHERE profile_id = ? AND cart_id = ? ORDER BY id DESC",
-            (profile_id, cart_id),
-        )
-        return None if row is None else _agreement(row)
+        return self._find_record("agreements", "cart_id", profile_id, cart_id, _agreement)
 
     def find_agreement_by_tran_ref(self, profile_id: int, tran_ref: str) -> AgreementRecord | None:
         """The agreement whose initial payment, or any recorded payment, has ``tran_ref``."""
+        found = self._find_record("agreements", "tran_ref", profile_id, tran_ref, _agreement)
+        if found is not None:
+            return found
         row = self._read_one(
-            "SELECT * FROM agreements WHERE profile_id = ? AND tran_ref = ? ORDER BY id DESC",
+            "SELECT a.* FROM agreements a JOIN agreement_payments p ON p.agreement_row = a.id"
+            " WHERE a.profile_id = ? AND p.tran_ref = ? ORDER BY a.id DESC",
             (profile_id, tran_ref),
         )
-        if row is None:
-            row = self._read_one(
-                "SELECT a.* FROM agreements a JOIN agreement_payments p ON p.agreement_row = a.id"
-                " WHERE a.profile_id = ? AND p.tran_ref = ? ORDER BY a.id DESC",
-                (profile_id, tran_ref),
-            )
         return None if row is None else _agreement(row)
 
     # -- payments ----------------------------------------------------------------------------

@@ -26,11 +26,11 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from clickpay_desk.secrets import redact
 
@@ -44,6 +44,8 @@ from .records import (
 )
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _ENVIRONMENT_ERRORS = {
     "SQLITE_BUSY": "the database is busy in another program",
@@ -326,15 +328,34 @@ class StoreBase:
                 row_id = _find_id(conn, table, remote_column, values["profile_id"], remote)
             return _fetch(conn, table, _upsert(conn, table, row_id, values, created_at))
 
-    def _find_record(
-        self, table: str, remote_column: str, profile_id: int, remote_id: object
-    ) -> sqlite3.Row | None:
-        return self._read_one(
-            f"SELECT * FROM {table} WHERE profile_id = ? AND {remote_column} = ?",
-            (profile_id, _remote(remote_id)),
-        )
+    def _get(self, table: str, row_id: int, convert: Callable[[sqlite3.Row], T]) -> T | None:
+        row = self._read_one(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
+        return None if row is None else convert(row)
 
-    def _list(self, table: str, profile_id: int | None, status: str | None) -> list[sqlite3.Row]:
+    def _find_record(
+        self,
+        table: str,
+        column: str,
+        profile_id: int,
+        value: object,
+        convert: Callable[[sqlite3.Row], T],
+    ) -> T | None:
+        """The profile's newest row whose ``column`` is ``value``: a remote id (one row at most)
+        or a merchant reference, which a retried create may have used twice."""
+        row = self._read_one(
+            f"SELECT * FROM {table} WHERE profile_id = ? AND {column} = ? ORDER BY id DESC LIMIT 1",
+            (profile_id, _remote(value)),
+        )
+        return None if row is None else convert(row)
+
+    def _list(
+        self,
+        table: str,
+        profile_id: int | None,
+        status: str | None,
+        convert: Callable[[sqlite3.Row], T],
+    ) -> list[T]:
+        """Newest first; ``None`` filters nothing."""
         where: list[str] = []
         params: list[Any] = []
         if profile_id is not None:
@@ -346,7 +367,11 @@ class StoreBase:
         sql = f"SELECT * FROM {table}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return self._read(sql + " ORDER BY id DESC", params)
+        return [convert(r) for r in self._read(sql + " ORDER BY id DESC", params)]
+
+    def _delete(self, table: str, row_id: int) -> None:
+        with self._write() as conn:
+            conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
 
 
 def _lastrowid(cur: sqlite3.Cursor) -> int:

@@ -66,23 +66,20 @@ class BatchesStore(StoreBase):
         return _batch(row)
 
     def get_batch(self, batch_id: int) -> BatchRecord | None:
-        row = self._read_one("SELECT * FROM batches WHERE id = ?", (batch_id,))
-        return None if row is None else _batch(row)
+        return self._get("batches", batch_id, _batch)
 
     def find_batch(self, profile_id: int, remote_batch_id: str) -> BatchRecord | None:
-        row = self._find_record("batches", "remote_batch_id", profile_id, remote_batch_id)
-        return None if row is None else _batch(row)
+        return self._find_record("batches", "remote_batch_id", profile_id, remote_batch_id, _batch)
 
     def list_batches(
         self, profile_id: int | None = None, status: str | None = None
     ) -> list[BatchRecord]:
         """Newest first."""
-        return [_batch(r) for r in self._list("batches", profile_id, status)]
+        return self._list("batches", profile_id, status, _batch)
 
     def delete_batch(self, batch_id: int) -> None:
-        """Delete a batch and its entries."""
-        with self._write() as conn:
-            conn.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+        """Delete a batch and its entries (the schema cascades)."""
+        self._delete("batches", batch_id)
 
     def upsert_entries(
         self, batch_id: int, entries: Sequence[BatchEntryRecord]

@@ -83,8 +83,7 @@ class CatalogStore(StoreBase):
         return [_customer(r) for r in rows]
 
     def delete_customer(self, customer_id: int) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM saved_customers WHERE id = ?", (customer_id,))
+        self._delete("saved_customers", customer_id)
 
     # -- saved items -----------------------------------------------------------------------
 
@@ -132,8 +131,7 @@ class CatalogStore(StoreBase):
         return [_item(r) for r in rows]
 
     def delete_item(self, item_id: int) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM saved_items WHERE id = ?", (item_id,))
+        self._delete("saved_items", item_id)
 
 
 def _customer(r: sqlite3.Row) -> SavedCustomer:

@@ -48,26 +48,20 @@ class InvoicesStore(StoreBase):
         return _invoice(self._save_record("invoices", "remote_id", rec.id, values, rec.created_at))
 
     def get_invoice(self, invoice_id: int) -> InvoiceRecord | None:
-        row = self._read_one("SELECT * FROM invoices WHERE id = ?", (invoice_id,))
-        return None if row is None else _invoice(row)
+        return self._get("invoices", invoice_id, _invoice)
 
     def find_invoice(self, profile_id: int, remote_id: str) -> InvoiceRecord | None:
-        row = self._find_record("invoices", "remote_id", profile_id, remote_id)
-        return None if row is None else _invoice(row)
+        return self._find_record("invoices", "remote_id", profile_id, remote_id, _invoice)
 
     def list_invoices(
         self, profile_id: int | None = None, status: str | None = None
     ) -> list[InvoiceRecord]:
         """Newest first."""
-        return [_invoice(r) for r in self._list("invoices", profile_id, status)]
+        return self._list("invoices", profile_id, status, _invoice)
 
     def find_invoice_by_cart(self, profile_id: int, cart_id: str) -> InvoiceRecord | None:
         """The newest invoice of this profile with this merchant reference (cart id)."""
-        row = self._read_one(
-            "SELECT * FROM invoices WHERE profile_id = ? AND cart_id = ? ORDER BY id DESC LIMIT 1",
-            (profile_id, cart_id),
-        )
-        return None if row is None else _invoice(row)
+        return self._find_record("invoices", "cart_id", profile_id, cart_id, _invoice)
 
     def list_invoices_in(
         self, profile_id: int, statuses: Iterable[str] | None = None
@@ -112,8 +106,7 @@ class InvoicesStore(StoreBase):
         return {str(json_value(r["request"]).get("cart_id")) for r in rows}
 
     def delete_invoice(self, invoice_id: int) -> None:
-        with self._write() as conn:
-            conn.execute("DELETE FROM invoices WHERE id = ?", (invoice_id,))
+        self._delete("invoices", invoice_id)
 
 
 def _invoice(r: sqlite3.Row) -> InvoiceRecord:

@@ -127,8 +127,7 @@ class JournalStore(StoreBase):
             return _journal(_fetch(conn, "journal", entry_id))
 
     def journal_get(self, entry_id: int) -> JournalEntry | None:
-        row = self._read_one("SELECT * FROM journal WHERE id = ?", (entry_id,))
-        return None if row is None else _journal(row)
+        return self._get("journal", entry_id, _journal)
 
     def journal_list(
         self,

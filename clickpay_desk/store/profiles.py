@@ -61,8 +61,7 @@ class ProfilesStore(StoreBase):
         return [_profile(r) for r in rows]
 
     def get_profile(self, profile_id: int) -> Profile | None:
-        row = self._read_one("SELECT * FROM profiles WHERE id = ?", (profile_id,))
-        return None if row is None else _profile(row)
+        return self._get("profiles", profile_id, _profile)
 
     def profile_usage(self, profile_id: int) -> dict[str, int]:
         """How many invoices, agreements, batches and journal entries belong to a profile (to
@@ -78,8 +77,7 @@ class ProfilesStore(StoreBase):
     def delete_profile(self, profile_id: int) -> None:
         """Delete a profile with its invoices, agreements and batches. Its journal entries stay
         (with no profile): the history of what was sent is never deleted."""
-        with self._write() as conn:
-            conn.execute("DELETE FROM profiles WHERE id = ?", (profile_id,))
+        self._delete("profiles", profile_id)
 
     # -- settings ------------------------------------------------------------------------------
 
