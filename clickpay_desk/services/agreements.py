@@ -51,6 +51,7 @@ from clickpay_desk.store.records import AgreementRecord, JournalStatus
 from .clients import ClientPool
 from .journal import run_journalled
 from .operations import Operation
+from .preconditions import saved_profile_id
 
 #: Payment page languages PT2 offers.
 LANGUAGES: dict[str, str] = {"en": "English", "ar": "Arabic"}
@@ -178,7 +179,7 @@ def request_agreement(
     cancel: threading.Event | None = None,
 ) -> AgreementRecord:
     """Validate, journal, send once; keep the agreement locally with its ``redirect_url``."""
-    profile_id = _require_profile_id(profile)
+    profile_id = saved_profile_id(profile)
     raise_if(request.problems(today, profile.merchant_id))
     subject = subject_of(request.cart_id)
     payload = request.to_wire(_wire_int(profile.merchant_id))
@@ -241,7 +242,7 @@ def cancel_agreement(
     client = pool.clickpay(profile)
     ack = run_journalled(
         store,
-        profile_id=_require_profile_id(profile),
+        profile_id=saved_profile_id(profile),
         operation=Operation.AGREEMENT_CANCEL,
         subject=subject_of(record.cart_id),
         reference=agreement_id,
@@ -267,12 +268,6 @@ def mark_invoiced(store: Store, record: AgreementRecord, number: int) -> Agreeme
     payload["invoiced"] = invoiced
     updated = replace(record, payload=payload)
     return store.upsert_agreement(replace(updated, status=summarise(store, updated)))
-
-
-def _require_profile_id(profile: Profile) -> int:
-    if profile.id is None:
-        raise ValueError("save the profile before using it")
-    return profile.id
 
 
 def _wire_int(value: str) -> int | str:
@@ -323,7 +318,7 @@ def import_callback(
     ``update_status=False`` leaves the agreement's stored status for the caller to refresh
     once (:func:`refresh_status`) after a whole folder: recomputing it per file is quadratic.
     """
-    profile_id = _require_profile_id(profile)
+    profile_id = saved_profile_id(profile)
     signed = bool(signature and signature.strip())
     if signed:
         if not server_key:

@@ -24,15 +24,16 @@ from clickpay_desk.core.geidea_invoice import EInvoice, einvoice_to_wire
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError, raise_if
 from clickpay_desk.core.statuses import GEIDEA_OPEN
-from clickpay_desk.gateway.batch_reads import BatchReadReport, run_reads
+from clickpay_desk.gateway.batch_reads import BatchReadReport
 from clickpay_desk.gateway.geidea_models import IntentStatus, PaymentIntent
 from clickpay_desk.store.database import Store
-from clickpay_desk.store.records import InvoiceRecord, JournalStatus
+from clickpay_desk.store.records import InvoiceRecord
 
 from .clients import ClientPool
-from .invoices import AlreadyCreated
+from .invoices import read_created, refuse_if_created
 from .journal import run_journalled
 from .operations import Operation
+from .preconditions import created_remote_id, saved_profile_id
 
 #: Geidea statuses in which the invoice can still change.
 OPEN_STATUSES = frozenset(s.value for s in GEIDEA_OPEN)
@@ -53,23 +54,24 @@ def new_reference() -> str:
 
 
 def _profile_id(profile: Profile) -> int:
-    if profile.id is None:
-        raise ValueError("save the profile before using it")
+    profile_id = saved_profile_id(profile)
     if profile.gateway is not GatewayKind.GEIDEA:
         raise ValueError("this is not a Geidea profile")
-    return profile.id
+    return profile_id
 
 
 def _record(
     profile_id: int,
     intent: PaymentIntent,
     *,
-    reference: str | None,
-    currency: str | None,
-    amount: Decimal | None,
-    payload: Mapping[str, Any] | None,
+    reference: str | None = None,
+    currency: str | None = None,
+    amount: Decimal | None = None,
+    payload: Mapping[str, Any] | None = None,
     existing: InvoiceRecord | None = None,
 ) -> InvoiceRecord:
+    """The local record of ``intent``: what Geidea answered first, then what was sent, then
+    what was kept before (an answer may leave out the reference, link or amount)."""
     base_payload = dict(existing.payload) if existing else {}
     if payload is not None:
         base_payload.update(payload)
@@ -129,25 +131,21 @@ def create_einvoice(
     raise_if(invoice.problems(now or datetime.now(UTC)))
     reference = invoice.merchant_reference_id
     assert reference is not None
-    subject = subject_of(reference, profile_id)
-
-    def not_created_yet() -> None:
-        last = store.journal_last(subject, Operation.GEIDEA_INVOICE_CREATE, profile_id=profile_id)
-        if last is not None and last.status is JournalStatus.DONE:
-            raise AlreadyCreated(reference, (last.result or {}).get("paymentIntentId"))
-
+    operation, subject = Operation.GEIDEA_INVOICE_CREATE, subject_of(reference, profile_id)
     payload = einvoice_to_wire(invoice)
     client = pool.geidea(profile)
     intent: PaymentIntent = run_journalled(
         store,
         profile_id=profile_id,
-        operation=Operation.GEIDEA_INVOICE_CREATE,
+        operation=operation,
         subject=subject,
         reference=reference,
         request=payload,
         call=lambda: client.create(payload, cancel=cancel),
         summarize=intent_summary,
-        check=not_created_yet,
+        check=lambda: refuse_if_created(
+            store, profile_id, operation, [subject], reference, "paymentIntentId"
+        ),
     )
     return store.upsert_invoice(
         _record(
@@ -195,7 +193,7 @@ def quick_create(
     profile_id = _profile_id(profile)
     raise_if(quick_problems(amount, customer, expiry, datetime.now(UTC).date()))
     reference = reference or new_reference()
-    subject = subject_of(reference, profile_id)
+    operation, subject = Operation.GEIDEA_INVOICE_QUICK_CREATE, subject_of(reference, profile_id)
     request = {
         "amount": amount,
         "currency": currency,
@@ -204,18 +202,11 @@ def quick_create(
         **({"expiryDate": expiry.isoformat()} if expiry else {}),
     }
 
-    def not_created_yet() -> None:
-        last = store.journal_last(
-            subject, Operation.GEIDEA_INVOICE_QUICK_CREATE, profile_id=profile_id
-        )
-        if last is not None and last.status is JournalStatus.DONE:
-            raise AlreadyCreated(reference, (last.result or {}).get("paymentIntentId"))
-
     client = pool.geidea(profile)
     intent: PaymentIntent = run_journalled(
         store,
         profile_id=profile_id,
-        operation=Operation.GEIDEA_INVOICE_QUICK_CREATE,
+        operation=operation,
         subject=subject,
         reference=reference,
         request=request,
@@ -229,7 +220,9 @@ def quick_create(
             cancel=cancel,
         ),
         summarize=intent_summary,
-        check=not_created_yet,
+        check=lambda: refuse_if_created(
+            store, profile_id, operation, [subject], reference, "paymentIntentId"
+        ),
     )
     return store.upsert_invoice(
         _record(
@@ -255,8 +248,7 @@ def update_einvoice(
 ) -> InvoiceRecord:
     """Replace an unpaid invoice's content (journalled)."""
     profile_id = _profile_id(profile)
-    if record.remote_id is None:
-        raise ValueError("this invoice was never created at the gateway")
+    remote_id = created_remote_id(record)
     if record.status not in OPEN_STATUSES:
         raise ValidationError(
             [
@@ -267,7 +259,7 @@ def update_einvoice(
         )
     invoice = replace(
         invoice,
-        payment_intent_id=record.remote_id,
+        payment_intent_id=remote_id,
         merchant_reference_id=record.cart_id,  # the reference (and journal subject) stays
     )
     raise_if(invoice.problems(now or datetime.now(UTC)))
@@ -278,7 +270,7 @@ def update_einvoice(
         profile_id=profile_id,
         operation=Operation.GEIDEA_INVOICE_UPDATE,
         subject=subject_of(record.cart_id, profile_id),
-        reference=record.remote_id,
+        reference=remote_id,
         # With the invoice as the desk knew it, so a lost answer can be read back: an update
         # that changes nothing a fetch shows cannot be told arrived (services.reconcile).
         request={**payload, "before": _known(record)},
@@ -308,8 +300,7 @@ def delete_einvoice(
 ) -> InvoiceRecord:
     """Delete an invoice still in Created (journalled); kept locally as Cancelled."""
     profile_id = _profile_id(profile)
-    if record.remote_id is None:
-        raise ValueError("this invoice was never created at the gateway")
+    remote_id = created_remote_id(record)
     if record.status != IntentStatus.CREATED:
         raise ValidationError(
             [
@@ -318,7 +309,6 @@ def delete_einvoice(
                 )
             ]
         )
-    remote_id = record.remote_id
     client = pool.geidea(profile)
     message = run_journalled(
         store,
@@ -350,25 +340,16 @@ def send(
 ) -> InvoiceRecord:
     """Send the invoice's link by "email" or "sms" (moves no money: not journalled)."""
     profile_id = _profile_id(profile)
-    if record.remote_id is None:
-        raise ValueError("this invoice was never created at the gateway")
+    remote_id = created_remote_id(record)
     client = pool.geidea(profile)
     if channel == "email":
-        intent = client.send_by_email(record.remote_id, cancel=cancel)
+        intent = client.send_by_email(remote_id, cancel=cancel)
     elif channel == "sms":
-        intent = client.send_by_sms(record.remote_id, cancel=cancel)
+        intent = client.send_by_sms(remote_id, cancel=cancel)
     else:
         raise ValueError(f"unknown channel {channel!r}")
     return store.upsert_invoice(
-        _record(
-            profile_id,
-            intent,
-            reference=record.cart_id,
-            currency=None,
-            amount=None,
-            payload=None,
-            existing=record,
-        )
+        _record(profile_id, intent, reference=record.cart_id, existing=record)
     )
 
 
@@ -376,13 +357,7 @@ def apply_intent(store: Store, profile_id: int, intent: PaymentIntent) -> Invoic
     """Store what a fetch or search says about one invoice; returns the stored record."""
     existing = store.find_invoice(profile_id, intent.payment_intent_id)
     fresh = _record(
-        profile_id,
-        intent,
-        reference=None,
-        currency=None,
-        amount=None,
-        payload=None if existing else found_payload(intent),
-        existing=existing,
+        profile_id, intent, payload=None if existing else found_payload(intent), existing=existing
     )
     if existing is not None and _same(existing, fresh):
         return existing
@@ -606,11 +581,8 @@ def fetch(
 ) -> InvoiceRecord:
     """Read one invoice from Geidea and store what changed."""
     profile_id = _profile_id(profile)
-    if record.remote_id is None:
-        raise ValueError("this invoice was never created at the gateway")
-    return apply_intent(
-        store, profile_id, pool.geidea(profile).fetch(record.remote_id, cancel=cancel)
-    )
+    intent = pool.geidea(profile).fetch(created_remote_id(record), cancel=cancel)
+    return apply_intent(store, profile_id, intent)
 
 
 def search_all(
@@ -655,13 +627,13 @@ def refresh_statuses(
     """Fetch each invoice, a few at a time; store what changed."""
     profile_id = _profile_id(profile)
     client = pool.geidea(profile)
-    created = [r for r in records if r.remote_id is not None]
-
-    def read(record: InvoiceRecord) -> PaymentIntent:
-        assert record.remote_id is not None
-        return client.fetch(record.remote_id, cancel=cancel)
-
-    report = run_reads(created, read, concurrency=concurrency, progress=progress, cancel=cancel)
+    report = read_created(
+        records,
+        lambda remote_id: client.fetch(remote_id, cancel=cancel),
+        progress=progress,
+        cancel=cancel,
+        concurrency=concurrency,
+    )
     for item in report.results:
         if item.value is not None:
             apply_intent(store, profile_id, item.value)

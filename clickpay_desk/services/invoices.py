@@ -9,9 +9,10 @@ same merchant until reconciliation has found out whether the first one arrived.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from clickpay_desk.core.invoice import Invoice
 from clickpay_desk.core.profile import Profile
@@ -25,9 +26,11 @@ from clickpay_desk.store.records import InvoiceRecord, JournalStatus
 from .clients import ClientPool
 from .journal import UnresolvedAttempt, run_journalled
 from .operations import Operation
+from .preconditions import created_remote_id, saved_profile_id
 
 CREATE = Operation.INVOICE_CREATE
 CANCEL = Operation.INVOICE_CANCEL
+R = TypeVar("R")
 
 
 class AlreadyCreated(Exception):
@@ -61,10 +64,39 @@ def _not_blocked_by_older_journal(
         raise UnresolvedAttempt(blocking)
 
 
-def _require_profile_id(profile: Profile) -> int:
-    if profile.id is None:
-        raise ValueError("save the profile before using it")
-    return profile.id
+def refuse_if_created(
+    store: Store,
+    profile_id: int,
+    operation: Operation,
+    subjects: Iterable[str],
+    reference: str,
+    id_key: str,
+) -> None:
+    """Raise ``AlreadyCreated`` when the last create journalled under any of ``subjects`` is
+    done (its result's ``id_key`` names what the gateway created): a reference is sent once."""
+    for subject in subjects:
+        last = store.journal_last(subject, operation, profile_id=profile_id)
+        if last is not None and last.status is JournalStatus.DONE:
+            raise AlreadyCreated(reference, (last.result or {}).get(id_key))
+
+
+def read_created(
+    records: Sequence[InvoiceRecord],
+    read: Callable[[str], R],
+    *,
+    progress: Callable[[int, int], None] | None,
+    cancel: threading.Event | None,
+    concurrency: int,
+) -> BatchReadReport[InvoiceRecord, R]:
+    """``read(remote_id)`` each invoice the gateway knows, a few at a time."""
+    created = [r for r in records if r.remote_id is not None]
+    return run_reads(
+        created,
+        lambda record: read(created_remote_id(record)),
+        concurrency=concurrency,
+        progress=progress,
+        cancel=cancel,
+    )
 
 
 def create_invoice(
@@ -77,15 +109,14 @@ def create_invoice(
     cancel: threading.Event | None = None,
 ) -> InvoiceRecord:
     """Validate, journal, send once, and keep the created invoice locally."""
-    profile_id = _require_profile_id(profile)
+    profile_id = saved_profile_id(profile)
     raise_if(invoice.problems(now or datetime.now(UTC)))
     subject = subject_of(invoice.cart_id, profile_id)
 
     def not_created_yet() -> None:
-        for named in (subject, subject_of(invoice.cart_id)):  # and as older journals name it
-            last = store.journal_last(named, CREATE, profile_id=profile_id)
-            if last is not None and last.status is JournalStatus.DONE:
-                raise AlreadyCreated(invoice.cart_id, (last.result or {}).get("invoice_id"))
+        # Also under the subject older journals named it by.
+        named = (subject, subject_of(invoice.cart_id))
+        refuse_if_created(store, profile_id, CREATE, named, invoice.cart_id, "invoice_id")
         _not_blocked_by_older_journal(store, profile_id, invoice.cart_id, CREATE)
 
     payload = invoice.to_wire(profile_id=int(profile.merchant_id))
@@ -126,10 +157,8 @@ def cancel_invoice(
     cancel: threading.Event | None = None,
 ) -> InvoiceRecord:
     """Cancel a created invoice (journalled; the gateway refuses a paid one)."""
-    if record.remote_id is None:
-        raise ValueError("this invoice was never created at the gateway")
-    remote_id = positive_id(record.remote_id, "invoice_id")  # refused before journalling
-    profile_id = _require_profile_id(profile)
+    remote_id = positive_id(created_remote_id(record), "invoice_id")  # refused before journalling
+    profile_id = saved_profile_id(profile)
     client = pool.clickpay(profile)
     run_journalled(
         store,
@@ -157,13 +186,13 @@ def refresh_statuses(
 ) -> BatchReadReport[InvoiceRecord, InvoiceStatus]:
     """Ask the gateway for each invoice's status, a few at a time; store what changed."""
     client = pool.clickpay(profile)
-    created = [r for r in records if r.remote_id is not None]
-
-    def read(record: InvoiceRecord) -> InvoiceStatus:
-        assert record.remote_id is not None
-        return client.invoice_status(record.remote_id, cancel=cancel)
-
-    report = run_reads(created, read, concurrency=concurrency, progress=progress, cancel=cancel)
+    report = read_created(
+        records,
+        lambda remote_id: client.invoice_status(remote_id, cancel=cancel),
+        progress=progress,
+        cancel=cancel,
+        concurrency=concurrency,
+    )
     for item in report.results:
         if item.value is not None and item.value.status != item.item.status:
             store.upsert_invoice(replace(item.item, status=item.value.status))

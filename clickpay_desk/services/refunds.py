@@ -40,6 +40,7 @@ from .clients import ClientPool
 from .invoices import subject_of
 from .journal import run_journalled
 from .operations import Operation
+from .preconditions import created_remote_id, saved_profile_id
 
 #: Where the desk keeps what it learnt about an invoice's payment inside the record's payload
 #: (the rest of the payload is the create request as sent). Keys starting with "_" are ours.
@@ -126,12 +127,10 @@ def refund_invoice(
 ) -> Refund:
     """Refund ``amount`` of a paid invoice. Reads the invoice's status first (a documented
     read) for the paying ``tran_ref``, then sends the refund once, journalled."""
-    if profile.id is None:
-        raise ValueError("save the profile before using it")
-    if record.remote_id is None:
-        raise ValueError("this invoice was never created at the gateway")
+    profile_id = saved_profile_id(profile)
+    remote_id = created_remote_id(record)
     client = pool.clickpay(profile)
-    status = client.invoice_status(record.remote_id, cancel=cancel)
+    status = client.invoice_status(remote_id, cancel=cancel)
     if status.status != record.status or status.tran_ref:
         record = store.upsert_invoice(
             with_payment(
@@ -174,9 +173,9 @@ def refund_invoice(
 
     created: PaymentRequestCreated = run_journalled(
         store,
-        profile_id=profile.id,
+        profile_id=profile_id,
         operation=Operation.INVOICE_REFUND,
-        subject=subject_of(record.cart_id, profile.id),
+        subject=subject_of(record.cart_id, profile_id),
         reference=record.cart_id,
         request={**payload, "before": before},
         call=lambda: client.payment_request(payload, cancel=cancel),

@@ -34,6 +34,7 @@ from clickpay_desk.store.records import AgreementRecord, InvoiceRecord
 
 from .agreements import AgreementRequest, request_agreement
 from .clients import ClientPool
+from .preconditions import saved_profile_id
 from .refunds import PAYMENT_KEY
 
 _DONE_KEY = "sandbox_demo_invoices:{profile_id}"
@@ -179,9 +180,8 @@ def create_demo_agreement(
     """Request the demo agreement (journalled), let the sandbox's customer pay it, and move the
     sandbox's clock on one day so its first installment is charged. Marked done before anything
     is sent: a failure part-way leaves what happened, never a second demo request."""
-    if profile.id is None:
-        raise ValueError("save the profile before using it")
-    store.set_setting(_AGREEMENT_KEY.format(profile_id=profile.id), True)
+    profile_id = saved_profile_id(profile)
+    store.set_setting(_AGREEMENT_KEY.format(profile_id=profile_id), True)
     with httpx.Client(base_url=sandbox_url, timeout=timeout) as control:
         clock = control.get("/_sandbox/clock")
         clock.raise_for_status()
