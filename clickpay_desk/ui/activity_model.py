@@ -1,8 +1,7 @@
 """The Activity table's model: journal entries, one row each, and the proxy that filters them.
 
-A column enum, a header map and a raw-value sort role (as Electrum's invoice list); a refresh
-merges by entry id and emits ``dataChanged`` only for the cells that changed (as Anki's browser
-table), so selection and scroll position survive the periodic refresh.
+A :class:`~clickpay_desk.ui.record_model.RecordTableModel` keyed by entry id: a refresh repaints
+only the cells that changed, so selection and scroll position survive it.
 """
 
 from __future__ import annotations
@@ -13,23 +12,15 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon
 
 from clickpay_desk.services.journal import describe
 from clickpay_desk.store.records import JournalEntry, JournalStatus
+from clickpay_desk.ui.record_model import RECORD_ROLE, RecordFilterProxy, RecordTableModel
+from clickpay_desk.ui.record_model import SORT_ROLE as SORT_ROLE  # the raw value a column sorts by
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw value a column sorts by
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2  # the JournalEntry of the row
-
-AnyIndex = QModelIndex | QPersistentModelIndex
+ENTRY_ROLE = RECORD_ROLE  # the JournalEntry of the row
 
 
 class ActivityColumn(IntEnum):
@@ -118,8 +109,11 @@ def detail_text(entry: JournalEntry) -> str:
     return _result_text(entry.result)
 
 
-class ActivityModel(QAbstractTableModel):
+class ActivityModel(RecordTableModel[JournalEntry, ActivityColumn]):
     """Journal entries, newest first as loaded; ``merge()`` applies a refresh in place."""
+
+    columns = ActivityColumn
+    headers = HEADERS
 
     def __init__(
         self,
@@ -128,97 +122,32 @@ class ActivityModel(QAbstractTableModel):
         status_icon: Callable[[JournalStatus], QIcon | None] | None = None,
     ) -> None:
         super().__init__(parent)
-        self._entries: list[JournalEntry] = []
-        self._row_of: dict[int, int] = {}
         self._profile_names: dict[int, str] = {}
         self._status_icon = status_icon
 
-    # -- content ---------------------------------------------------------------------------
-
-    def entries(self) -> list[JournalEntry]:
-        return list(self._entries)
-
-    def entry(self, row: int) -> JournalEntry:
-        return self._entries[row]
+    entries = RecordTableModel.records
+    entry = RecordTableModel.record
+    update_entry = RecordTableModel.update_record
 
     def set_profile_names(self, names: Mapping[int, str]) -> None:
         names = dict(names)
         if names == self._profile_names:
             return  # the periodic refresh: nothing to repaint, re-sort or re-filter
         self._profile_names = names
-        if self._entries:
+        if self._records:
             col = ActivityColumn.PROFILE
-            self.dataChanged.emit(self.index(0, col), self.index(len(self._entries) - 1, col))
+            self.dataChanged.emit(self.index(0, col), self.index(len(self._records) - 1, col))
 
-    def merge(self, entries: Iterable[JournalEntry]) -> None:
-        """Make the rows equal ``entries``: update changed cells, add new rows, drop gone ones."""
-        fresh = list(entries)
-        keep = {e.id for e in fresh}
-        for row in range(len(self._entries) - 1, -1, -1):
-            if self._entries[row].id not in keep:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._entries[row]
-                self.endRemoveRows()
-        self._reindex()
-        new = [e for e in fresh if e.id not in self._row_of]
-        for entry in fresh:
-            if entry.id in self._row_of:
-                self.update_entry(entry)
-        if new:
-            first = len(self._entries)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            self._entries.extend(new)
-            self._reindex()
-            self.endInsertRows()
+    def _key(self, entry: JournalEntry) -> int:
+        return entry.id
 
-    def update_entry(self, entry: JournalEntry) -> bool:
-        """Replace the row of ``entry.id``; emits ``dataChanged`` for the changed cells only."""
-        row = self._row_of.get(entry.id)
-        if row is None:
-            return False
-        old = self._entries[row]
-        if old == entry:
-            return True
-        self._entries[row] = entry
-        changed = [c for c in ActivityColumn if self._display(old, c) != self._display(entry, c)]
-        if old.status != entry.status and ActivityColumn.STATUS not in changed:
+    def _changed_columns(self, old: JournalEntry, new: JournalEntry) -> list[ActivityColumn]:
+        changed = list(super()._changed_columns(old, new))
+        if old.status != new.status and ActivityColumn.STATUS not in changed:
             changed.append(ActivityColumn.STATUS)
-        if changed:
-            self.dataChanged.emit(self.index(row, min(changed)), self.index(row, max(changed)))
-        return True
+        return changed
 
-    def _reindex(self) -> None:
-        self._row_of = {e.id: row for row, e in enumerate(self._entries)}
-
-    # -- Qt model interface ----------------------------------------------------------------
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(ActivityColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation is Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(HEADERS):
-            return HEADERS[ActivityColumn(section)]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
-            return None
-        if not 0 <= index.column() < len(ActivityColumn):
-            return None
-        entry = self._entries[index.row()]
-        column = ActivityColumn(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(entry, column)
-        if role == SORT_ROLE:
-            return self._sort_value(entry, column)
-        if role == ENTRY_ROLE:
-            return entry
+    def _role_data(self, entry: JournalEntry, column: ActivityColumn, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole:
             if column is ActivityColumn.TIME:
                 return entry.created_at.isoformat()
@@ -258,19 +187,16 @@ class ActivityModel(QAbstractTableModel):
             return entry.created_at.timestamp()
         if column is ActivityColumn.STATUS:
             return STATUS_ORDER.get(entry.status, 99)
-        return self._display(entry, column).casefold()
+        return super()._sort_value(entry, column)
 
 
-class ActivityFilter(QSortFilterProxyModel):
+class ActivityFilter(RecordFilterProxy[JournalEntry]):
     """Filters rows by status set, operation and free text (case-insensitive, any column)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._statuses: frozenset[JournalStatus] | None = None
         self._operation: str | None = None
-        self._text = ""
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
 
     def set_statuses(self, statuses: Iterable[JournalStatus] | None) -> None:
         self._statuses = None if statuses is None else frozenset(statuses)
@@ -280,30 +206,7 @@ class ActivityFilter(QSortFilterProxyModel):
         self._operation = operation or None
         self._refilter()
 
-    def set_text(self, text: str) -> None:
-        self._text = text.strip().casefold()
-        self._refilter()
-
-    def _refilter(self) -> None:
-        # beginFilterChange()/endFilterChange() replace invalidateRowsFilter() from Qt 6.10 on.
-        if hasattr(self, "endFilterChange"):
-            self.beginFilterChange()
-            self.endFilterChange()
-        else:  # pragma: no cover - older PySide6
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        model = self.sourceModel()
-        if not isinstance(model, ActivityModel):
-            return True
-        entry = model.entry(source_row)
+    def _accepts(self, entry: JournalEntry) -> bool:
         if self._statuses is not None and entry.status not in self._statuses:
             return False
-        if self._operation is not None and entry.operation != self._operation:
-            return False
-        if self._text:
-            haystack = " ".join(
-                str(model.data(model.index(source_row, c))) for c in ActivityColumn
-            ).casefold()
-            return self._text in haystack
-        return True
+        return self._operation is None or entry.operation == self._operation

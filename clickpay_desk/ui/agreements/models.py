@@ -1,7 +1,7 @@
 """The Agreements tab's models: the agreements (one row each) with their filter, and one
 agreement's schedule beside what happened.
 
-Column enum, header map and a raw-value sort role, as the Activity table. A reload merges by the
+Both are :class:`~clickpay_desk.ui.record_model.RecordTableModel`: a reload merges by the
 agreement's local id and repaints only changed cells, so selection and scroll position survive.
 """
 
@@ -12,14 +12,7 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from clickpay_desk.core.money import format_amount, minor_units
@@ -29,11 +22,10 @@ from clickpay_desk.services.agreements import (
     InstallmentState,
     ScheduleRow,
 )
+from clickpay_desk.ui.record_model import RECORD_ROLE, RecordFilterProxy, RecordTableModel
+from clickpay_desk.ui.record_model import SORT_ROLE as SORT_ROLE
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-VIEW_ROLE = Qt.ItemDataRole.UserRole + 2
-
-AnyIndex = QModelIndex | QPersistentModelIndex
+VIEW_ROLE = RECORD_ROLE
 
 
 class AgreementColumn(IntEnum):
@@ -104,84 +96,23 @@ def minor(amount: Decimal, currency: str) -> int:
     return int(amount.scaleb(minor_units(currency)).to_integral_value())
 
 
-class AgreementsModel(QAbstractTableModel):
+class AgreementsModel(RecordTableModel[AgreementView, AgreementColumn]):
     """Agreement views, newest first as loaded; ``merge()`` applies a reload in place."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._views: list[AgreementView] = []
-        self._row_of: dict[int, int] = {}
+    columns = AgreementColumn
+    headers = AGREEMENT_HEADERS
 
-    def views(self) -> list[AgreementView]:
-        return list(self._views)
+    views = RecordTableModel.records
+    view = RecordTableModel.record
 
-    def view(self, row: int) -> AgreementView:
-        return self._views[row]
+    def _key(self, view: AgreementView) -> int:
+        return view.record.id or 0
 
-    def row_of(self, row_id: int) -> int | None:
-        return self._row_of.get(row_id)
+    def _changed_columns(self, old: AgreementView, new: AgreementView) -> Sequence[AgreementColumn]:
+        # The view behind the row changed even when no cell did (the schedule did).
+        return super()._changed_columns(old, new) or [AgreementColumn.CART]
 
-    def merge(self, views: Iterable[AgreementView]) -> None:
-        fresh = list(views)
-        keep = {_id(v) for v in fresh}
-        for row in range(len(self._views) - 1, -1, -1):
-            if _id(self._views[row]) not in keep:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._views[row]
-                self.endRemoveRows()
-        self._reindex()
-        new = [v for v in fresh if _id(v) not in self._row_of]
-        for view in fresh:
-            at = self._row_of.get(_id(view))
-            if at is not None and self._views[at] != view:
-                old = self._views[at]
-                self._views[at] = view
-                changed = [
-                    c for c in AgreementColumn if self._display(old, c) != self._display(view, c)
-                ]
-                first, last = (min(changed), max(changed)) if changed else (0, 0)
-                # The view behind the row changed even when no cell did (the schedule did).
-                self.dataChanged.emit(self.index(at, first), self.index(at, last))
-        if new:
-            first = len(self._views)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            self._views.extend(new)
-            self._reindex()
-            self.endInsertRows()
-
-    def _reindex(self) -> None:
-        self._row_of = {_id(v): row for row, v in enumerate(self._views)}
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._views)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(AgreementColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(AgreementColumn)
-        ):
-            return AGREEMENT_HEADERS[AgreementColumn(section)]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._views):
-            return None
-        if not 0 <= index.column() < len(AgreementColumn):
-            return None
-        view = self._views[index.row()]
-        column = AgreementColumn(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(view, column)
-        if role == SORT_ROLE:
-            return self._sort_value(view, column)
-        if role == VIEW_ROLE:
-            return view
+    def _role_data(self, view: AgreementView, column: AgreementColumn, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= AgreementColumn.COLLECTED:
             return _RIGHT
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -235,52 +166,25 @@ class AgreementsModel(QAbstractTableModel):
                 return minor(view.failed, view.currency)
             case AgreementColumn.CART:
                 return view.record.id or 0
-        return self._display(view, column).casefold()
+        return super()._sort_value(view, column)
 
 
-def _id(view: AgreementView) -> int:
-    return view.record.id or 0
-
-
-class AgreementsFilter(QSortFilterProxyModel):
-    """Status filter plus free text over every column."""
+class AgreementsFilter(RecordFilterProxy[AgreementView]):
+    """Status filter plus free text over every column and the customer's details."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._status: AgreementStatus | None = None
-        self._text = ""
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
 
     def set_status(self, status: AgreementStatus | None) -> None:
         self._status = status
         self._refilter()
 
-    def set_text(self, text: str) -> None:
-        self._text = text.strip().casefold()
-        self._refilter()
+    def _accepts(self, view: AgreementView) -> bool:
+        return self._status is None or view.status is self._status
 
-    def _refilter(self) -> None:
-        if hasattr(self, "endFilterChange"):
-            self.beginFilterChange()
-            self.endFilterChange()
-        else:  # pragma: no cover - older PySide6
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        model = self.sourceModel()
-        if not isinstance(model, AgreementsModel):
-            return True
-        view = model.view(source_row)
-        if self._status is not None and view.status is not self._status:
-            return False
-        if self._text:
-            haystack = " ".join(
-                str(model.data(model.index(source_row, c))) for c in AgreementColumn
-            )
-            haystack += " " + " ".join(view.customer.values())
-            return self._text in haystack.casefold()
-        return True
+    def _search_text(self, view: AgreementView) -> Iterable[str]:
+        return view.customer.values()
 
 
 class ScheduleColumn(IntEnum):
@@ -306,63 +210,33 @@ SCHEDULE_HEADERS: dict[ScheduleColumn, str] = {
 }
 
 
-class ScheduleModel(QAbstractTableModel):
+class ScheduleModel(RecordTableModel[ScheduleRow, ScheduleColumn]):
     """One agreement's installments beside what happened to each (read-only)."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ScheduleRow] = []
+    columns = ScheduleColumn
+    headers = SCHEDULE_HEADERS
+
+    rows = RecordTableModel.records
+    row = RecordTableModel.record
 
     def set_rows(self, rows: Sequence[ScheduleRow]) -> None:
         rows = list(rows)
-        if rows == self._rows:
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
+        if rows != self._records:
+            self._reset(rows)
 
-    def rows(self) -> list[ScheduleRow]:
-        return list(self._rows)
+    def _key(self, row: ScheduleRow) -> int:
+        return row.number
 
-    def row(self, index: int) -> ScheduleRow:
-        return self._rows[index]
+    def _sort_value(self, row: ScheduleRow, column: ScheduleColumn) -> Any:
+        if column is ScheduleColumn.DUE:
+            return row.due_date.toordinal()
+        if column is ScheduleColumn.AMOUNT:
+            return minor(row.amount, row.currency)
+        if column is ScheduleColumn.NUMBER:
+            return row.number
+        return super()._sort_value(row, column)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(ScheduleColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(ScheduleColumn)
-        ):
-            return SCHEDULE_HEADERS[ScheduleColumn(section)]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if not 0 <= index.column() < len(ScheduleColumn):
-            return None
-        row = self._rows[index.row()]
-        column = ScheduleColumn(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == SORT_ROLE:
-            if column is ScheduleColumn.DUE:
-                return row.due_date.toordinal()
-            if column is ScheduleColumn.AMOUNT:
-                return minor(row.amount, row.currency)
-            if column is ScheduleColumn.NUMBER:
-                return row.number
-            return self._display(row, column).casefold()
-        if role == VIEW_ROLE:
-            return row
+    def _role_data(self, row: ScheduleRow, column: ScheduleColumn, role: int) -> Any:
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (
             ScheduleColumn.NUMBER,
             ScheduleColumn.AMOUNT,

@@ -1,27 +1,19 @@
 """The invoice list's model: one row per invoice the desk knows, and the proxy that filters it.
 
-As the Activity table (the house example): a column enum, a header map, a raw-value sort role,
-and ``merge`` by record id that emits ``dataChanged`` only for the cells that changed, so the
-periodic status refresh keeps the selection and the scroll position.
+A :class:`~clickpay_desk.ui.record_model.RecordTableModel` keyed by the invoice's local id: the
+periodic status refresh repaints only the cells that changed and keeps selection and scroll.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from clickpay_desk.core.money import format_amount
@@ -42,12 +34,11 @@ from clickpay_desk.exchange.invoice_export import (
     status_text,
 )
 from clickpay_desk.store.records import InvoiceRecord
+from clickpay_desk.ui.record_model import RECORD_ROLE, RecordFilterProxy, RecordTableModel
+from clickpay_desk.ui.record_model import SORT_ROLE as SORT_ROLE  # the raw value a column sorts by
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw value a column sorts by
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the InvoiceRow of the row
+ROW_ROLE = RECORD_ROLE  # the InvoiceRow of the row
 COPY_ROLE = Qt.ItemDataRole.UserRole + 3  # what "Copy" puts on the clipboard (the raw value)
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class InvoiceColumn(IntEnum):
@@ -178,97 +169,33 @@ def status_words(row: InvoiceRow) -> str:
     return words
 
 
-class InvoiceListModel(QAbstractTableModel):
+class InvoiceListModel(RecordTableModel[InvoiceRow, InvoiceColumn]):
     """Invoices, newest first as loaded; ``merge()`` applies a refresh in place."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[InvoiceRow] = []
-        self._row_of: dict[int, int] = {}
+    columns = InvoiceColumn
+    headers = HEADERS
 
-    # -- content ---------------------------------------------------------------------------
-
-    def rows(self) -> list[InvoiceRow]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> InvoiceRow:
-        return self._rows[row]
-
-    def find(self, record_id: int) -> int | None:
-        return self._row_of.get(record_id)
+    rows = RecordTableModel.records
+    row_at = RecordTableModel.record
+    find = RecordTableModel.row_of
+    update_row = RecordTableModel.update_record
 
     def currencies(self) -> list[str]:
-        return sorted({r.record.currency for r in self._rows})
+        return sorted({r.record.currency for r in self._records})
 
     def merge(self, rows: Iterable[InvoiceRow]) -> None:
-        """Make the rows equal ``rows``: update changed cells, add new rows, drop gone ones."""
-        fresh = [r for r in rows if r.record.id is not None]
-        keep = {r.key for r in fresh}
-        for row in range(len(self._rows) - 1, -1, -1):
-            if self._rows[row].key not in keep:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._rows[row]
-                self.endRemoveRows()
-        self._reindex()
-        new = [r for r in fresh if r.key not in self._row_of]
-        for item in fresh:
-            if item.key in self._row_of:
-                self.update_row(item)
-        if new:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            self._rows.extend(new)
-            self._reindex()
-            self.endInsertRows()
+        """Make the rows equal ``rows`` (those saved, with a local id)."""
+        super().merge(r for r in rows if r.record.id is not None)
 
-    def update_row(self, item: InvoiceRow) -> bool:
-        """Replace the row of ``item``; emits ``dataChanged`` for the changed cells only."""
-        row = self._row_of.get(item.key)
-        if row is None:
-            return False
-        old = self._rows[row]
-        if old == item:
-            return True
-        self._rows[row] = item
-        changed = [c for c in InvoiceColumn if self._display(old, c) != self._display(item, c)]
-        if old.group != item.group:  # the colour of the whole row changes
-            changed = list(InvoiceColumn)
-        if changed:
-            self.dataChanged.emit(self.index(row, min(changed)), self.index(row, max(changed)))
-        return True
+    def _key(self, item: InvoiceRow) -> int:
+        return item.key
 
-    def _reindex(self) -> None:
-        self._row_of = {r.key: i for i, r in enumerate(self._rows)}
+    def _changed_columns(self, old: InvoiceRow, new: InvoiceRow) -> Sequence[InvoiceColumn]:
+        if old.group != new.group:  # the colour of the whole row changes
+            return list(InvoiceColumn)
+        return super()._changed_columns(old, new)
 
-    # -- Qt model interface ----------------------------------------------------------------
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(InvoiceColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation is Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(HEADERS):
-            return HEADERS[InvoiceColumn(section)]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if not 0 <= index.column() < len(InvoiceColumn):
-            return None
-        item = self._rows[index.row()]
-        column = InvoiceColumn(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(item, column)
-        if role == SORT_ROLE:
-            return self._sort_value(item, column)
-        if role == ROW_ROLE:
-            return item
+    def _role_data(self, item: InvoiceRow, column: InvoiceColumn, role: int) -> Any:
         if role == COPY_ROLE:
             rec = item.record
             if column is InvoiceColumn.AMOUNT:
@@ -339,11 +266,12 @@ class InvoiceListModel(QAbstractTableModel):
                 text = rec.remote_id or ""
                 return f"{len(text):04d}{text}"  # numeric ids sort as numbers
             case _:
-                return self._display(item, column).casefold()
+                return super()._sort_value(item, column)
 
 
-class InvoiceFilter(QSortFilterProxyModel):
-    """Filters rows by status group, currency, creation date and free text (any column)."""
+class InvoiceFilter(RecordFilterProxy[InvoiceRow]):
+    """Filters rows by status group, currency, creation date and free text (any column, the
+    customer's e-mail and the payment link)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -351,9 +279,6 @@ class InvoiceFilter(QSortFilterProxyModel):
         self._currency: str | None = None
         self._from: date | None = None
         self._to: date | None = None
-        self._text = ""
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
 
     def set_groups(self, groups: Iterable[StatusGroup] | None) -> None:
         self._groups = None if groups is None else frozenset(groups)
@@ -367,22 +292,7 @@ class InvoiceFilter(QSortFilterProxyModel):
         self._from, self._to = first, last
         self._refilter()
 
-    def set_text(self, text: str) -> None:
-        self._text = text.strip().casefold()
-        self._refilter()
-
-    def _refilter(self) -> None:
-        if hasattr(self, "endFilterChange"):
-            self.beginFilterChange()
-            self.endFilterChange()
-        else:  # pragma: no cover - older PySide6
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        model = self.sourceModel()
-        if not isinstance(model, InvoiceListModel):
-            return True
-        item = model.row_at(source_row)
+    def _accepts(self, item: InvoiceRow) -> bool:
         rec = item.record
         if self._groups is not None and item.group not in self._groups:
             return False
@@ -391,12 +301,7 @@ class InvoiceFilter(QSortFilterProxyModel):
         day = rec.created_at.astimezone().date()
         if self._from is not None and day < self._from:
             return False
-        if self._to is not None and day > self._to:
-            return False
-        if self._text:
-            haystack = " ".join(
-                [str(model.data(model.index(source_row, c))) for c in InvoiceColumn]
-                + [customer_of(rec)["email"], rec.link or ""]
-            ).casefold()
-            return self._text in haystack
-        return True
+        return self._to is None or day <= self._to
+
+    def _search_text(self, item: InvoiceRow) -> Iterable[str]:
+        return customer_of(item.record)["email"], item.record.link or ""

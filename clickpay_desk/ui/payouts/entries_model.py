@@ -20,25 +20,17 @@ from decimal import Decimal, InvalidOperation
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QUndoCommand, QUndoStack
 
 from clickpay_desk.core.money import format_amount
 from clickpay_desk.core.payout import TRANSFER_CODES, validate_payout_request
 from clickpay_desk.core.rules import RuleViolation
 from clickpay_desk.exchange.payout_import import ImportedRow, bank_from_iban
+from clickpay_desk.ui.record_model import SORT_ROLE as SORT_ROLE
+from clickpay_desk.ui.record_model import AnyIndex, RecordTableModel
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+ROW_ROLE = Qt.ItemDataRole.UserRole + 3  # the entry's row number in the sheet
 
 
 class EntryColumn(IntEnum):
@@ -223,42 +215,37 @@ def _amount(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-class PayoutEntriesModel(QAbstractTableModel):
-    """The entries of one batch. ``summary_changed`` fires after any change (count, total)."""
+class PayoutEntriesModel(RecordTableModel[EntryRow, EntryColumn]):
+    """The entries of one batch, keyed by their row number in the sheet. ``summary_changed``
+    fires after any change (count, total)."""
 
     summary_changed = Signal()
+    columns = EntryColumn
+    headers = HEADERS
 
     def __init__(self, undo: QUndoStack, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo = undo
         self.currency = "SAR"
         self.editable = True
-        self._rows: list[EntryRow] = []
 
     # -- content ---------------------------------------------------------------------------
 
-    def entries(self) -> list[EntryRow]:
-        return list(self._rows)
+    entries = RecordTableModel.records
+    entry = RecordTableModel.record
+    position_of = RecordTableModel.row_of
 
-    def entry(self, index: int) -> EntryRow:
-        return self._rows[index]
-
-    def position_of(self, row_number: int) -> int | None:
-        for i, entry in enumerate(self._rows):
-            if entry.row == row_number:
-                return i
-        return None
+    def _key(self, entry: EntryRow) -> int:
+        return entry.row
 
     def load(
         self, rows: Iterable[EntryRow], currency: str, *, editable: bool, checked: bool = False
     ) -> None:
         """Replace every row (a loaded batch or an import): one reset, undo history cleared.
         ``checked``: the rows went through ``check_row`` already (in a worker, for big batches)."""
-        self.beginResetModel()
         self.currency = currency
         self.editable = editable
-        self._rows = list(rows) if checked else [check_row(r, currency) for r in rows]
-        self.endResetModel()
+        self._reset(rows if checked else [check_row(r, currency) for r in rows])
         self.undo.clear()
         self.summary_changed.emit()
 
@@ -268,51 +255,37 @@ class PayoutEntriesModel(QAbstractTableModel):
         reads as a number (its decimals, its sign), gives way to the live check; an amount cell
         that was a formula without result or an error keeps the import's problem."""
         self.currency = currency
-        self._rows = [
-            check_row(replace(r, imported=_currency_settled(r)), currency) for r in self._rows
+        self._records = [
+            check_row(replace(r, imported=_currency_settled(r)), currency) for r in self._records
         ]
-        if self._rows:
+        if self._records:
             self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._rows) - 1, len(EntryColumn) - 1)
+                self.index(0, 0), self.index(len(self._records) - 1, len(EntryColumn) - 1)
             )
         self.summary_changed.emit()
 
     def set_warnings(self, by_row: dict[int, tuple[RuleViolation, ...]]) -> None:
-        self._rows = [replace(r, warnings=by_row.get(r.row, ())) for r in self._rows]
-        if self._rows:
+        self._records = [replace(r, warnings=by_row.get(r.row, ())) for r in self._records]
+        if self._records:
             self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._rows) - 1, len(EntryColumn) - 1)
+                self.index(0, 0), self.index(len(self._records) - 1, len(EntryColumn) - 1)
             )
 
     def count_and_total(self) -> tuple[int, Decimal]:
         total = Decimal(0)
-        for entry in self._rows:
+        for entry in self._records:
             amount = _amount(entry.values.get("amount", ""))
             if amount is not None:
                 total += amount
-        return len(self._rows), total
+        return len(self._records), total
 
     def problems(self) -> list[RuleViolation]:
-        return [p for entry in self._rows for p in entry.problems]
+        return [p for entry in self._records for p in entry.problems]
 
     def next_row_number(self) -> int:
-        return max((r.row for r in self._rows), default=1) + 1
+        return max((r.row for r in self._records), default=1) + 1
 
     # -- Qt model --------------------------------------------------------------------------
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(EntryColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation is Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(EntryColumn):
-            return HEADERS[EntryColumn(section)]
-        return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -322,20 +295,10 @@ class PayoutEntriesModel(QAbstractTableModel):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if not 0 <= index.column() < len(EntryColumn):
-            return None
-        entry = self._rows[index.row()]
-        column = EntryColumn(index.column())
+    def _role_data(self, entry: EntryRow, column: EntryColumn, role: int) -> Any:
         name = FIELD.get(column)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(entry, column)
         if role == Qt.ItemDataRole.EditRole:
             return entry.values.get(name, "") if name else self._display(entry, column)
-        if role == SORT_ROLE:
-            return self._sort_value(entry, column)
         if role == ROW_ROLE:
             return entry.row
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -407,7 +370,7 @@ class PayoutEntriesModel(QAbstractTableModel):
         if column in (EntryColumn.FEE, EntryColumn.TOTAL):
             value = entry.fee if column is EntryColumn.FEE else entry.total
             return float(value) if value is not None else float("-inf")  # sort key only
-        return self._display(entry, column).casefold()
+        return super()._sort_value(entry, column)
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or not self.editable:
@@ -415,7 +378,7 @@ class PayoutEntriesModel(QAbstractTableModel):
         name = FIELD.get(EntryColumn(index.column()))
         if name is None:
             return False
-        entry = self._rows[index.row()]
+        entry = self._records[index.row()]
         text = "" if value is None else str(value).strip()
         if entry.values.get(name, "") == text:
             return False
@@ -444,15 +407,16 @@ class PayoutEntriesModel(QAbstractTableModel):
         if position is None:
             return
         values, imported = state
-        self._rows[position] = check_row(
-            replace(self._rows[position], values=dict(values), imported=imported), self.currency
+        self._records[position] = check_row(
+            replace(self._records[position], values=dict(values), imported=imported), self.currency
         )
         self.dataChanged.emit(self.index(position, 0), self.index(position, len(EntryColumn) - 1))
         self.summary_changed.emit()
 
     def _insert(self, position: int, rows: Sequence[EntryRow]) -> None:
         self.beginInsertRows(QModelIndex(), position, position + len(rows) - 1)
-        self._rows[position:position] = [check_row(r, self.currency) for r in rows]
+        self._records[position:position] = [check_row(r, self.currency) for r in rows]
+        self._reindex()
         self.endInsertRows()
         self.summary_changed.emit()
 
@@ -463,7 +427,8 @@ class PayoutEntriesModel(QAbstractTableModel):
             if position is None:
                 continue
             self.beginRemoveRows(QModelIndex(), position, position)
-            removed.append((position, self._rows.pop(position)))
+            removed.append((position, self._records.pop(position)))
+            self._reindex()
             self.endRemoveRows()
         self.summary_changed.emit()
         return removed
@@ -471,7 +436,7 @@ class PayoutEntriesModel(QAbstractTableModel):
     def add_row(self, values: dict[str, str] | None = None) -> int:
         number = self.next_row_number()
         self.undo.push(
-            InsertRows(self, len(self._rows), [EntryRow(number, values or blank_values())])
+            InsertRows(self, len(self._records), [EntryRow(number, values or blank_values())])
         )
         return number
 
@@ -483,14 +448,14 @@ class PayoutEntriesModel(QAbstractTableModel):
         self, by_row: dict[int, tuple[str, Decimal | None, Decimal | None, str | None]]
     ) -> None:
         """Gateway statuses: repaint only the rows that changed."""
-        for position, entry in enumerate(self._rows):
+        for position, entry in enumerate(self._records):
             found = by_row.get(entry.row)
             if found is None:
                 continue
             status, fee, total, message = found
             updated = replace(entry, status=status, fee=fee, total=total, protocol_message=message)
             if updated != entry:
-                self._rows[position] = updated
+                self._records[position] = updated
                 self.dataChanged.emit(
                     self.index(position, EntryColumn.STATUS),
                     self.index(position, EntryColumn.MESSAGE),
