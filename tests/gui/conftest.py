@@ -32,6 +32,7 @@ from clickpay_desk.store.database import Store  # noqa: E402
 from clickpay_desk.store.writer import StoreWriter  # noqa: E402
 from clickpay_desk.ui.context import DeskContext  # noqa: E402
 from clickpay_desk.ui.tasks import TaskRunner  # noqa: E402
+from tests.app_session import app_logging  # noqa: E402, F401 - the fixture
 
 
 class FakeSecretStore:

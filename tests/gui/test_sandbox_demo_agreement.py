@@ -4,43 +4,19 @@ callbacks imported, so the schedule, the chart and the status say something. Onc
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from clickpay_desk.app import SANDBOX_PROFILE_NAME, DeskSession, build_parser, start_gui
+from clickpay_desk.app import DeskSession
 from clickpay_desk.services.agreements import AgreementStatus, InstallmentState
 from clickpay_desk.services.operations import Operation
 from clickpay_desk.services.sandbox_demo import DEMO_DESCRIPTION
 from clickpay_desk.store.records import JournalStatus
-
-
-@pytest.fixture
-def app_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    before, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in before:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
+from tests.app_session import start_sandbox
 
 
 def _start(qtbot, data: Path) -> DeskSession:
-    started = start_gui(build_parser().parse_args(["--sandbox", "--data-dir", str(data)]))
-    assert isinstance(started, DeskSession)
-    window = started.window
-    qtbot.waitUntil(
-        lambda: (
-            window.active_profile is not None
-            and window.active_profile.name == SANDBOX_PROFILE_NAME
-            and window.agreements.receiver is not None
-        ),
-        timeout=8000,
-    )
+    started = start_sandbox(qtbot, data)
+    qtbot.waitUntil(lambda: started.window.agreements.receiver is not None, timeout=8000)
     return started
 
 

@@ -4,45 +4,16 @@ lets the batch be submitted. Once per data folder, never over the user's own dra
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 
-from clickpay_desk.app import SANDBOX_PROFILE_NAME, DeskSession, build_parser, start_gui
 from clickpay_desk.services.sandbox_demo import DEMO_BAD_ROW, DEMO_GOOD_IBAN
 from clickpay_desk.ui.payouts.entries_model import EntryColumn
 from clickpay_desk.ui.payouts.tab import DRAFT_KIND
-
-
-@pytest.fixture
-def app_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    before, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in before:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
-def _start(qtbot, data) -> DeskSession:
-    started = start_gui(build_parser().parse_args(["--sandbox", "--data-dir", str(data)]))
-    assert isinstance(started, DeskSession)
-    window = started.window
-    qtbot.waitUntil(
-        lambda: (
-            window.active_profile is not None and window.active_profile.name == SANDBOX_PROFILE_NAME
-        ),
-        timeout=8000,
-    )
-    return started
+from tests.app_session import start_sandbox
 
 
 def test_first_sandbox_start_offers_a_demo_batch_with_one_wrong_iban(qtbot, tmp_path, app_logging):
-    started = _start(qtbot, tmp_path)
+    started = start_sandbox(qtbot, tmp_path)
     try:
         window = started.window
         tab = window.payouts
@@ -79,7 +50,7 @@ def test_first_sandbox_start_offers_a_demo_batch_with_one_wrong_iban(qtbot, tmp_
         started.stop()
 
     # Next start: the (edited) draft comes back as it was; no second demo is laid over it.
-    again = _start(qtbot, tmp_path)
+    again = start_sandbox(qtbot, tmp_path)
     try:
         tab = again.window.payouts
         qtbot.waitUntil(lambda: tab.model.rowCount() == 5, timeout=8000)

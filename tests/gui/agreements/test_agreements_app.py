@@ -3,45 +3,20 @@ Agreements tab gets its callbacks from the built-in sandbox as its clock moves o
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
-import pytest
-
-from clickpay_desk.app import SANDBOX_PROFILE_NAME, DeskSession, build_parser, start_gui
 from clickpay_desk.services.agreements import AgreementStatus, InstallmentState
+from tests.app_session import start_sandbox
 from tests.gui.agreements.test_agreements_sandbox import fill_form
 
 
-@pytest.fixture
-def app_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    before, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in before:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
 def test_sandbox_app_delivers_installments_to_the_agreements_tab(qtbot, tmp_path, app_logging):
-    started = start_gui(build_parser().parse_args(["--sandbox", "--data-dir", str(tmp_path)]))
-    assert isinstance(started, DeskSession)
+    started = start_sandbox(qtbot, tmp_path)
     window = started.window
     try:
         menu = window.sandbox_menu
         assert menu is not None
         assert [a.text() for a in menu.actions()] == ["Customer &pays…", "&Advance time by…"]
         tab = window.agreements
-        qtbot.waitUntil(
-            lambda: (
-                window.active_profile is not None
-                and window.active_profile.name == SANDBOX_PROFILE_NAME
-                and tab.receiver is not None
-            ),
-            timeout=8000,
-        )
+        qtbot.waitUntil(lambda: tab.receiver is not None, timeout=8000)
         # The first start makes the demo agreement; wait for it so the new one is told apart.
         qtbot.waitUntil(
             lambda: (
