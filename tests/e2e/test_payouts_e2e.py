@@ -4,7 +4,6 @@ merchant_reference in the answers), and a SIGKILL of the submitting process mid-
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -28,7 +27,7 @@ from clickpay_desk.services.operations import Operation
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import JournalStatus
 from tests.e2e.e2e_kit import Controls, SandboxProcess, wait_until
-from tests.unit.services.test_payouts_kit import draft
+from tests.unit.services.test_payouts_kit import NoMerchantReference, draft
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,33 +101,8 @@ def test_commit_then_drop_on_an_add_then_resume_without_duplicates(desk: PayoutD
     assert_exactly_once(desk.sandbox, result.batch.remote_batch_id, 300)
 
 
-class _NoMerchantReference(httpx.HTTPTransport):
-    """The gateway as reference 004 documents it: no merchant_reference in query answers."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
-        body = response.read()
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return response
-        return httpx.Response(
-            response.status_code,
-            headers={"content-type": "application/json"},
-            content=json.dumps(_strip(data)).encode(),
-        )
-
-
-def _strip(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k != "merchant_reference"}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
-
-
 def test_same_with_a_gateway_whose_answers_lack_merchant_reference(desk: PayoutDesk) -> None:
-    pool = _pool(desk.profile, _NoMerchantReference())
+    pool = _pool(desk.profile, NoMerchantReference())
     try:
         batch = draft(desk.store, desk.profile, 300, chunk_size=50)
         desk.sandbox.arm("/payout/batch/add", "drop-after-commit", times=1)

@@ -33,8 +33,13 @@ def desk(sandbox_url: str, tmp_path) -> Iterator[Desk]:
     control.post("/_sandbox/reset").raise_for_status()
     store = Store.open(tmp_path / "desk.sqlite3")
     profile = store.save_profile(
-        Profile("Sandbox", GatewayKind.CLICKPAY, sandbox_url, str(demo.PROFILE_ID),
-                payout_account_id=str(demo.ACCOUNT_ID))
+        Profile(
+            "Sandbox",
+            GatewayKind.CLICKPAY,
+            sandbox_url,
+            str(demo.PROFILE_ID),
+            payout_account_id=str(demo.ACCOUNT_ID),
+        )
     )
     secrets = SecretStore()
     secrets.set_session_only(profile.secret_name, demo.SERVER_KEY)
@@ -43,3 +48,16 @@ def desk(sandbox_url: str, tmp_path) -> Iterator[Desk]:
     pool.close()
     store.close()
     control.close()
+
+
+@pytest.fixture
+def gdesk(desk: Desk) -> Iterator[Desk]:
+    """The same sandbox and store with a Geidea profile (its API password session-only)."""
+    profile = desk.store.save_profile(
+        Profile("Geidea shop", GatewayKind.GEIDEA, desk.url, demo.GEIDEA_PUBLIC_KEY)
+    )
+    secrets = SecretStore()
+    secrets.set_session_only(profile.secret_name, demo.GEIDEA_API_PASSWORD)
+    pool = ClientPool(secrets)
+    yield Desk(desk.url, desk.store, pool, profile, desk.control)
+    pool.close()

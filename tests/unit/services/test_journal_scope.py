@@ -17,9 +17,8 @@ from clickpay_desk.services.clients import ClientPool
 from clickpay_desk.services.invoices import AlreadyCreated
 from clickpay_desk.services.operations import Operation
 from clickpay_desk.store.records import JournalStatus
-from tests.unit.services.desk import Desk
+from tests.unit.services.desk import Desk, make_einvoice
 from tests.unit.services.test_agreements import make_request, sandbox_today
-from tests.unit.services.test_reconcile_geidea import make_einvoice
 
 
 @pytest.fixture

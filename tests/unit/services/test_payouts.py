@@ -19,7 +19,7 @@ from clickpay_desk.services.clients import ClientPool
 from clickpay_desk.services.operations import Operation
 from clickpay_desk.store.records import JournalStatus
 from tests.unit.services.desk import Desk
-from tests.unit.services.test_payouts_kit import draft, entry
+from tests.unit.services.test_payouts_kit import NoMerchantReference, draft, entry
 
 NOW = timedelta(0)
 
@@ -136,32 +136,8 @@ def test_add_dropped_before_commit_is_not_done_only_after_the_settle_window(desk
     assert len(counts) == 20 and set(counts.values()) == {1}
 
 
-class _NoMerchantReference(httpx.HTTPTransport):
-    """A gateway whose answers never carry merchant_reference (as reference 004 documents)."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
-        body = response.read()
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return response
-        text = json.dumps(_strip(data)).encode()
-        return httpx.Response(
-            response.status_code, headers={"content-type": "application/json"}, content=text
-        )
-
-
-def _strip(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k != "merchant_reference"}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
-
-
 def test_same_resume_with_a_gateway_that_lists_no_merchant_reference(desk: Desk) -> None:
-    pool = ClientPool(desk.pool._secrets, transport_factory=lambda p: _NoMerchantReference())
+    pool = ClientPool(desk.pool._secrets, transport_factory=lambda p: NoMerchantReference())
     try:
         batch = draft(desk.store, desk.profile, 30, chunk_size=10)
         desk.fault("/payout/batch/add", "drop-after-commit", times=1)

@@ -1,9 +1,12 @@
-"""Builders for payout tests (no tests here): valid beneficiaries and saved draft batches."""
+"""Builders for payout tests (no tests here): valid beneficiaries, saved draft batches, and a
+gateway whose answers lack ``merchant_reference``."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 from schwifty import IBAN
 
 from clickpay_desk.core.profile import Profile
@@ -54,3 +57,27 @@ def draft(
         rows=[(i + 2, entry(i + 1, amount)) for i in range(n)],
         chunk_size=chunk_size,
     )
+
+
+class NoMerchantReference(httpx.HTTPTransport):
+    """The gateway as reference 004 documents it: no merchant_reference in its answers."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        body = response.read()
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return response
+        text = json.dumps(_strip(data)).encode()
+        return httpx.Response(
+            response.status_code, headers={"content-type": "application/json"}, content=text
+        )
+
+
+def _strip(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "merchant_reference"}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value

@@ -5,7 +5,6 @@ found" answer for fetch, so a delete is never settled done from one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,50 +12,20 @@ from decimal import Decimal
 import pytest
 
 from clickpay_desk.core.geidea_invoice import (
-    EInvoice,
-    EInvoiceItem,
-    GeideaCustomer,
     einvoice_to_wire,
 )
-from clickpay_desk.core.profile import GatewayKind, Profile
+from clickpay_desk.core.profile import GatewayKind
 from clickpay_desk.gateway.errors import OutcomeUnknown
-from clickpay_desk.sandbox import demo
-from clickpay_desk.secrets import SecretStore
 from clickpay_desk.services import geidea_invoices as geidea
 from clickpay_desk.services import reconcile
-from clickpay_desk.services.clients import ClientPool
 from clickpay_desk.services.invoices import AlreadyCreated
 from clickpay_desk.services.journal import UnresolvedAttempt
 from clickpay_desk.services.operations import Operation
 from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStatus
-from tests.unit.services.desk import Desk
+from tests.unit.services.desk import Desk, make_einvoice
 
 EINVOICE = "/payment-intent/api/v1/direct/eInvoice"
 LATER = datetime.now(UTC) + timedelta(minutes=10)  # past the settle window
-
-
-@pytest.fixture
-def gdesk(desk: Desk) -> Iterator[Desk]:
-    profile = desk.store.save_profile(
-        Profile("Geidea shop", GatewayKind.GEIDEA, desk.url, demo.GEIDEA_PUBLIC_KEY)
-    )
-    secrets = SecretStore()
-    secrets.set_session_only(profile.secret_name, demo.GEIDEA_API_PASSWORD)
-    pool = ClientPool(secrets)
-    yield Desk(desk.url, desk.store, pool, profile, desk.control)
-    pool.close()
-
-
-def make_einvoice(
-    price: str = "100.00", reference: str | None = None, name: str = "Sara"
-) -> EInvoice:
-    return EInvoice(
-        currency="SAR",
-        items=(EInvoiceItem(price=Decimal(price), quantity=2, description="Beans"),),
-        customer=GeideaCustomer(name=name, email="sara@example.com"),
-        merchant_reference_id=reference,
-        expiry_date=(datetime.now(UTC) + timedelta(days=10)).date(),
-    )
 
 
 def the_unknown(desk: Desk, operation: Operation) -> JournalEntry:

@@ -15,32 +15,15 @@ import pytest
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.gateway.errors import OutcomeUnknown
 from clickpay_desk.secrets import SecretStore
-from clickpay_desk.services import invoices, reconcile, refunds
+from clickpay_desk.services import reconcile, refunds
 from clickpay_desk.services.clients import ClientPool
 from clickpay_desk.services.journal import UnresolvedAttempt
 from clickpay_desk.services.operations import Operation
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStatus
-from tests.unit.services.desk import Desk, make_invoice
+from tests.unit.services.desk import Desk
 
 LATER = datetime.now(UTC) + timedelta(minutes=10)  # past the settle window
-
-
-def _paid(desk: Desk, amount: str = "20.00") -> InvoiceRecord:
-    record = invoices.create_invoice(desk.store, desk.pool, desk.profile, make_invoice(amount))
-    desk.control.post(f"/_sandbox/invoices/{record.remote_id}/pay").raise_for_status()
-    invoices.refresh_statuses(desk.store, desk.pool, desk.profile, [record])
-    stored = desk.store.get_invoice(record.id)
-    assert stored is not None and stored.status == "paid"
-    return stored
-
-
-def _refunds_at_gateway(desk: Desk, cart_id: str) -> list[dict]:
-    return [
-        t
-        for t in desk.state()["transactions"]
-        if t.get("cart_id") == cart_id and str(t.get("tran_type")).lower() == "refund"
-    ]
 
 
 def _lost_refund(desk: Desk, record: InvoiceRecord, amount: str, mode: str) -> JournalEntry:
@@ -53,9 +36,9 @@ def _lost_refund(desk: Desk, record: InvoiceRecord, amount: str, mode: str) -> J
 
 
 def test_a_refund_made_but_unanswered_is_settled_done(desk: Desk) -> None:
-    record = _paid(desk)
+    record = desk.paid_invoice()
     entry = _lost_refund(desk, record, "5.00", "drop-after-commit")
-    (made,) = _refunds_at_gateway(desk, record.cart_id)
+    (made,) = desk.refunds_at_gateway(record.cart_id)
 
     (found,) = reconcile.reconcile_all(desk.store, desk.pool)
 
@@ -71,7 +54,7 @@ def test_a_refund_made_but_unanswered_is_settled_done(desk: Desk) -> None:
 
 
 def test_an_earlier_refund_of_the_same_amount_is_not_taken_for_this_one(desk: Desk) -> None:
-    record = _paid(desk)
+    record = desk.paid_invoice()
     earlier = refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("5.00"))
     entry = _lost_refund(desk, record, "5.00", "drop-before-commit")
     assert earlier.tran_ref in entry.request["before"]["tran_refs"]
@@ -90,16 +73,14 @@ def test_an_earlier_refund_of_the_same_amount_is_not_taken_for_this_one(desk: De
     assert "mark it done or not done" in found.message
     with pytest.raises(UnresolvedAttempt):
         refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("5.00"))
-    assert len(_refunds_at_gateway(desk, record.cart_id)) == 1
+    assert len(desk.refunds_at_gateway(record.cart_id)) == 1
 
 
 def test_this_refund_is_found_beside_an_earlier_one_of_the_same_amount(desk: Desk) -> None:
-    record = _paid(desk)
+    record = desk.paid_invoice()
     earlier = refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("5.00"))
     _lost_refund(desk, record, "5.00", "drop-after-commit")
-    made = [
-        t for t in _refunds_at_gateway(desk, record.cart_id) if t["tran_ref"] != earlier.tran_ref
-    ]
+    made = [t for t in desk.refunds_at_gateway(record.cart_id) if t["tran_ref"] != earlier.tran_ref]
 
     (found,) = reconcile.reconcile_all(desk.store, desk.pool)
 
@@ -109,7 +90,7 @@ def test_this_refund_is_found_beside_an_earlier_one_of_the_same_amount(desk: Des
 
 
 def test_two_new_refunds_of_the_same_amount_cannot_be_told_apart(desk: Desk) -> None:
-    record = _paid(desk)
+    record = desk.paid_invoice()
     entry = _lost_refund(desk, record, "5.00", "drop-after-commit")
     # Someone refunds the same amount from the dashboard meanwhile.
     client = desk.pool.clickpay(desk.profile)
@@ -123,7 +104,7 @@ def test_two_new_refunds_of_the_same_amount_cannot_be_told_apart(desk: Desk) -> 
 
 
 def test_a_refund_journalled_without_the_list_from_before_stays_unknown(desk: Desk) -> None:
-    record = _paid(desk)
+    record = desk.paid_invoice()
     entry = _lost_refund(desk, record, "5.00", "drop-after-commit")
     reconcile.resolve_manually(desk.store, entry.id, happened=True)
     # The same refund as a version that did not journal the cart's transactions left it.
@@ -207,11 +188,11 @@ def test_a_refund_goes_even_when_the_cart_cannot_be_listed_and_is_then_left_to_t
     desk: Desk,
 ) -> None:
     # The lookup by cart id is not documented: a gateway that garbles it must not stop refunds.
-    record = _paid(desk)
+    record = desk.paid_invoice()
     desk.fault("/payment/query", "truncated-json")
     entry = _lost_refund(desk, record, "5.00", "drop-after-commit")
     assert entry.request["before"]["tran_refs"] is None
-    assert len(_refunds_at_gateway(desk, record.cart_id)) == 1
+    assert len(desk.refunds_at_gateway(record.cart_id)) == 1
 
     (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=LATER)
 

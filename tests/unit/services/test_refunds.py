@@ -12,29 +12,12 @@ from clickpay_desk.gateway.errors import OutcomeUnknown
 from clickpay_desk.services import invoices, refunds
 from clickpay_desk.services.journal import UnresolvedAttempt
 from clickpay_desk.services.operations import Operation
-from clickpay_desk.store.records import InvoiceRecord, JournalStatus
+from clickpay_desk.store.records import JournalStatus
 from tests.unit.services.desk import Desk, make_invoice
 
 
-def _paid(desk: Desk, amount: str = "20.00") -> InvoiceRecord:
-    record = invoices.create_invoice(desk.store, desk.pool, desk.profile, make_invoice(amount))
-    desk.control.post(f"/_sandbox/invoices/{record.remote_id}/pay").raise_for_status()
-    invoices.refresh_statuses(desk.store, desk.pool, desk.profile, [record])
-    stored = desk.store.get_invoice(record.id)
-    assert stored is not None and stored.status == "paid"
-    return stored
-
-
-def _refund_transactions(desk: Desk, cart_id: str) -> list[dict]:
-    return [
-        t
-        for t in desk.state()["transactions"]
-        if t.get("cart_id") == cart_id and str(t.get("tran_type")).lower() == "refund"
-    ]
-
-
 def test_a_part_refund_is_journalled_sent_once_and_counted(desk: Desk) -> None:
-    record = _paid(desk)
+    record = desk.paid_invoice()
     done = refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("5.00"))
     assert done.amount == Decimal("5.00") and done.refunded_total == Decimal("5.00")
     assert done.tran_ref and done.tran_ref != refunds.paid_tran_ref(done.invoice)
@@ -42,14 +25,14 @@ def test_a_part_refund_is_journalled_sent_once_and_counted(desk: Desk) -> None:
     assert entry.status is JournalStatus.DONE
     assert entry.request["tran_type"] == "refund"
     assert entry.request["tran_ref"] == refunds.paid_tran_ref(done.invoice)
-    assert len(_refund_transactions(desk, record.cart_id)) == 1
+    assert len(desk.refunds_at_gateway(record.cart_id)) == 1
     assert refunds.refunded_amount(desk.store, record) == Decimal("5.00")
 
     # The rest, in full: allowed; one cent more: refused before anything is sent.
     refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("15.00"))
     with pytest.raises(ValidationError, match=r"at most 0\.00 SAR"):
         refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("0.01"))
-    assert len(_refund_transactions(desk, record.cart_id)) == 2
+    assert len(desk.refunds_at_gateway(record.cart_id)) == 2
     assert refunds.refunded_amount(desk.store, record) == Decimal("20.00")
 
 
@@ -64,17 +47,17 @@ def test_an_unpaid_invoice_is_not_refunded(desk: Desk) -> None:
     ("amount", "rule"), [("0", "more than zero"), ("1.001", "at most 2 decimals")]
 )
 def test_bad_amounts_are_named(desk: Desk, amount: str, rule: str) -> None:
-    record = _paid(desk)
+    record = desk.paid_invoice()
     with pytest.raises(ValidationError, match=rule):
         refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal(amount))
 
 
 def test_a_lost_answer_blocks_a_second_refund(desk: Desk) -> None:
-    record = _paid(desk)
+    record = desk.paid_invoice()
     desk.fault("/payment/request", "drop-after-commit")
     with pytest.raises(OutcomeUnknown):
         refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("2.00"))
     with pytest.raises(UnresolvedAttempt):
         refunds.refund_invoice(desk.store, desk.pool, desk.profile, record, Decimal("2.00"))
-    assert len(_refund_transactions(desk, record.cart_id)) == 1
+    assert len(desk.refunds_at_gateway(record.cart_id)) == 1
     assert desk.store.invoice_refunds_unresolved(desk.profile.id) == {record.cart_id}
