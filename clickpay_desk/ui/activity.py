@@ -15,7 +15,6 @@ from typing import Protocol
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStyle,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +39,16 @@ from .activity_model import (
     operation_text,
 )
 from .errors import user_message
+from .record_table import record_table, selected_record
 from .tasks import TaskContext, TaskKind, TaskRunner
+
+_WIDTHS: dict[int, int] = {
+    ActivityColumn.TIME: 140,
+    ActivityColumn.PROFILE: 120,
+    ActivityColumn.OPERATION: 160,
+    ActivityColumn.REFERENCE: 150,
+    ActivityColumn.STATUS: 255,
+}
 
 #: How many of the newest entries the tab shows; older ones stay in the database.
 ACTIVITY_LIMIT = 2000
@@ -141,27 +148,8 @@ class ActivityView(QWidget):
         filters.addWidget(self.text_filter, 1)
         filters.addWidget(self.refresh_button)
 
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(ActivityColumn.TIME, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
+        self.table = record_table(self.proxy, ActivityColumn.TIME, _WIDTHS)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in (
-            (ActivityColumn.TIME, 140),
-            (ActivityColumn.PROFILE, 120),
-            (ActivityColumn.OPERATION, 160),
-            (ActivityColumn.REFERENCE, 150),
-            (ActivityColumn.STATUS, 255),
-        ):
-            self.table.setColumnWidth(column, width)
         # The journal's own key ("invoice:<cart id>") repeats the reference: searchable, not shown.
         self.table.setColumnHidden(ActivityColumn.SUBJECT, True)
 
@@ -246,13 +234,7 @@ class ActivityView(QWidget):
 
     def selected_entry(self) -> JournalEntry | None:
         """The entry of the current row (after filtering and sorting), if any."""
-        index = self.table.currentIndex()
-        rows = self.table.selectionModel().selectedRows()
-        if rows:
-            index = rows[0]
-        if not index.isValid():
-            return None
-        entry = self.proxy.index(index.row(), 0).data(ENTRY_ROLE)
+        entry = selected_record(self.table)
         return entry if isinstance(entry, JournalEntry) else None
 
     def select_entry(self, entry_id: int) -> bool:

@@ -16,25 +16,36 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from ..record_table import record_table, selected_record
 from .list_model import (
     COPY_ROLE,
     GROUP_TEXT,
-    ROW_ROLE,
     InvoiceColumn,
     InvoiceFilter,
     InvoiceListModel,
     InvoiceRow,
     StatusGroup,
 )
+
+_WIDTHS: dict[int, int] = {
+    InvoiceColumn.REFERENCE: 150,
+    InvoiceColumn.INVOICE_ID: 90,
+    InvoiceColumn.STATUS: 200,
+    InvoiceColumn.CUSTOMER: 140,
+    InvoiceColumn.AMOUNT: 110,
+    InvoiceColumn.REFUNDED: 100,
+    InvoiceColumn.CREATED: 120,
+    InvoiceColumn.DUE: 85,
+    InvoiceColumn.EXPIRES: 85,
+    InvoiceColumn.TRAN_REF: 140,
+}
 
 STATUS_CHOICES: list[tuple[str, frozenset[StatusGroup] | None]] = [
     ("All statuses", None),
@@ -101,32 +112,8 @@ class InvoiceListView(QWidget):
         more.addWidget(self.date_to)
         more.addStretch(1)
 
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(InvoiceColumn.CREATED, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = record_table(self.proxy, InvoiceColumn.CREATED, _WIDTHS)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in (
-            (InvoiceColumn.REFERENCE, 150),
-            (InvoiceColumn.INVOICE_ID, 90),
-            (InvoiceColumn.STATUS, 200),
-            (InvoiceColumn.CUSTOMER, 140),
-            (InvoiceColumn.AMOUNT, 110),
-            (InvoiceColumn.REFUNDED, 100),
-            (InvoiceColumn.CREATED, 120),
-            (InvoiceColumn.DUE, 85),
-            (InvoiceColumn.EXPIRES, 85),
-            (InvoiceColumn.TRAN_REF, 140),
-        ):
-            self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(lambda _i: self._open_current())
         self.table.installEventFilter(self)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -159,13 +146,7 @@ class InvoiceListView(QWidget):
         self._menu = menu
 
     def current(self) -> InvoiceRow | None:
-        index = self.table.currentIndex()
-        rows = self.table.selectionModel().selectedRows()
-        if rows:
-            index = rows[0]
-        if not index.isValid():
-            return None
-        row = index.siblingAtColumn(0).data(ROW_ROLE)
+        row = selected_record(self.table)
         return row if isinstance(row, InvoiceRow) else None
 
     def copy_cell(self) -> None:
