@@ -10,7 +10,17 @@ a new status on the live gateway is visible rather than a crash or a wrong word.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import TypeVar
+
+S = TypeVar("S", bound=StrEnum)
+
+
+def _by_word(kind: type[S], **aliases: S) -> dict[str, S]:
+    """Every value of ``kind`` (and its other spellings) by its lower-case text: the gateways'
+    case varies between endpoints and versions."""
+    return {**{status.value.lower(): status for status in kind}, **aliases}
 
 
 class InvoiceStatus(StrEnum):
@@ -38,7 +48,7 @@ INVOICE_OPEN: frozenset[InvoiceStatus] = frozenset(
 INVOICE_CANCELLABLE = INVOICE_OPEN
 INVOICE_REFRESHABLE = INVOICE_OPEN
 
-_INVOICE_ALIASES = {"canceled": InvoiceStatus.CANCELLED}
+_INVOICE_BY_WORD = _by_word(InvoiceStatus, canceled=InvoiceStatus.CANCELLED)
 
 _INVOICE_TEXT = {
     InvoiceStatus.PENDING: "Waiting for payment",
@@ -63,6 +73,8 @@ class TranStatus(StrEnum):
     EXPIRED = "X"
     CANCELLED = "C"
 
+
+_TRAN_BY_WORD = _by_word(TranStatus)
 
 #: Transactions where the money was taken (or is held for the merchant).
 TRAN_SUCCESSFUL: frozenset[TranStatus] = frozenset({TranStatus.AUTHORISED})
@@ -112,7 +124,7 @@ GEIDEA_OPEN: frozenset[GeideaStatus] = frozenset(
     }
 )
 
-_GEIDEA_ALIASES = {"canceled": GeideaStatus.CANCELLED}
+_GEIDEA_BY_WORD = _by_word(GeideaStatus, canceled=GeideaStatus.CANCELLED)
 
 _GEIDEA_TEXT = {
     GeideaStatus.CREATED: "Created (not sent yet)",
@@ -157,52 +169,34 @@ def _clean(raw: object) -> str:
 
 def parse_invoice_status(raw: object) -> InvoiceStatus | None:
     """The ``InvoiceStatus`` for a wire value in any case, or ``None`` if unknown."""
-    key = _clean(raw).lower()
-    if key in _INVOICE_ALIASES:
-        return _INVOICE_ALIASES[key]
-    try:
-        return InvoiceStatus(key)
-    except ValueError:
-        return None
+    return _INVOICE_BY_WORD.get(_clean(raw).lower())
 
 
 def parse_tran_status(code: object) -> TranStatus | None:
     """The ``TranStatus`` for a response_status letter in any case, or ``None`` if unknown."""
-    try:
-        return TranStatus(_clean(code).upper())
-    except ValueError:
-        return None
+    return _TRAN_BY_WORD.get(_clean(code).lower())
 
 
 def parse_geidea_status(raw: object) -> GeideaStatus | None:
     """The ``GeideaStatus`` for a wire value in any case, or ``None`` if unknown."""
-    key = _clean(raw).lower()
-    if key in _GEIDEA_ALIASES:
-        return _GEIDEA_ALIASES[key]
-    for status in GeideaStatus:
-        if status.value.lower() == key:
-            return status
-    return None
+    return _GEIDEA_BY_WORD.get(_clean(raw).lower())
 
 
-def _unknown(raw: object) -> str:
-    text = _clean(raw)
-    return text if text else "Unknown"
+def _words(text: Mapping[S, str], status: S | None, raw: object) -> str:
+    # A value the desk does not know is shown as sent: a new status stays visible.
+    return text[status] if status is not None else (_clean(raw) or "Unknown")
 
 
 def invoice_status_text(raw: str | None) -> str:
     """Words for a PT2 invoice status; an unknown value is returned as sent."""
-    status = parse_invoice_status(raw)
-    return _INVOICE_TEXT[status] if status is not None else _unknown(raw)
+    return _words(_INVOICE_TEXT, parse_invoice_status(raw), raw)
 
 
 def transaction_status_text(code: str | None) -> str:
     """Words for a PT2 ``response_status`` letter; an unknown value is returned as sent."""
-    status = parse_tran_status(code)
-    return _TRAN_TEXT[status] if status is not None else _unknown(code)
+    return _words(_TRAN_TEXT, parse_tran_status(code), code)
 
 
 def geidea_status_text(raw: str | None) -> str:
     """Words for a Geidea payment-intent status; an unknown value is returned as sent."""
-    status = parse_geidea_status(raw)
-    return _GEIDEA_TEXT[status] if status is not None else _unknown(raw)
+    return _words(_GEIDEA_TEXT, parse_geidea_status(raw), raw)
