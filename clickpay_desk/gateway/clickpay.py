@@ -20,6 +20,7 @@ import httpx
 
 from .errors import BrokenResponse, Declined, FieldRefused, NotFound, RequestRefused
 from .http import (
+    MAX_BODY_BYTES,
     ErrorBody,
     HttpSession,
     JsonObject,
@@ -86,10 +87,11 @@ def _wire_id(value: str | int) -> int | str:
     return int(text) if text.isdigit() and len(text) < 19 else text
 
 
-#: The largest answer read: a payout batch listing its 100,000 entries (``MAX_COUNT``, about
-#: 250 bytes each) must fit, or a big batch's add and query answers could never be read and its
-#: submission would stop as "outcome unknown". Still a bound on a hostile body.
-PT2_MAX_BODY_BYTES = 64 * 1024 * 1024
+#: The bound on a payout batch answer, which lists the batch's entries: 100,000 of them
+#: (``MAX_COUNT``, about 250 bytes each) must fit, or a big batch's add and query answers could
+#: never be read and its submission would stop as "outcome unknown". Other answers keep the
+#: session's bound (``max_body_bytes``).
+PAYOUT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 class ClickPayClient:
@@ -105,12 +107,14 @@ class ClickPayClient:
         transport: httpx.BaseTransport | None = None,
         timeout: Timeouts | float | None = None,
         retry: RetryPolicy | None = None,
-        max_body_bytes: int = PT2_MAX_BODY_BYTES,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        payout_max_body_bytes: int = PAYOUT_MAX_BODY_BYTES,
         gateway_name: str = "ClickPay",
     ) -> None:
         key = check_secret(server_key, "server key")
         self.profile_id = str(profile_id).strip()
         self.account_id = None if account_id is None else str(account_id).strip() or None
+        self._payout_max_body = payout_max_body_bytes
         self._session = HttpSession(
             base_url,
             dialect=Pt2Dialect(gateway_name),
@@ -355,6 +359,7 @@ class ClickPayClient:
         return self._session.call(
             "POST",
             "/payout/batch/new",
+            max_body_bytes=self._payout_max_body,
             operation="create the payout batch",
             mutating=True,
             body=body,
@@ -381,6 +386,7 @@ class ClickPayClient:
         return self._session.call(
             "POST",
             "/payout/batch/add",
+            max_body_bytes=self._payout_max_body,
             operation="add transfers to the payout batch",
             mutating=True,
             body=body,
@@ -409,6 +415,7 @@ class ClickPayClient:
         return self._session.call(
             "POST",
             "/payout/batch/close",
+            max_body_bytes=self._payout_max_body,
             operation="close the payout batch",
             mutating=True,
             body=body,
@@ -423,6 +430,7 @@ class ClickPayClient:
         return self._session.call(
             "POST",
             "/payout/batch/query",
+            max_body_bytes=self._payout_max_body,
             operation="check the payout batch",
             mutating=False,
             body=self._payout_body(batch_id=batch_id),
@@ -437,6 +445,7 @@ class ClickPayClient:
         return self._session.call(
             "POST",
             "/payout/batch/query",
+            max_body_bytes=self._payout_max_body,
             operation="check the payout transfer",
             mutating=False,
             body=self._payout_body(
@@ -456,6 +465,7 @@ class ClickPayClient:
         return self._session.call(
             "POST",
             f"/payout/batch/query/{wanted}",
+            max_body_bytes=self._payout_max_body,
             operation="check the payout batch",
             mutating=False,
             body=self._payout_body(batch_id=batch_id),
@@ -474,6 +484,7 @@ class ClickPayClient:
             return self._session.call(
                 "POST",
                 "/payout/batch/query",
+                max_body_bytes=self._payout_max_body,
                 operation="look up the payout batch by order id",
                 mutating=False,
                 body=self._payout_body(order_id=order_id),

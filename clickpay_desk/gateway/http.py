@@ -292,13 +292,17 @@ class HttpSession:
         body: Any = NO_BODY,
         params: Mapping[str, str] | None = None,
         cancel: threading.Event | None = None,
+        max_body_bytes: int | None = None,
     ) -> T:
         """Send one request (reads: with retries) and return ``parse(json_body)``.
 
         ``operation`` is a phrase for messages ("create the invoice"). Raises only
         ``GatewayError`` subclasses for anything the gateway or the network does; a payload
         that cannot be serialised raises ``TypeError``/``ValueError`` before anything is sent.
+        ``max_body_bytes`` raises the session's bound on the answer for a call whose documented
+        answer can be large (a payout batch listing its entries).
         """
+        limit = max_body_bytes or self._max_body
         content = None if body is NO_BODY else jsonwire.dumps(body, floats=False)
         attempts = 1 if mutating else max(1, self._retry.attempts)
         waiter = cancel if cancel is not None else threading.Event()
@@ -308,7 +312,7 @@ class HttpSession:
             if cancel is not None and cancel.is_set():
                 raise self._cancelled(operation, before_send=attempt == 1)
             ends = min(call_ends, time.monotonic() + self._timeouts.total)
-            outcome = self._attempt(method, path, content, params, operation, mutating, ends)
+            outcome = self._attempt(method, path, content, params, operation, mutating, ends, limit)
             if isinstance(outcome, _Success):
                 break
             if mutating or not outcome.retryable:
@@ -349,10 +353,14 @@ class HttpSession:
         operation: str,
         mutating: bool,
         ends: float,
+        limit: int,
     ) -> _Success | _Failure:
-        """One request; every byte of it, headers included, by ``ends`` (``time.monotonic``)."""
+        """One request; every byte of it, headers included, by ``ends`` (``time.monotonic``);
+        an answer larger than ``limit`` bytes is abandoned."""
         with deadline.deadline(ends):
-            return self._attempt_within(method, path, content, params, operation, mutating, ends)
+            return self._attempt_within(
+                method, path, content, params, operation, mutating, ends, limit
+            )
 
     def _attempt_within(
         self,
@@ -363,6 +371,7 @@ class HttpSession:
         operation: str,
         mutating: bool,
         ends: float,
+        limit: int,
     ) -> _Success | _Failure:
         gw = self.gateway_name
         if self._closed:
@@ -403,14 +412,14 @@ class HttpSession:
         oversized = False
         try:
             declared = response.headers.get("content-length", "")
-            if declared.strip().isdigit() and int(declared) > self._max_body:
+            if declared.strip().isdigit() and int(declared) > limit:
                 oversized = True
             else:
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)
-                    if size > self._max_body:
+                    if size > limit:
                         oversized = True
                         break
                     if time.monotonic() > ends:
@@ -434,7 +443,8 @@ class HttpSession:
         if failure is not None:
             return failure
         if oversized:
-            return self._classify(status, None, response.headers, operation, mutating, "oversized")
+            problem = f"the answer was larger than {_size(limit)}"
+            return self._classify(status, None, response.headers, operation, mutating, problem)
         assert raw is not None
         return self._classify(status, raw, response.headers, operation, mutating, None)
 
@@ -453,8 +463,6 @@ class HttpSession:
         payload: Any = None
         if raw is not None and problem is None:
             payload, problem = _read_json(raw, headers)
-        if problem == "oversized":
-            problem = f"the answer was larger than {_size(self._max_body)}"
 
         if 200 <= status < 300:
             if problem is not None:

@@ -37,6 +37,7 @@ from clickpay_desk.core.invoice import CustomerDetails, Invoice, LineItem
 from clickpay_desk.core.payout import PayoutRequest, TransferCode
 from clickpay_desk.gateway import ClickPayClient, GeideaClient, RetryPolicy, Timeouts
 from clickpay_desk.gateway.geidea import EINVOICE_PATH
+from clickpay_desk.gateway.http import MAX_BODY_BYTES
 from clickpay_desk.sandbox import demo
 
 FIRST_LINE = re.compile(r"^Sandbox listening on (http://127\.0\.0\.1:(\d+))$")
@@ -196,8 +197,16 @@ def clickpay_client(
     timeout: Timeouts = CALM,
     retry: RetryPolicy = FAST_RETRY,
 ) -> ClickPayClient:
+    # The session's bound for payout answers too, so the sandbox's "oversized-body" fault (a few
+    # MB) exceeds it on every call; the production bound for payouts is larger.
     return ClickPayClient(
-        base_url, profile_id, server_key, account_id=account_id, timeout=timeout, retry=retry
+        base_url,
+        profile_id,
+        server_key,
+        account_id=account_id,
+        timeout=timeout,
+        retry=retry,
+        payout_max_body_bytes=MAX_BODY_BYTES,
     )
 
 

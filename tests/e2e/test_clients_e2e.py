@@ -282,8 +282,11 @@ def test_payout_batch_life(gateways: Gateways) -> None:
         ],
     )
     assert added.count == 3
-    assert all(entry.entry_id for entry in added.requests)
-    assert len({entry.entry_id for entry in added.requests}) == 3
+    # The add answer lists the whole batch; the client reads the entries this call appended.
+    assert [e.amount for e in added.requests] == [Decimal("600.00"), Decimal("50.00")]
+    listed = cp.payout_query(batch.batch_id).requests
+    assert all(entry.entry_id for entry in listed)
+    assert len({entry.entry_id for entry in listed}) == 3
     assert added.total == Decimal("851.01")
 
     with pytest.raises(FieldRefused) as refused:

@@ -33,6 +33,7 @@ from clickpay_desk.gateway import (
     Timeouts,
     run_reads,
 )
+from clickpay_desk.gateway.http import MAX_BODY_BYTES
 from tests.e2e.e2e_kit import (
     CALM,
     DELAY_SECONDS,
@@ -158,6 +159,7 @@ class Scenarios:
             account_id=ACCOUNT_ID,
             timeout=timeout,
             retry=QUICK_RETRY,
+            payout_max_body_bytes=MAX_BODY_BYTES,  # so the oversized-body fault exceeds it
         )
         self.clients.append(client)
         return client
