@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,10 @@ def app_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-def start_sandbox(qtbot, data_dir: Path, *, timeout: int = 8000) -> DeskSession:
+@contextmanager
+def sandbox_session(qtbot, data_dir: Path, *, timeout: int = 8000) -> Iterator[DeskSession]:
     """``clickpay-desk --sandbox --data-dir DATA_DIR``, once its demo ClickPay profile is the
-    active one (stopped again if it never becomes so, so a failure leaks no threads)."""
+    active one; stopped on leaving, whatever happened (no threads leak into the next test)."""
     started = start_gui(build_parser().parse_args(["--sandbox", "--data-dir", str(data_dir)]))
     assert isinstance(started, DeskSession)
     window = started.window
@@ -39,7 +41,6 @@ def start_sandbox(qtbot, data_dir: Path, *, timeout: int = 8000) -> DeskSession:
             ),
             timeout=timeout,
         )
-    except BaseException:
+        yield started
+    finally:
         started.stop()
-        raise
-    return started

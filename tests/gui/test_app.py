@@ -6,16 +6,15 @@ import pytest
 
 from clickpay_desk.services import invoices
 from clickpay_desk.store.database import StoreClosed
-from tests.app_session import start_sandbox
+from tests.app_session import sandbox_session
 from tests.unit.services.desk import make_invoice
 
 
 def test_sandbox_session_in_process_creates_an_invoice_and_stops_cleanly(
     qtbot, tmp_path, app_logging
 ):
-    started = start_sandbox(qtbot, tmp_path)
-    window, ctx = started.window, started.ctx
-    try:
+    with sandbox_session(qtbot, tmp_path) as started:
+        window, ctx = started.window, started.ctx
         assert started.sandbox is not None and ctx.sandbox_url == started.sandbox.base_url
         assert window.isVisible() and window.windowTitle().endswith("(sandbox)")
         created = []
@@ -26,8 +25,6 @@ def test_sandbox_session_in_process_creates_an_invoice_and_stops_cleanly(
         assert ctx.pool.client_for(window.active_profile) is ctx.pool.client_for(
             window.active_profile
         )
-    finally:
-        started.stop()
     assert ctx.runner.closed and ctx.writer.closed
     with pytest.raises(StoreClosed):
         ctx.store.list_profiles()

@@ -4,25 +4,16 @@ callbacks imported, so the schedule, the chart and the status say something. Onc
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from clickpay_desk.app import DeskSession
 from clickpay_desk.services.agreements import AgreementStatus, InstallmentState
 from clickpay_desk.services.operations import Operation
 from clickpay_desk.services.sandbox_demo import DEMO_DESCRIPTION
 from clickpay_desk.store.records import JournalStatus
-from tests.app_session import start_sandbox
-
-
-def _start(qtbot, data: Path) -> DeskSession:
-    started = start_sandbox(qtbot, data)
-    qtbot.waitUntil(lambda: started.window.agreements.receiver is not None, timeout=8000)
-    return started
+from tests.app_session import sandbox_session
 
 
 def test_first_sandbox_start_shows_a_paid_demo_agreement_once(qtbot, tmp_path, app_logging):
-    started = _start(qtbot, tmp_path)
-    try:
+    with sandbox_session(qtbot, tmp_path) as started:
+        qtbot.waitUntil(lambda: started.window.agreements.receiver is not None, timeout=8000)
         window = started.window
         tab = window.agreements
         window.tabs.setCurrentWidget(tab)
@@ -59,11 +50,9 @@ def test_first_sandbox_start_shows_a_paid_demo_agreement_once(qtbot, tmp_path, a
         assert entry.status is JournalStatus.DONE and entry.reference == view.record.cart_id
         window.resize(1100, 700)
         window.grab().save("/tmp/shots/sandbox-demo-agreement.png")
-    finally:
-        started.stop()
 
-    again = _start(qtbot, tmp_path)
-    try:
+    with sandbox_session(qtbot, tmp_path) as again:
+        qtbot.waitUntil(lambda: again.window.agreements.receiver is not None, timeout=8000)
         tab = again.window.agreements
         qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=8000)
         handle = tab.offer_demo()  # what the start did: it finds the demo already made
@@ -71,5 +60,3 @@ def test_first_sandbox_start_shows_a_paid_demo_agreement_once(qtbot, tmp_path, a
         qtbot.waitUntil(lambda: handle.finished, timeout=8000)
         assert len(again.ctx.store.journal_list(operation=Operation.AGREEMENT_REQUEST)) == 1
         assert tab.model.rowCount() == 1
-    finally:
-        again.stop()

@@ -9,12 +9,11 @@ from PySide6.QtCore import Qt
 from clickpay_desk.services.sandbox_demo import DEMO_BAD_ROW, DEMO_GOOD_IBAN
 from clickpay_desk.ui.payouts.entries_model import EntryColumn
 from clickpay_desk.ui.payouts.tab import DRAFT_KIND
-from tests.app_session import start_sandbox
+from tests.app_session import sandbox_session
 
 
 def test_first_sandbox_start_offers_a_demo_batch_with_one_wrong_iban(qtbot, tmp_path, app_logging):
-    started = start_sandbox(qtbot, tmp_path)
-    try:
+    with sandbox_session(qtbot, tmp_path) as started:
         window = started.window
         tab = window.payouts
         window.tabs.setCurrentWidget(tab)
@@ -46,15 +45,10 @@ def test_first_sandbox_start_offers_a_demo_batch_with_one_wrong_iban(qtbot, tmp_
             ),
             timeout=5000,
         )
-    finally:
-        started.stop()
 
     # Next start: the (edited) draft comes back as it was; no second demo is laid over it.
-    again = start_sandbox(qtbot, tmp_path)
-    try:
+    with sandbox_session(qtbot, tmp_path) as again:
         tab = again.window.payouts
         qtbot.waitUntil(lambda: tab.model.rowCount() == 5, timeout=8000)
         qtbot.waitUntil(lambda: tab.submit_action.isEnabled(), timeout=3000)
         assert "Sandbox demo" not in tab.message.text()
-    finally:
-        again.stop()

@@ -4,14 +4,13 @@ Agreements tab gets its callbacks from the built-in sandbox as its clock moves o
 from __future__ import annotations
 
 from clickpay_desk.services.agreements import AgreementStatus, InstallmentState
-from tests.app_session import start_sandbox
+from tests.app_session import sandbox_session
 from tests.gui.agreements.test_agreements_sandbox import fill_form
 
 
 def test_sandbox_app_delivers_installments_to_the_agreements_tab(qtbot, tmp_path, app_logging):
-    started = start_sandbox(qtbot, tmp_path)
-    window = started.window
-    try:
+    with sandbox_session(qtbot, tmp_path) as started:
+        window = started.window
         menu = window.sandbox_menu
         assert menu is not None
         assert [a.text() for a in menu.actions()] == ["Customer &pays…", "&Advance time by…"]
@@ -41,5 +40,3 @@ def test_sandbox_app_delivers_installments_to_the_agreements_tab(qtbot, tmp_path
         )
         menu.advance(35)
         qtbot.waitUntil(lambda: magazine().rows[1].state is InstallmentState.PAID, timeout=15000)
-    finally:
-        started.stop()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from clickpay_desk.app import SANDBOX_GEIDEA_PROFILE_NAME
 from clickpay_desk.ui.invoices.list_model import InvoiceColumn
-from tests.app_session import start_sandbox
+from tests.app_session import sandbox_session
 
 SHOTS = Path("/tmp/shots")
 
@@ -18,9 +18,8 @@ def statuses(tab) -> set[str]:
 
 
 def test_first_sandbox_start_shows_the_demo_invoices(qtbot, tmp_path, app_logging) -> None:
-    started = start_sandbox(qtbot, tmp_path)
-    window = started.window
-    try:
+    with sandbox_session(qtbot, tmp_path) as started:
+        window = started.window
         window.tabs.setCurrentWidget(window.invoices)
         tab = window.invoices
         qtbot.waitUntil(lambda: tab.list.model.rowCount() == 3, timeout=10000)
@@ -37,5 +36,3 @@ def test_first_sandbox_start_shows_the_demo_invoices(qtbot, tmp_path, app_loggin
             lambda: statuses(tab) == {"Created (not sent yet)", "Sent to the customer", "Paid"},
             timeout=10000,
         )
-    finally:
-        started.stop()
