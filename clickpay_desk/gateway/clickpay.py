@@ -11,10 +11,10 @@ matching find/query method before sending again.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -42,8 +42,6 @@ from .models import (
     TranStatus,
 )
 from .wirefields import Fields, invalid, scalar_text
-
-T = TypeVar("T")
 
 
 class Pt2Dialect:
@@ -201,13 +199,18 @@ class ClickPayClient:
                 Fields(payload).id("invoice_id")  # raises BrokenResponse naming the field
             return status
 
-        return self._lookup(
-            "/payment/invoice/status",
-            "look up the invoice by cart id",
-            {"profile_id": _wire_id(self.profile_id), "cart_id": cart_id},
-            parse,
-            cancel,
-        )
+        try:
+            return self._session.call(
+                "POST",
+                "/payment/invoice/status",
+                operation="look up the invoice by cart id",
+                mutating=False,
+                body={"profile_id": _wire_id(self.profile_id), "cart_id": cart_id},
+                parse=parse,
+                cancel=cancel,
+            )
+        except NotFound:
+            return None
 
     def cancel_invoice(
         self, invoice_id: str | int, *, cancel: threading.Event | None = None
@@ -289,14 +292,18 @@ class ClickPayClient:
                 raise invalid("transactions")
             return [Transaction.from_wire(item) for item in items]
 
-        found = self._lookup(
-            "/payment/query",
-            "list the cart's transactions",
-            {"profile_id": _wire_id(self.profile_id), "cart_id": cart_id},
-            parse,
-            cancel,
-        )
-        return [] if found is None else found
+        try:
+            return self._session.call(
+                "POST",
+                "/payment/query",
+                operation="list the cart's transactions",
+                mutating=False,
+                body={"profile_id": _wire_id(self.profile_id), "cart_id": cart_id},
+                parse=parse,
+                cancel=cancel,
+            )
+        except NotFound:
+            return []
 
     def cancel_agreement(
         self, agreement_id: str | int, *, cancel: threading.Event | None = None
@@ -473,41 +480,21 @@ class ClickPayClient:
         /payout/batch/query, for reconciling a batch/new whose outcome is unknown)."""
         if not str(order_id).strip():
             raise ValueError("order_id is required")
-        return self._lookup(
-            "/payout/batch/query",
-            "look up the payout batch by order id",
-            self._payout_body(order_id=order_id),
-            PayoutBatch.from_wire,
-            cancel,
-            max_body_bytes=self._payout_max_body,
-        )
-
-    # ---------------------------------------------------------------- helpers
-
-    def _lookup(
-        self,
-        path: str,
-        operation: str,
-        body: JsonObject,
-        parse: Callable[[Any], T],
-        cancel: threading.Event | None,
-        *,
-        max_body_bytes: int | None = None,
-    ) -> T | None:
-        """A POST read whose "not found" is an answer (None), not a failure."""
         try:
             return self._session.call(
                 "POST",
-                path,
-                operation=operation,
+                "/payout/batch/query",
+                max_body_bytes=self._payout_max_body,
+                operation="look up the payout batch by order id",
                 mutating=False,
-                body=body,
-                parse=parse,
+                body=self._payout_body(order_id=order_id),
+                parse=PayoutBatch.from_wire,
                 cancel=cancel,
-                max_body_bytes=max_body_bytes,
             )
         except NotFound:
             return None
+
+    # ---------------------------------------------------------------- helpers
 
     def _with_profile(self, payload: JsonObject) -> dict[str, Any]:
         if not isinstance(payload, Mapping):
