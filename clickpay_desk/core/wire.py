@@ -23,9 +23,9 @@ Violations are collected, not raised, so one pass reports every broken rule by w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from .money import (
     GATEWAY_CURRENCIES,
@@ -50,8 +50,6 @@ _STRICT_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # not \d: that also match
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 _ASCII_INT_TEXT = re.compile(r"^[+-]?[0-9]+$")
 _URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
-
-T = TypeVar("T")
 
 #: The rule of a required text field that is present but blank.
 BLANK_RULE = "is required: it must not be empty"
@@ -101,19 +99,6 @@ class WireReader:
     def extend(self, violations: Iterable[RuleViolation]) -> None:
         self.found.extend(violations)
 
-    def _missing(self, name: str, required: bool, rule: str = "is required") -> None:
-        """A field with nothing to read: broken only when required."""
-        if required:
-            self.add(name, rule)
-
-    def _parsed(self, parse: Callable[[object, str], T], value: object, name: str) -> T | None:
-        """``parse(value, name)``, what it refuses collected instead of raised."""
-        try:
-            return parse(value, name)
-        except ValidationError as exc:
-            self.take(exc)
-            return None
-
     # --- numbers ---------------------------------------------------------------------------
 
     def number(self, value: object, name: str) -> Decimal | None:
@@ -121,7 +106,11 @@ class WireReader:
         if self.strict and isinstance(value, str) and not _STRICT_NUMBER.match(value.strip()):
             self.add(name, "must be a number (a plain number such as 9.50)", value)
             return None
-        return self._parsed(parse_decimal, value, name)
+        try:
+            return parse_decimal(value, name)
+        except ValidationError as exc:
+            self.take(exc)
+            return None
 
     def amount(
         self,
@@ -179,10 +168,13 @@ class WireReader:
         """A whole number (see :func:`parse_int`), at least ``minimum`` (``rule`` says why)."""
         value = data.get(key)
         if blank(value):
-            self._missing(name, required)
+            if required:
+                self.add(name, "is required")
             return None
-        number = self._parsed(parse_int, value, name)
-        if number is None:
+        try:
+            number = parse_int(value, name)
+        except ValidationError as exc:
+            self.take(exc)
             return None
         if minimum is not None and number < minimum:
             self.add(name, rule or f"must be at least {minimum}", value)
@@ -198,7 +190,8 @@ class WireReader:
         """
         value = data.get(key)
         if blank(value):
-            self._missing(name, required)
+            if required:
+                self.add(name, "is required")
             return None
         rule = "must be a positive whole number" + (f" {hint}" if hint else "")
         if self.strict and isinstance(value, str) and not _ASCII_INT_TEXT.match(value.strip()):
@@ -228,7 +221,8 @@ class WireReader:
         """Text, trimmed; its length counted after trimming. ``""`` when absent or refused."""
         value = data.get(key)
         if value is None:
-            self._missing(name, required)
+            if required:
+                self.add(name, "is required")
             return ""
         if isinstance(value, int | Decimal) and not isinstance(value, bool) and not self.strict:
             value = str(value)
@@ -255,7 +249,8 @@ class WireReader:
         options = tuple(allowed)
         value = data.get(key)
         if value is None:
-            self._missing(name, required)
+            if required:
+                self.add(name, "is required")
             return None
         if not isinstance(value, str) or value.strip().lower() not in options:
             self.add(name, "must be one of: " + ", ".join(options), value)
@@ -268,10 +263,14 @@ class WireReader:
         """A currency the gateway accepts, any case, read upper-case."""
         value = data.get(key)
         if value is None:
-            rule = "is required: one of " + ", ".join(sorted(GATEWAY_CURRENCIES))
-            self._missing(name, required, rule)
+            if required:
+                self.add(name, "is required: one of " + ", ".join(sorted(GATEWAY_CURRENCIES)))
             return None
-        return self._parsed(normalize_currency, value, name)
+        try:
+            return normalize_currency(value, name)
+        except ValidationError as exc:
+            self.take(exc)
+            return None
 
     def flag(self, data: Mapping[str, Any], key: str, name: str) -> bool:
         value = data.get(key)
