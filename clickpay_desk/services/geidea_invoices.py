@@ -24,13 +24,13 @@ from clickpay_desk.core.geidea_invoice import EInvoice, einvoice_to_wire
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError, raise_if
 from clickpay_desk.core.statuses import GEIDEA_OPEN
-from clickpay_desk.gateway.batch_reads import BatchReadReport
+from clickpay_desk.gateway.batch_reads import BatchReadReport, run_reads
 from clickpay_desk.gateway.geidea_models import IntentStatus, PaymentIntent
 from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord
 
 from .clients import ClientPool
-from .invoices import read_created, refuse_if_created
+from .invoices import refuse_if_created
 from .journal import run_journalled
 from .operations import Operation
 from .preconditions import created_remote_id, saved_profile_id
@@ -627,12 +627,12 @@ def refresh_statuses(
     """Fetch each invoice, a few at a time; store what changed."""
     profile_id = _profile_id(profile)
     client = pool.geidea(profile)
-    report = read_created(
-        records,
-        lambda remote_id: client.fetch(remote_id, cancel=cancel),
+    report = run_reads(
+        [r for r in records if r.remote_id is not None],
+        lambda record: client.fetch(created_remote_id(record), cancel=cancel),
+        concurrency=concurrency,
         progress=progress,
         cancel=cancel,
-        concurrency=concurrency,
     )
     for item in report.results:
         if item.value is not None:

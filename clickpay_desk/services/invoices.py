@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from clickpay_desk.core.invoice import Invoice
 from clickpay_desk.core.profile import Profile
@@ -30,7 +29,6 @@ from .preconditions import created_remote_id, saved_profile_id
 
 CREATE = Operation.INVOICE_CREATE
 CANCEL = Operation.INVOICE_CANCEL
-R = TypeVar("R")
 
 
 class AlreadyCreated(Exception):
@@ -72,31 +70,12 @@ def refuse_if_created(
     reference: str,
     id_key: str,
 ) -> None:
-    """Raise ``AlreadyCreated`` when the last create journalled under any of ``subjects`` is
-    done (its result's ``id_key`` names what the gateway created): a reference is sent once."""
+    """A reference is created once: refused when its last create under any of ``subjects`` is
+    done (``id_key`` names, in that entry's result, what the gateway created)."""
     for subject in subjects:
         last = store.journal_last(subject, operation, profile_id=profile_id)
         if last is not None and last.status is JournalStatus.DONE:
             raise AlreadyCreated(reference, (last.result or {}).get(id_key))
-
-
-def read_created(
-    records: Sequence[InvoiceRecord],
-    read: Callable[[str], R],
-    *,
-    progress: Callable[[int, int], None] | None,
-    cancel: threading.Event | None,
-    concurrency: int,
-) -> BatchReadReport[InvoiceRecord, R]:
-    """``read(remote_id)`` each invoice the gateway knows, a few at a time."""
-    created = [r for r in records if r.remote_id is not None]
-    return run_reads(
-        created,
-        lambda record: read(created_remote_id(record)),
-        concurrency=concurrency,
-        progress=progress,
-        cancel=cancel,
-    )
 
 
 def create_invoice(
@@ -186,12 +165,12 @@ def refresh_statuses(
 ) -> BatchReadReport[InvoiceRecord, InvoiceStatus]:
     """Ask the gateway for each invoice's status, a few at a time; store what changed."""
     client = pool.clickpay(profile)
-    report = read_created(
-        records,
-        lambda remote_id: client.invoice_status(remote_id, cancel=cancel),
+    report = run_reads(
+        [r for r in records if r.remote_id is not None],
+        lambda record: client.invoice_status(created_remote_id(record), cancel=cancel),
+        concurrency=concurrency,
         progress=progress,
         cancel=cancel,
-        concurrency=concurrency,
     )
     for item in report.results:
         if item.value is not None and item.value.status != item.item.status:
