@@ -92,7 +92,7 @@ class AgreementsStore(StoreBase):
         self, profile_id: int | None = None, status: str | None = None
     ) -> list[AgreementRecord]:
         """Newest first."""
-        return self._list("agreements", profile_id, status, _agreement)
+        return [_agreement(r) for r in self._list("agreements", profile_id, status)]
 
     def delete_agreement(self, agreement_row_id: int) -> None:
         self._delete("agreements", agreement_row_id)

@@ -348,14 +348,7 @@ class StoreBase:
         )
         return None if row is None else convert(row)
 
-    def _list(
-        self,
-        table: str,
-        profile_id: int | None,
-        status: str | None,
-        convert: Callable[[sqlite3.Row], T],
-    ) -> list[T]:
-        """Newest first; ``None`` filters nothing."""
+    def _list(self, table: str, profile_id: int | None, status: str | None) -> list[sqlite3.Row]:
         where: list[str] = []
         params: list[Any] = []
         if profile_id is not None:
@@ -367,7 +360,7 @@ class StoreBase:
         sql = f"SELECT * FROM {table}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return [convert(r) for r in self._read(sql + " ORDER BY id DESC", params)]
+        return self._read(sql + " ORDER BY id DESC", params)
 
     def _delete(self, table: str, row_id: int) -> None:
         with self._write() as conn:

@@ -75,7 +75,7 @@ class BatchesStore(StoreBase):
         self, profile_id: int | None = None, status: str | None = None
     ) -> list[BatchRecord]:
         """Newest first."""
-        return self._list("batches", profile_id, status, _batch)
+        return [_batch(r) for r in self._list("batches", profile_id, status)]
 
     def delete_batch(self, batch_id: int) -> None:
         """Delete a batch and its entries (the schema cascades)."""

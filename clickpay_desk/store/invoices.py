@@ -57,7 +57,7 @@ class InvoicesStore(StoreBase):
         self, profile_id: int | None = None, status: str | None = None
     ) -> list[InvoiceRecord]:
         """Newest first."""
-        return self._list("invoices", profile_id, status, _invoice)
+        return [_invoice(r) for r in self._list("invoices", profile_id, status)]
 
     def find_invoice_by_cart(self, profile_id: int, cart_id: str) -> InvoiceRecord | None:
         """The newest invoice of this profile with this merchant reference (cart id)."""
