@@ -71,7 +71,8 @@ class InvoiceActions(QObject):
         on_error: Failed,
         on_cancelled: Stopped,
     ) -> TaskHandle:
-        """Run ``send`` through ``Mutations``, which journals what a cancel did and did not send."""
+        """Run ``send`` on a worker as ``mutation``, so ``Mutations`` can tell, from the journal
+        the service writes, what a cancel did and did not send."""
         store, pool = self._ctx.store, self._ctx.pool
         return self._mutations.submit(
             mutation,
