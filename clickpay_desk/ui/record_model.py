@@ -98,7 +98,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
     def update_record(self, record: R) -> bool:
         """Replace the row with ``record``'s key, repainting only the changed cells; False when
         no row has that key."""
-        row = self._row_of.get(self._key(record))
+        row = self.row_of(self._key(record))
         if row is None:
             return False
         old = self._records[row]
