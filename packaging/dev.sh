@@ -74,7 +74,7 @@ case "$mode" in
                 exec pytest "$@"' pytest "$@"
         ;;
     package)
-        ensure_apt $QT_PKGS desktop-file-utils appstream
+        ensure_apt $QT_PKGS $XCB_PKGS desktop-file-utils appstream  # xcb: bundled into the build
         ensure_venv test
         exec packaging/build.sh
         ;;
