@@ -5,6 +5,13 @@ raw-value sort role (as Electrum's invoice list), and the proxy that filters the
 (as Anki's browser table), so selection and scroll position survive the periodic refresh.
 A model says what differs: the key of a record, the text of a cell, its sort value, its other
 roles; the rows, the headers and the merge live here once.
+
+The model sorts its own rows. A ``QSortFilterProxyModel`` sorting by a role asks the Python
+``data()`` for both sides of every comparison: 30,000 rows took seconds on the GUI thread. Here
+a sort computes each row's key once (cached per record, as Electrum's history list caches its
+sort keys), orders the rows with Python's stable sort and moves them in one layout change that
+carries the persistent indexes (selection, current cell) along; the proxy only filters.
+Blank keys (``None`` or ``""``) go last in both directions; equal keys keep the load order.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw value a column sorts by
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw value a column sorts by (None: blank)
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2  # the record shown in the row
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -32,9 +40,13 @@ C = TypeVar("C", bound=IntEnum)
 
 
 class RecordTableModel(QAbstractTableModel, Generic[R, C]):
-    """One row per record, in load order. Subclasses set ``columns`` and ``headers`` and write
-    ``_key`` and ``_display``; ``_sort_value``, ``_role_data`` and ``_changed_columns`` when a
-    column sorts, looks or repaints otherwise than by its text."""
+    """One row per record, in load order until sorted. Subclasses set ``columns`` and
+    ``headers`` and write ``_key`` and ``_display``; ``_sort_value``, ``_role_data`` and
+    ``_changed_columns`` when a column sorts, looks or repaints otherwise than by its text.
+
+    Once sorted, the rows stay sorted: a change in the sort column or new rows sort again, once
+    per turn of the event loop (an undo that puts back a thousand rows sorts once), or at the
+    end of ``merge``."""
 
     columns: type[C]
     headers: Mapping[C, str]
@@ -43,6 +55,22 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
         super().__init__(parent)
         self._records: list[R] = []
         self._row_of: dict[int, int] = {}
+        self._row_of_stale = False
+        self._load_seq: dict[int, int] = {}  # key -> place in load order (ties, ``records()``)
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._in_order = True  # the rows follow the sort column and order
+        # Caches that follow the rows, so a second sort (or the other direction) computes no key:
+        # column -> each row's sort key; the rows' positions in load order.
+        self._keys: dict[int, list[Any]] = {}
+        self._load_positions: list[int] | None = None
+        self._resort_timer = QTimer(self)
+        self._resort_timer.setSingleShot(True)
+        self._resort_timer.setInterval(0)
+        self._resort_timer.timeout.connect(self._resort)
+        self.dataChanged.connect(self._on_data_changed)
+        self.rowsInserted.connect(self._on_rows_inserted)
+        self.rowsRemoved.connect(self._on_rows_removed)
 
     # -- what a model says -----------------------------------------------------------------
 
@@ -55,6 +83,14 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
     def _sort_value(self, record: R, column: C) -> Any:
         return self._display(record, column).casefold()
 
+    def _sort_keys(self, records: Sequence[R], column: C) -> list[Any]:
+        """The sort keys of ``records`` in ``column``; a model may compute a column in bulk."""
+        return [self._sort_value(r, column) for r in records]
+
+    def _load_order(self, record: R) -> int:
+        """Where ``record`` stands in load order: equal keys keep it, ``records()`` follows it."""
+        return self._load_seq.get(self._key(record), 0)
+
     def _role_data(self, record: R, column: C, role: int) -> Any:
         """Any role but display, sort value and record (tooltips, colours, alignment…)."""
         return None
@@ -66,12 +102,15 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
     # -- content ---------------------------------------------------------------------------
 
     def records(self) -> list[R]:
-        return list(self._records)
+        """Every record in load order, however the rows are sorted."""
+        return sorted(self._records, key=self._load_order)
 
     def record(self, row: int) -> R:
         return self._records[row]
 
     def row_of(self, key: int) -> int | None:
+        if self._row_of_stale:
+            self._reindex()
         return self._row_of.get(key)
 
     def merge(self, records: Iterable[R]) -> None:
@@ -90,10 +129,15 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
             self.update_record(record)
         if new:
             first = len(self._records)
+            seq = max(self._load_seq.values(), default=-1) + 1
+            for offset, record in enumerate(new):
+                self._load_seq[self._key(record)] = seq + offset
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
             self._records.extend(new)
             self._reindex()
             self.endInsertRows()
+        if not self._in_order:
+            self._resort()  # one sort for the whole refresh, before the view paints it
 
     def update_record(self, record: R) -> bool:
         """Replace the row with ``record``'s key, repainting only the changed cells; False when
@@ -114,11 +158,118 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
         """Replace every row at once (a load, not a refresh: selection is not kept)."""
         self.beginResetModel()
         self._records = list(records)
+        self._load_seq = {self._key(r): seq for seq, r in enumerate(self._records)}
+        self._keys.clear()
+        self._load_positions = None
+        self._reorder(self._sorted_positions())
         self._reindex()
         self.endResetModel()
+        self._resort_timer.stop()
+        self._in_order = True
 
     def _reindex(self) -> None:
         self._row_of = {self._key(r): row for row, r in enumerate(self._records)}
+        self._row_of_stale = False
+
+    # -- sorting ---------------------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by ``column`` (-1: load order) in one layout change."""
+        if (column, order) == (self._sort_column, self._sort_order) and self._in_order:
+            return  # a header click asks twice
+        self._sort_column, self._sort_order = column, order
+        self._resort()
+
+    def sort_column(self) -> int:
+        return self._sort_column
+
+    def sort_order(self) -> Qt.SortOrder:
+        return self._sort_order
+
+    def _resort(self) -> None:
+        self._resort_timer.stop()
+        self._in_order = True
+        order = self._sorted_positions()
+        if order == list(range(len(order))):
+            return  # already in order: no layout change, nothing repainted
+        self.layoutAboutToBeChanged.emit()
+        row_now = self._reorder(order)
+        persistent = self.persistentIndexList()  # the proxy's: selection, current cell, editor
+        if persistent:
+            self.changePersistentIndexList(
+                persistent, [self.index(row_now[i.row()], i.column()) for i in persistent]
+            )
+        self.layoutChanged.emit()
+
+    def _reorder(self, order: list[int]) -> list[int]:
+        """Put the row at ``order[n]`` at row n, the caches with it; each old row's new row."""
+        row_now = [0] * len(order)
+        for new, was in enumerate(order):
+            row_now[was] = new
+        old = self._records
+        self._records = [old[i] for i in order]
+        self._keys = {c: [keys[i] for i in order] for c, keys in self._keys.items()}
+        if self._load_positions is not None:
+            self._load_positions = [row_now[i] for i in self._load_positions]
+        self._row_of_stale = True
+        return row_now
+
+    def _sorted_positions(self) -> list[int]:
+        """The rows in sorted order: stable over the load order, blank keys last whichever the
+        direction."""
+        if self._load_positions is None:
+            load = [self._load_order(r) for r in self._records]
+            self._load_positions = sorted(range(len(load)), key=load.__getitem__)
+        positions = self._load_positions
+        if not 0 <= self._sort_column < len(self.columns):
+            return list(positions)
+        keys = self._column_keys(self._sort_column)
+        filled = [i for i in positions if keys[i] is not None]
+        blanks = [] if len(filled) == len(positions) else [i for i in positions if keys[i] is None]
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        filled.sort(key=keys.__getitem__, reverse=descending)  # stable in both directions
+        return filled + blanks
+
+    def _column_keys(self, column: int) -> list[Any]:
+        keys = self._keys.get(column)
+        if keys is None:
+            keys = self._keys[column] = self._fresh_keys(self._records, column)
+        return keys
+
+    def _fresh_keys(self, records: Sequence[R], column: int) -> list[Any]:
+        raw = self._sort_keys(records, self.columns(column))
+        return [None if k.__class__ is str and not k else k for k in raw]  # "" is blank
+
+    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, *_: Any) -> None:
+        first, last = top_left.row(), bottom_right.row()
+        if last - first > 64:  # a whole-table change (currency, warnings): keys computed anew
+            self._keys.clear()
+            self._unsorted()
+            return
+        for column, keys in self._keys.items():
+            fresh = self._fresh_keys(self._records[first : last + 1], column)
+            if fresh != keys[first : last + 1]:
+                keys[first : last + 1] = fresh
+                if column == self._sort_column:
+                    self._unsorted()
+
+    def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        for column, keys in self._keys.items():
+            keys[first:first] = self._fresh_keys(self._records[first : last + 1], column)
+        self._load_positions = None
+        self._row_of_stale = True
+        self._unsorted()
+
+    def _on_rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        for keys in self._keys.values():
+            del keys[first : last + 1]
+        self._load_positions = None
+        self._row_of_stale = True
+
+    def _unsorted(self) -> None:
+        if self._sort_column >= 0:
+            self._in_order = False
+            self._resort_timer.start()
 
     # -- Qt model interface ----------------------------------------------------------------
 
@@ -152,15 +303,31 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
         return self._role_data(record, column, role)
 
 
-class RecordFilterProxy(QSortFilterProxyModel, Generic[R]):
-    """Sorts by the raw values and keeps the rows that ``_accepts`` and that hold the free text
-    (case-insensitive) in a cell or in ``_search_text``."""
+class SourceSortedProxy(QSortFilterProxyModel):
+    """A filter over a :class:`RecordTableModel` that leaves the order to the model: a header
+    click sorts the model's rows once instead of asking Python for every comparison. Any other
+    source model is sorted by the proxy as usual."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)  # changed rows are filtered again
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        model = self.sourceModel()
+        if isinstance(model, RecordTableModel):
+            model.sort(column, order)
+        else:
+            super().sort(column, order)
+
+
+class RecordFilterProxy(SourceSortedProxy, Generic[R]):
+    """Keeps the rows that ``_accepts`` and that hold the free text (case-insensitive) in a
+    cell or in ``_search_text``; the model sorts."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._text = ""
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
 
     def set_text(self, text: str) -> None:
         self._text = text.strip().casefold()

@@ -9,7 +9,10 @@ file's column names; each stands until the user edits its cell, then the core's
 worded by :func:`problem_text`.
 
 Edits go through a ``QUndoStack`` (``SetRow``, ``InsertRows``, ``RemoveRows``), so Ctrl+Z undoes
-any of them; a batch that has left the desk is read-only.
+any of them; a batch that has left the desk is read-only. The commands name an entry by its row
+number in the sheet, never by its position, so a sort between an edit and its undo changes
+nothing. The model sorts its own rows (``RecordTableModel.sort``); ``entries()`` stays in the
+sheet's order whatever the table shows.
 """
 
 from __future__ import annotations
@@ -289,7 +292,7 @@ class PayoutEntriesModel(RecordTableModel[EntryRow, EntryColumn]):
         return len(self._records), total
 
     def problems(self) -> list[RuleViolation]:
-        return [p for entry in self._records for p in entry.problems]
+        return [p for entry in self.entries() for p in entry.problems]
 
     def next_row_number(self) -> int:
         return max((r.row for r in self._records), default=1) + 1
@@ -371,15 +374,28 @@ class PayoutEntriesModel(RecordTableModel[EntryRow, EntryColumn]):
             return str(amount)
 
     def _sort_value(self, entry: EntryRow, column: EntryColumn) -> Any:
+        # Amounts sort as exact Decimals; a blank or unreadable amount is None (sorted last).
         if column is EntryColumn.ROW:
             return entry.row
         if column is EntryColumn.AMOUNT:
-            amount = _amount(entry.values.get("amount", ""))
-            return float(amount) if amount is not None else float("-inf")  # sort key only
-        if column in (EntryColumn.FEE, EntryColumn.TOTAL):
-            value = entry.fee if column is EntryColumn.FEE else entry.total
-            return float(value) if value is not None else float("-inf")  # sort key only
+            return _amount(entry.values.get("amount", ""))
+        if column is EntryColumn.FEE:
+            return entry.fee
+        if column is EntryColumn.TOTAL:
+            return entry.total
         return super()._sort_value(entry, column)
+
+    def _sort_keys(self, records: Sequence[EntryRow], column: EntryColumn) -> list[Any]:
+        # Computed in bulk (no method call per row): the first click on a column pays for it.
+        if column is EntryColumn.AMOUNT:
+            return [_amount(r.values.get("amount", "")) for r in records]
+        name = FIELD.get(column)
+        if name is not None and column is not EntryColumn.TRANSFER:
+            return [r.values.get(name, "").casefold() for r in records]  # the text shown
+        return super()._sort_keys(records, column)
+
+    def _load_order(self, entry: EntryRow) -> int:
+        return entry.row  # the sheet's order
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or not self.editable:
