@@ -103,7 +103,7 @@ COLUMN_WIDTHS = {
 
 class EntryFilter(SourceSortedProxy):
     """Text filter over every column and a status filter; the entries model sorts its own rows
-    by the raw values (a header click on 30,000 entries stays within a frame or two)."""
+    by the raw values (a header click on 30,000 entries stays within a few frames)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,20 +113,15 @@ class EntryFilter(SourceSortedProxy):
         self._text = False
 
     def setFilterFixedString(self, pattern: str) -> None:
-        # Remembered here so that with no filter the check of each row returns at once: a sort
-        # asks it for every row again.
+        # Remembered here so that with no filter the check of each row returns at once: each
+        # sort asks about every row again.
         self._text = bool(pattern)
         super().setFilterFixedString(pattern)
 
     def set_status(self, status: str | None) -> None:
         """Show only entries in this gateway status (None: every entry)."""
         self._status = status
-        # beginFilterChange()/endFilterChange() replace invalidateRowsFilter() from Qt 6.10 on.
-        if hasattr(self, "endFilterChange"):
-            self.beginFilterChange()
-            self.endFilterChange()
-        else:  # pragma: no cover - older PySide6
-            self.invalidateRowsFilter()
+        self._refilter()
 
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
