@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
 
 from clickpay_desk.ui.record_model import (
     RECORD_ROLE,
@@ -199,3 +199,47 @@ def test_proxy_sorts_by_raw_values_and_filters(qtmodeltester) -> None:
     proxy.hide_closed = True
     model.merge([A, replace(B, state="closed"), C])  # dynamic: the closed row leaves the view
     assert [proxy.index(r, Col.NAME).data() for r in range(proxy.rowCount())] == ["Alpha", "Gamma"]
+
+
+def proxy_names(proxy: ClosedFilter) -> list[str]:
+    return [proxy.index(r, Col.NAME).data() for r in range(proxy.rowCount())]
+
+
+def test_the_model_sorts_its_rows_once_blanks_last_ties_in_load_order(qtmodeltester) -> None:
+    model = ItemModel()
+    proxy = ClosedFilter()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(model, force_py=True)  # the sort's layout change is the model's
+    d = Item(4, "", Decimal("5.00"), state="closed")  # no name: blank, last both ways
+    e = Item(5, "Beta", Decimal("1.00"))  # the same name as B, loaded after it
+    model.merge([A, B, C, d, e])
+    proxy.sort(Col.NAME, Qt.SortOrder.AscendingOrder)
+    assert proxy_names(proxy) == ["Alpha", "Beta", "Beta", "Gamma", ""]
+    assert proxy.index(1, Col.AMOUNT).data() == "9.50"  # equal names: B (loaded first) first
+    proxy.sort(Col.NAME, Qt.SortOrder.DescendingOrder)
+    assert proxy_names(proxy) == ["Gamma", "Beta", "Beta", "Alpha", ""]
+    assert proxy.index(1, Col.AMOUNT).data() == "9.50"  # still in load order
+    # The model itself holds the order; records() stays in load order.
+    assert names(model) == ["Gamma", "Beta", "Beta", "Alpha", ""]
+    assert [r.id for r in model.records()] == [1, 2, 3, 4, 5]
+    assert model.row_of(1) == 3
+    # -1 gives the load order back.
+    proxy.sort(-1)
+    assert names(model) == ["Alpha", "Beta", "Gamma", "", "Beta"]
+
+
+def test_a_refresh_keeps_the_rows_sorted_and_the_selection(qtmodeltester) -> None:
+    model = ItemModel()
+    proxy = ClosedFilter()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy, force_py=True)
+    model.merge([A, B, C])
+    proxy.sort(Col.AMOUNT, Qt.SortOrder.AscendingOrder)
+    held = QPersistentModelIndex(proxy.index(2, Col.NAME))  # Gamma, as a selection holds it
+    assert held.data() == "Gamma"
+    # Beta now costs the most and a new, cheaper row arrives: both take their place at once.
+    model.merge([A, replace(B, amount=Decimal("500.00")), C, Item(6, "Delta", Decimal("1.25"))])
+    assert proxy_names(proxy) == ["Delta", "Alpha", "Gamma", "Beta"]
+    assert held.isValid() and held.data() == "Gamma" and held.row() == 2
+    proxy.sort(Col.AMOUNT, Qt.SortOrder.DescendingOrder)
+    assert held.data() == "Gamma" and held.row() == 1
