@@ -157,7 +157,7 @@ class AgreementsModel(RecordTableModel[AgreementView, AgreementColumn]):
                 return STATUS_ORDER.get(view.status, 9)
             case AgreementColumn.NEXT_DUE:
                 due = view.next_due
-                return due.toordinal() if due else 10**7
+                return due.toordinal() if due else None  # none due: last
             case AgreementColumn.COLLECTED:
                 return minor(view.collected, view.currency)
             case AgreementColumn.TO_COLLECT:

@@ -259,14 +259,21 @@ class InvoiceListModel(RecordTableModel[InvoiceRow, InvoiceColumn]):
                 return rec.created_at.timestamp()
             case InvoiceColumn.DUE | InvoiceColumn.EXPIRES:
                 moment = dates_of(rec)[0 if column is InvoiceColumn.DUE else 1]
-                return moment.timestamp() if moment is not None else 0.0
+                return moment.timestamp() if moment is not None else None  # blank: last
             case InvoiceColumn.STATUS:
                 return _GROUP_ORDER[item.group]
             case InvoiceColumn.INVOICE_ID:
                 text = rec.remote_id or ""
-                return f"{len(text):04d}{text}"  # numeric ids sort as numbers
+                return f"{len(text):04d}{text}" if text else None  # numeric ids as numbers
             case _:
                 return super()._sort_value(item, column)
+
+    def _sort_keys(self, records: Sequence[InvoiceRow], column: InvoiceColumn) -> list[Any]:
+        # The customer's name is read from the request's payload: in bulk, without the cell's
+        # text built around it, the first click on the column costs half as much.
+        if column is InvoiceColumn.CUSTOMER:
+            return [customer_of(r.record)["name"].casefold() for r in records]
+        return super()._sort_keys(records, column)
 
 
 class InvoiceFilter(RecordFilterProxy[InvoiceRow]):
