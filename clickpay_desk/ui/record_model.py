@@ -105,7 +105,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
 
     def records(self) -> list[R]:
         """Every record in load order, however the rows are sorted."""
-        return sorted(self._records, key=self._load_order)
+        return [self._records[i] for i in self._in_load_order()]
 
     def record(self, row: int) -> R:
         return self._records[row]
@@ -219,10 +219,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
     def _sorted_positions(self) -> list[int]:
         """The rows in sorted order: stable over the load order, blank keys last whichever the
         direction."""
-        if self._load_positions is None:
-            load = [self._load_order(r) for r in self._records]
-            self._load_positions = sorted(range(len(load)), key=load.__getitem__)
-        positions = self._load_positions
+        positions = self._in_load_order()
         if not 0 <= self._sort_column < len(self.columns):
             return list(positions)
         keys = self._column_keys(self._sort_column)
@@ -231,6 +228,13 @@ class RecordTableModel(QAbstractTableModel, Generic[R, C]):
         descending = self._sort_order == Qt.SortOrder.DescendingOrder
         filled.sort(key=keys.__getitem__, reverse=descending)  # stable in both directions
         return filled + blanks
+
+    def _in_load_order(self) -> list[int]:
+        """The rows' positions in load order (kept until rows come or go)."""
+        if self._load_positions is None:
+            load = [self._load_order(r) for r in self._records]
+            self._load_positions = sorted(range(len(load)), key=load.__getitem__)
+        return self._load_positions
 
     def _column_keys(self, column: int) -> list[Any]:
         keys = self._keys.get(column)
