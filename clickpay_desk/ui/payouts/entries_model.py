@@ -34,6 +34,9 @@ from clickpay_desk.ui.record_model import SORT_ROLE as SORT_ROLE
 from clickpay_desk.ui.record_model import AnyIndex, RecordTableModel
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3  # the entry's row number in the sheet
+#: What the entries filter matches: the status, then every cell's text, each after a CELL_MARK.
+FILTER_ROLE = Qt.ItemDataRole.UserRole + 4
+CELL_MARK = "\x1f"  # never typed: a filter text cannot match across two cells
 
 
 class EntryColumn(IntEnum):
@@ -313,6 +316,9 @@ class PayoutEntriesModel(RecordTableModel[EntryRow, EntryColumn]):
             return entry.values.get(name, "") if name else self._display(entry, column)
         if role == ROW_ROLE:
             return entry.row
+        if role == FILTER_ROLE:
+            cells = (self._display(entry, c) for c in EntryColumn)
+            return entry.status + "".join(CELL_MARK + text for text in cells)
         if role == Qt.ItemDataRole.ToolTipRole:
             if name is not None:
                 return entry.problem(name)

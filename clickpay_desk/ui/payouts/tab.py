@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QRegularExpression, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,7 +61,9 @@ from ..record_model import SourceSortedProxy
 from ..tasks import TaskHandle, TaskKind
 from .delegates import TransferCodeDelegate
 from .entries_model import (
+    CELL_MARK,
     COLUMN_OF,
+    FILTER_ROLE,
     ROW_ROLE,
     EntryColumn,
     EntryRow,
@@ -102,38 +104,41 @@ COLUMN_WIDTHS = {
 
 
 class EntryFilter(SourceSortedProxy):
-    """Text filter over every column and a status filter; the entries model sorts its own rows
-    by the raw values (a header click on 30,000 entries stays within a few frames)."""
+    """Text filter over every cell and a status filter, both one regular expression that Qt
+    matches on the model's FILTER_ROLE; the entries model sorts its own rows by the raw values.
+
+    No Python ``filterAcceptsRow``: after each sort Qt checks every row again, and with no
+    filter set it then keeps them all without a call into Python (30,000 calls saved)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setFilterKeyColumn(-1)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(0)
         self._status: str | None = None
-        self._text = False
+        self._text = ""
 
     def setFilterFixedString(self, pattern: str) -> None:
-        # Remembered here so that with no filter the check of each row returns at once: each
-        # sort asks about every row again.
-        self._text = bool(pattern)
-        super().setFilterFixedString(pattern)
+        """Keep the entries with ``pattern`` in a cell (any case)."""
+        self._text = pattern
+        self._apply()
 
     def set_status(self, status: str | None) -> None:
         """Show only entries in this gateway status (None: every entry)."""
         self._status = status
-        self._refilter()
+        self._apply()
 
-    def filterAcceptsRow(
-        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
-    ) -> bool:
+    def _apply(self) -> None:
         if self._status is None and not self._text:
-            return True
-        if self._status is not None:
-            model = self.sourceModel()
-            status = model.data(model.index(source_row, EntryColumn.STATUS, source_parent))
-            if str(status).casefold() != self._status.casefold():
-                return False
-        return super().filterAcceptsRow(source_row, source_parent)
+            expression = QRegularExpression()  # empty: every row kept, nothing asked
+        else:
+            status = QRegularExpression.escape(self._status) if self._status else f"[^{CELL_MARK}]*"
+            cells = f".*{CELL_MARK}[^{CELL_MARK}]*{QRegularExpression.escape(self._text)}"
+            expression = QRegularExpression(
+                f"^{status}{cells}" if self._text else f"^{status}{CELL_MARK}",
+                QRegularExpression.PatternOption.CaseInsensitiveOption
+                | QRegularExpression.PatternOption.DotMatchesEverythingOption,
+            )
+        self.setFilterRegularExpression(expression)
 
 
 class PayoutsTab(QWidget):

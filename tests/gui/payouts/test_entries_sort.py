@@ -138,8 +138,18 @@ def test_filters_still_apply_after_sorting(table) -> None:
     assert shown_rows(table) == [4]
     table.sortByColumn(EntryColumn.AMOUNT, DESC)
     assert shown_rows(table) == [4]
+    proxy.setFilterFixedString("4SA")  # "Employee 4" then "SA": two cells, no match
+    assert shown_rows(table) == []
+    proxy.setFilterFixedString("10.5")  # as typed, the dot a dot
+    assert shown_rows(table) == [4, 9]  # equal amounts: sheet order
     proxy.setFilterFixedString("")
-    proxy.set_status("Draft")
+    proxy.set_status("draft")  # any case, the whole status
     assert len(shown_rows(table)) == 7
+    proxy.setFilterFixedString("employee 9")
+    assert shown_rows(table) == [9]
     proxy.set_status("Paid")
     assert shown_rows(table) == []
+    proxy.setFilterFixedString("")
+    assert shown_rows(table) == []
+    proxy.set_status(None)
+    assert shown_rows(table) == [7, 3, 4, 9, 6, 5, 8]
