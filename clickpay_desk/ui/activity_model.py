@@ -206,6 +206,9 @@ class ActivityFilter(RecordFilterProxy[JournalEntry]):
         self._operation = operation or None
         self._refilter()
 
+    def _restricts(self) -> bool:
+        return self._statuses is not None or self._operation is not None
+
     def _accepts(self, entry: JournalEntry) -> bool:
         if self._statuses is not None and entry.status not in self._statuses:
             return False

@@ -243,3 +243,46 @@ def test_a_refresh_keeps_the_rows_sorted_and_the_selection(qtmodeltester) -> Non
     assert held.isValid() and held.data() == "Gamma" and held.row() == 2
     proxy.sort(Col.AMOUNT, Qt.SortOrder.DescendingOrder)
     assert held.data() == "Gamma" and held.row() == 1
+
+
+class StateFilter(RecordFilterProxy[Item]):
+    """Filters by state only when asked to, and says so."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state: str | None = None
+
+    def set_state(self, state: str | None) -> None:
+        self.state = state
+        self._refilter()
+
+    def _restricts(self) -> bool:
+        return self.state is not None
+
+    def _accepts(self, item: Item) -> bool:
+        return self.state is None or item.state == self.state
+
+
+def test_an_idle_filter_asks_nothing_and_a_set_one_still_filters_after_sorts(
+    qtmodeltester,
+) -> None:
+    model = ItemModel()
+    proxy = StateFilter()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy, force_py=True)
+    model.merge([A, replace(B, state="closed"), C])
+    asked: list[int] = []
+    keeps = proxy._keeps
+    proxy._keeps = lambda m, row, item: asked.append(item.id) or keeps(m, row, item)  # type: ignore[method-assign]
+    proxy.sort(Col.AMOUNT, Qt.SortOrder.DescendingOrder)
+    assert proxy_names(proxy) == ["Gamma", "Alpha", "Beta"]
+    assert asked == []  # nothing filtered: Qt kept every row without asking Python
+    proxy.set_state("open")
+    assert proxy_names(proxy) == ["Gamma", "Alpha"]
+    proxy.sort(Col.NAME, Qt.SortOrder.AscendingOrder)
+    assert proxy_names(proxy) == ["Alpha", "Gamma"]
+    proxy.set_text("gam")
+    assert proxy_names(proxy) == ["Gamma"]
+    proxy.set_text("")
+    proxy.set_state(None)
+    assert proxy_names(proxy) == ["Alpha", "Beta", "Gamma"]

@@ -180,6 +180,9 @@ class AgreementsFilter(RecordFilterProxy[AgreementView]):
         self._status = status
         self._refilter()
 
+    def _restricts(self) -> bool:
+        return self._status is not None
+
     def _accepts(self, view: AgreementView) -> bool:
         return self._status is None or view.status is self._status
 

@@ -299,6 +299,9 @@ class InvoiceFilter(RecordFilterProxy[InvoiceRow]):
         self._from, self._to = first, last
         self._refilter()
 
+    def _restricts(self) -> bool:
+        return any(f is not None for f in (self._groups, self._currency, self._from, self._to))
+
     def _accepts(self, item: InvoiceRow) -> bool:
         rec = item.record
         if self._groups is not None and item.group not in self._groups:
