@@ -8,9 +8,10 @@ roles; the rows, the headers and the merge live here once.
 
 The model sorts its own rows. A ``QSortFilterProxyModel`` sorting by a role asks the Python
 ``data()`` for both sides of every comparison: 30,000 rows took seconds on the GUI thread. Here
-a sort computes each row's key once (cached per record, as Electrum's history list caches its
-sort keys), orders the rows with Python's stable sort and moves them in one layout change that
-carries the persistent indexes (selection, current cell) along; the proxy only filters.
+a sort computes each row's key once (kept with the rows and computed again only for the rows
+that change, as Electrum's history list caches its sort keys), orders the rows with Python's
+stable sort and moves them in one layout change that carries the persistent indexes
+(selection, current cell) along; the proxy only filters.
 Blank keys (``None`` or ``""``) go last in both directions; equal keys keep the load order.
 """
 
