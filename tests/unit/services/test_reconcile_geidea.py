@@ -25,7 +25,12 @@ from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStat
 from tests.unit.services.desk import Desk, make_einvoice
 
 EINVOICE = "/payment-intent/api/v1/direct/eInvoice"
-LATER = datetime.now(UTC) + timedelta(minutes=10)  # past the settle window
+
+
+def later() -> datetime:
+    """A moment past every settle window, from now (not from when the module was imported:
+    a long test run would otherwise catch up with it)."""
+    return datetime.now(UTC) + timedelta(days=1)
 
 
 def the_unknown(desk: Desk, operation: Operation) -> JournalEntry:
@@ -116,7 +121,7 @@ def test_a_quick_create_that_never_arrived_is_left_to_the_user(gdesk: Desk) -> N
 
     # Search by merchantReferenceId is not a documented read: nothing found proves nothing,
     # however late.
-    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=later())
 
     assert_unknown_with_dashboard(
         gdesk, found, "search for merchant reference “Q-NEVER” created on"
@@ -157,7 +162,7 @@ def test_an_update_that_never_arrived_stays_unknown_and_says_what_differs(gdesk:
         )
     the_unknown(gdesk, Operation.GEIDEA_INVOICE_UPDATE)
 
-    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=later())
 
     # The invoice does not show the update, but it may have been changed back since: unknown.
     assert_unknown_with_dashboard(
@@ -183,7 +188,7 @@ def test_a_delete_made_but_unanswered_is_not_settled_from_not_found(gdesk: Desk)
     the_unknown(gdesk, Operation.GEIDEA_INVOICE_DELETE)
     assert at_gateway(gdesk, record.cart_id) == []
 
-    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=later())
 
     # Fetch answers "not found", which reference 003 does not document: the user decides.
     assert_unknown_with_dashboard(
@@ -208,7 +213,7 @@ def test_a_delete_that_never_arrived_is_settled_not_done_after_the_window(gdesk:
     assert "Checked again at" in early.message
 
     # Later, the fetch (documented) still shows the invoice in Created: it was not deleted.
-    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=later())
     assert found.resolved and found.entry.status is JournalStatus.NOT_DONE
     assert "safe to send it again" in found.message
     deleted = geidea.delete_einvoice(gdesk.store, gdesk.pool, gdesk.profile, record)
@@ -227,7 +232,7 @@ def test_an_invoice_with_the_reference_but_another_amount_proves_nothing(gdesk: 
             gdesk.store, gdesk.pool, gdesk.profile, make_einvoice(reference="G-TWIN")
         )
 
-    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=later())
 
     assert_unknown_with_dashboard(
         gdesk, found, "but for 20.00 SAR where the request was for 200.00 SAR"
@@ -241,7 +246,7 @@ def test_an_update_a_fetch_cannot_show_is_left_to_the_user(gdesk: Desk) -> None:
     with pytest.raises(OutcomeUnknown):
         geidea.update_einvoice(gdesk.store, gdesk.pool, gdesk.profile, record, only_the_callback)
 
-    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(gdesk.store, gdesk.pool, now=later())
 
     # The invoice looks as it did before: that proves neither that it arrived nor that it did not.
     assert_unknown_with_dashboard(gdesk, found, "changes nothing Geidea's fetch shows")

@@ -109,11 +109,14 @@ def answer(status: int, body: Any) -> Handler:
     return lambda _r: httpx.Response(status, json=body)
 
 
-LATER = datetime.now(UTC) + timedelta(minutes=5)  # past every settle window
+def later() -> datetime:
+    """A moment past every settle window, from now (not from when the module was imported:
+    a long test run would otherwise catch up with it)."""
+    return datetime.now(UTC) + timedelta(days=1)
 
 
 def settle(store: Store, pool: ClientPool, entry: JournalEntry) -> reconcile.Reconciled:
-    return reconcile.reconcile_entry(store, pool, entry, now=LATER)
+    return reconcile.reconcile_entry(store, pool, entry, now=later())
 
 
 def assert_left_unknown(store: Store, result: reconcile.Reconciled, *words: str) -> None:
@@ -242,7 +245,7 @@ def test_reconcile_all_waits_out_the_window_too(store, pool, gateway, keyring) -
     gateway.handler = answer(200, {"invoice_status": "pending"})
     (first,) = reconcile.reconcile_all(store, pool)
     assert not first.resolved and first.retry_at is not None
-    (second,) = reconcile.reconcile_all(store, pool, now=LATER)
+    (second,) = reconcile.reconcile_all(store, pool, now=later())
     assert second.entry.status is JournalStatus.NOT_DONE
 
 

@@ -23,7 +23,11 @@ from clickpay_desk.store.database import Store
 from clickpay_desk.store.records import InvoiceRecord, JournalEntry, JournalStatus
 from tests.unit.services.desk import Desk
 
-LATER = datetime.now(UTC) + timedelta(minutes=10)  # past the settle window
+
+def later() -> datetime:
+    """A moment past every settle window, from now (not from when the module was imported:
+    a long test run would otherwise catch up with it)."""
+    return datetime.now(UTC) + timedelta(days=1)
 
 
 def _lost_refund(desk: Desk, record: InvoiceRecord, amount: str, mode: str) -> JournalEntry:
@@ -59,7 +63,7 @@ def test_an_earlier_refund_of_the_same_amount_is_not_taken_for_this_one(desk: De
     entry = _lost_refund(desk, record, "5.00", "drop-before-commit")
     assert earlier.tran_ref in entry.request["before"]["tran_refs"]
 
-    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=later())
 
     # Not done (the earlier refund proves nothing), and never "not done" either: the lookup by
     # cart id is not a documented read. The user is told exactly what to look for.
@@ -96,7 +100,7 @@ def test_two_new_refunds_of_the_same_amount_cannot_be_told_apart(desk: Desk) -> 
     client = desk.pool.clickpay(desk.profile)
     client.payment_request({k: v for k, v in entry.request.items() if k != "before"})
 
-    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=later())
 
     assert not found.resolved and "2 refunds of that amount" in found.message
     assert "merchant dashboard" in found.message
@@ -117,7 +121,7 @@ def test_a_refund_journalled_without_the_list_from_before_stays_unknown(desk: De
     )
     desk.store.journal_finish(older.id, JournalStatus.UNKNOWN, error="no answer")
 
-    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=later())
 
     assert not found.resolved and "cannot be told from an earlier one" in found.message
     assert "open Transactions and search for cart id" in found.message
@@ -170,7 +174,7 @@ def test_a_declined_refund_is_settled_not_done_once_the_window_has_passed(tmp_pa
     with store, contextlib.closing(pool):
         early = reconcile.reconcile_entry(store, pool, entry)
         assert not early.resolved and early.retry_at is not None
-        found = reconcile.reconcile_entry(store, pool, entry, now=LATER)
+        found = reconcile.reconcile_entry(store, pool, entry, now=later())
         assert found.resolved and found.entry.status is JournalStatus.NOT_DONE
         assert found.entry.result["response_status"] == "D"
 
@@ -178,7 +182,7 @@ def test_a_declined_refund_is_settled_not_done_once_the_window_has_passed(tmp_pa
 def test_a_refund_neither_approved_nor_declined_stays_unknown(tmp_path) -> None:
     store, pool, entry = _scripted(tmp_path, "P")
     with store, contextlib.closing(pool):
-        found = reconcile.reconcile_entry(store, pool, entry, now=LATER)
+        found = reconcile.reconcile_entry(store, pool, entry, now=later())
         assert not found.resolved and "neither approved nor declined" in found.message
         assert "In the ClickPay merchant dashboard" in found.message
         assert store.journal_get(entry.id).status is JournalStatus.UNKNOWN
@@ -194,7 +198,7 @@ def test_a_refund_goes_even_when_the_cart_cannot_be_listed_and_is_then_left_to_t
     assert entry.request["before"]["tran_refs"] is None
     assert len(desk.refunds_at_gateway(record.cart_id)) == 1
 
-    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=LATER)
+    (found,) = reconcile.reconcile_all(desk.store, desk.pool, now=later())
 
     assert not found.resolved
     assert "ClickPay did not list the cart's transactions before this refund was sent" in (
