@@ -15,6 +15,7 @@ from clickpay_desk.secrets import SecretStorageUnavailable
 from clickpay_desk.services.clients import MissingSecret
 from clickpay_desk.services.invoices import AlreadyCreated
 from clickpay_desk.services.journal import UnresolvedAttempt
+from clickpay_desk.services.payouts import SubmissionStopped
 from clickpay_desk.store.database import StoreError
 
 #: Exceptions whose text is written for the user: shown as they are.
@@ -26,6 +27,7 @@ USER_FACING: tuple[type[BaseException], ...] = (
     UnresolvedAttempt,  # "the last attempt ... has an unknown outcome. Run File ▸ Reconcile ..."
     AlreadyCreated,
     StoreError,
+    SubmissionStopped,  # "No answer for rows 6–7 … Submit again to check …"
 )
 
 

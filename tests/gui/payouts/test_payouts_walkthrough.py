@@ -1,0 +1,26 @@
+"""What a new user meets on the Payouts tab's rougher paths: a submission stopped by a lost
+answer, cells typed the way a spreadsheet holds them, the column-mapping dialog."""
+
+from __future__ import annotations
+
+import pytest
+
+from clickpay_desk.ui.payouts.entries_model import EntryRow
+from tests.unit.services.test_payouts_kit import entry
+
+pytestmark = pytest.mark.gui
+
+
+def test_a_lost_answer_is_explained_not_called_a_bug(qtbot, tab, live_desk):
+    said: list[str] = []
+    tab.mutations.message.connect(said.append)
+    tab.model.load([EntryRow(i + 2, entry(i)) for i in range(1, 5)], "SAR", editable=True)
+    tab.chunk_spin.setValue(2)
+    live_desk.fault("/payout/batch/add", "drop-after-commit")
+    qtbot.waitUntil(lambda: tab.submit_action.isEnabled())
+    tab.submit_action.trigger()
+    qtbot.waitUntil(lambda: "No answer for rows 3–4" in tab.message.text(), timeout=20000)
+    qtbot.waitUntil(lambda: any("failed" in s for s in said))
+    failed = next(s for s in said if "failed" in s)
+    assert "bug" not in failed and "SubmissionStopped" not in failed
+    assert "No answer for rows 3–4" in failed
