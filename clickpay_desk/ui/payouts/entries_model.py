@@ -17,6 +17,7 @@ sheet's order whatever the table shows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -185,6 +186,18 @@ def imported_entry(row: ImportedRow) -> EntryRow:
     )
     values = {k: v for k, v in row.values.items() if k != "currency"}
     return EntryRow(row.row, values, imported=imported, columns=row.columns)
+
+
+def typed_value(name: str, value: object) -> str:
+    """A cell as typed, kept as the import keeps it: an IBAN copied from a letter
+    ("sa03 8000 …") compact and upper-cased, a country code upper-cased, so the rules and the
+    IBAN-vs-country warning compare like with like."""
+    text = "" if value is None else str(value).strip()
+    if name == "beneficiary_account_number":
+        return re.sub(r"[\s\-]+", "", text).upper()
+    if name == "beneficiary_country":
+        return text.upper()
+    return text
 
 
 def without_imported(entry: EntryRow, names: Iterable[str]) -> tuple[RuleViolation, ...]:
@@ -410,7 +423,7 @@ class PayoutEntriesModel(RecordTableModel[EntryRow, EntryColumn]):
         if name is None:
             return False
         entry = self._records[index.row()]
-        text = "" if value is None else str(value).strip()
+        text = typed_value(name, value)
         if entry.values.get(name, "") == text:
             return False
         after = {**entry.values, name: text}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from clickpay_desk.ui.payouts.entries_model import EntryRow
+from clickpay_desk.ui.payouts.entries_model import EntryColumn, EntryRow
 from tests.unit.services.test_payouts_kit import entry
 
 pytestmark = pytest.mark.gui
@@ -24,3 +24,17 @@ def test_a_lost_answer_is_explained_not_called_a_bug(qtbot, tab, live_desk):
     failed = next(s for s in said if "failed" in s)
     assert "bug" not in failed and "SubmissionStopped" not in failed
     assert "No answer for rows 3–4" in failed
+
+
+def test_an_iban_typed_as_printed_is_kept_compact_and_upper_case(qtbot, qtmodeltester, tab):
+    tab.model.load([EntryRow(2, entry(1))], "SAR", editable=True)
+    qtmodeltester.check(tab.model)
+    cell = tab.proxy.mapFromSource(tab.model.index(0, EntryColumn.IBAN))
+    assert tab.proxy.setData(cell, "sa03 8000 0000 6080 1016 7519")
+    country = tab.proxy.mapFromSource(tab.model.index(0, EntryColumn.COUNTRY))
+    tab.proxy.setData(country, "sa")  # already SA: typed in lower case, nothing changes
+    tab._summary_now()
+    assert cell.data() == "SA0380000000608010167519"
+    assert country.data() == "SA"
+    shown = [tab.problems.index(r, 0).data() for r in range(tab.problems.rowCount())]
+    assert not shown, shown  # no "a sa IBAN but the beneficiary country is SA" warning
