@@ -87,6 +87,7 @@ EMPTY_BATCH = (
     "type them in.\n\nEvery cell is checked as it comes in; problems are listed below."
 )
 EMPTY_FILTERED = "No entry matches the filter. Clear it (Esc in the filter box) to see them all."
+EMPTY_STATUS = "No {status} entries. Choose “All entries” in Query to see them all."
 NO_PROBLEMS = "No problems found: every entry passes the checks."
 PROBLEMS_LATER = "Problems in the entries are listed here; click one to go to its cell."
 #: Starting widths (pixels) of the columns whose values are long; the rest keep Qt's default.
@@ -121,6 +122,11 @@ class EntryFilter(SourceSortedProxy):
         """Keep the entries with ``pattern`` in a cell (any case)."""
         self._text = pattern
         self._apply()
+
+    @property
+    def status(self) -> str | None:
+        """The gateway status shown (None: every entry)."""
+        return self._status
 
     def set_status(self, status: str | None) -> None:
         """Show only entries in this gateway status (None: every entry)."""
@@ -227,6 +233,7 @@ class PayoutsTab(QWidget):
         self.status_combo.setToolTip(
             "Which entries Refresh status (Ctrl+R) asks the gateway for, once the batch is sent"
         )
+        self.status_combo.currentIndexChanged.connect(self._query_changed)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -798,6 +805,8 @@ class PayoutsTab(QWidget):
             hint = EMPTY_NO_PROFILE
         elif not has_profile:
             hint = EMPTY_NOT_CLICKPAY
+        elif count and self.proxy.status is not None and not self.filter_edit.text():
+            hint = EMPTY_STATUS.format(status=self.proxy.status)
         elif count:
             hint = EMPTY_FILTERED
         else:
@@ -985,7 +994,8 @@ class PayoutsTab(QWidget):
         handle = self.mutations.submit(
             mutation,
             work,
-            describe=lambda result: result.message,
+            # The status bar adds its own full stop ("…: done — <this>.").
+            describe=lambda result: result.message.rstrip("."),
             on_done=self._submitted,
             on_error=self._submission_failed,
             on_cancelled=self._submission_cancelled,
@@ -1158,6 +1168,13 @@ class PayoutsTab(QWidget):
             ),
             owner=self,
         )
+
+    def _query_changed(self, _index: int) -> None:
+        # "All entries" shows them all at once: nothing to ask the gateway for that. A status
+        # narrows the table when Refresh brings that status's entries back.
+        if self.status_combo.currentData() is None and self.proxy.status is not None:
+            self.proxy.set_status(None)
+            self._update_state()
 
     def _toggle_auto(self, on: bool) -> None:
         if on:

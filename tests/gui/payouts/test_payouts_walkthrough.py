@@ -38,3 +38,27 @@ def test_an_iban_typed_as_printed_is_kept_compact_and_upper_case(qtbot, qtmodelt
     assert country.data() == "SA"
     shown = [tab.problems.index(r, 0).data() for r in range(tab.problems.rowCount())]
     assert not shown, shown  # no "a sa IBAN but the beneficiary country is SA" warning
+
+
+def test_back_to_all_entries_in_query_shows_them_all_again(qtbot, tab):
+    tab.model.load([EntryRow(i + 2, entry(i)) for i in range(1, 4)], "SAR", editable=True)
+    failed = tab.status_combo.findData("failed")
+    tab.status_combo.setCurrentIndex(failed)
+    tab.proxy.set_status("failed")  # what Refresh status leaves after asking for failed ones
+    tab._update_state()
+    assert tab.proxy.rowCount() == 0
+    assert "No failed entries" in tab.empty_hint.text()
+    assert "filter box" not in tab.empty_hint.text()  # the filter box is empty: not the cause
+    tab.status_combo.setCurrentIndex(tab.status_combo.findData(None))
+    assert tab.proxy.rowCount() == 3
+
+
+def test_the_status_bar_sentence_after_a_submission_ends_once(qtbot, tab):
+    said: list[str] = []
+    tab.mutations.message.connect(said.append)
+    tab.model.load([EntryRow(i + 2, entry(i)) for i in range(1, 3)], "SAR", editable=True)
+    qtbot.waitUntil(lambda: tab.submit_action.isEnabled())
+    tab.submit_action.trigger()
+    qtbot.waitUntil(lambda: any(": done" in s for s in said), timeout=20000)
+    done = next(s for s in said if ": done" in s)
+    assert "was submitted with 2" in done and not done.endswith(".."), done
