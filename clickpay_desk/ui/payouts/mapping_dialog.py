@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.core.payout import MANDATORY_FIELDS
+from clickpay_desk.core.payout import MANDATORY_FIELDS, MAY_BE_EMPTY
 from clickpay_desk.exchange.payout_headers import FIELDS, TEMPLATE_HEADINGS
 
 NOT_IN_FILE = "(not in the file)"
@@ -55,11 +55,14 @@ class MappingDialog(QDialog):
             if chosen is not None:
                 combo.setCurrentIndex(chosen + 1)
             label = TEMPLATE_HEADINGS.get(name, name)
-            if name in MANDATORY_FIELDS:
+            # "*": a value is needed in every row (bank branch and address 2 may stay empty,
+            # as the template's Help sheet says).
+            if name in MANDATORY_FIELDS and name not in MAY_BE_EMPTY:
                 label += " *"
             form.addRow(label, combo)
             self.combos[name] = combo
         layout.addLayout(form)
+        layout.addWidget(QLabel("* needed in every row"))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

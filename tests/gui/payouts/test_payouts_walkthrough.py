@@ -62,3 +62,22 @@ def test_the_status_bar_sentence_after_a_submission_ends_once(qtbot, tab):
     qtbot.waitUntil(lambda: any(": done" in s for s in said), timeout=20000)
     done = next(s for s in said if ": done" in s)
     assert "was submitted with 2" in done and not done.endswith(".."), done
+
+
+def test_the_mapping_dialog_stars_only_what_every_row_needs(qtbot):
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    from clickpay_desk.ui.payouts.mapping_dialog import MappingDialog
+
+    dialog = MappingDialog(["اسم المستفيد", "رقم الآيبان", "المبلغ"], {"amount": 2})
+    qtbot.addWidget(dialog)
+    form = dialog.findChild(QFormLayout)
+    labels = {
+        name: form.labelForField(combo).text()  # type: ignore[union-attr]
+        for name, combo in dialog.combos.items()
+    }
+    assert labels["amount"] == "Amount *"
+    assert labels["beneficiary_address1"] == "Address 1 *"
+    assert labels["beneficiary_address2"] == "Address 2"  # may be left empty
+    assert labels["beneficiary_bank_branch"] == "Bank branch"
+    assert any(label.text().startswith("* ") for label in dialog.findChildren(QLabel))
