@@ -31,6 +31,10 @@ OUTCOME_TEXT: dict[JournalStatus, str] = {
 }
 
 
+#: Beyond this the findings scroll instead of the dialog growing.
+MAX_TABLE_HEIGHT = 420
+
+
 def outcome_text(status: JournalStatus, resolved: bool) -> str:
     return OUTCOME_TEXT.get(status, status.value) if resolved else "Still unknown"
 
@@ -112,9 +116,19 @@ class ReconcileDialog(QDialog):
         layout.addWidget(buttons)
         self.table.setCurrentCell(-1, -1)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a list to read; Close has the focus
-        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
+        header.sectionResized.connect(lambda *_: self._fit())
         self.resize(860, 160 + 56 * min(len(run.results), 8) if run.results else 140)
-        self.table.resizeRowsToContents()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Rows as tall as their wrapped text, and the table tall enough to show them whole
+        (a dashboard instruction runs to several lines), up to MAX_TABLE_HEIGHT: then it
+        scrolls."""
+        table = self.table
+        table.resizeRowsToContents()
+        rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        wanted = rows + table.horizontalHeader().height() + 2 * table.frameWidth() + 2
+        table.setMinimumHeight(min(wanted, MAX_TABLE_HEIGHT))
 
     def messages(self) -> list[str]:
         """The outcome message of each row, in order (what the user reads)."""
