@@ -422,7 +422,7 @@ class InvoiceEditor(QWidget):
             self._discard_current,
             "Forget this draft and start a new one",
         )
-        self.add_line_action = a("Add line", ["Ctrl+L", "Insert"], self._add_line)
+        self.add_line_action = a("Add line", ["Insert", "Ctrl+Shift+L"], self._add_line)
         self.delete_lines_action = a(
             "Delete lines", ["Ctrl+Delete"], self._delete_lines, "Delete the selected lines"
         )

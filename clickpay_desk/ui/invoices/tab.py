@@ -191,7 +191,7 @@ class InvoicesTab(QWidget):
         )
         self.print_action = a("&Print…", "Ctrl+P", self.print_selected, "Print the invoice")
         self.pdf_action = a(
-            "Save as P&DF…", "Ctrl+Shift+P", self.pdf_selected, "Save the invoice as a PDF"
+            "Save as P&DF…", "Ctrl+Alt+D", self.pdf_selected, "Save the invoice as a PDF"
         )
         self.export_one_action = a(
             "Export invoice to &XLSX…",
@@ -206,7 +206,10 @@ class InvoicesTab(QWidget):
             "Seller name, VAT registration number and address printed on invoices",
         )
         self.export_list_action = a(
-            "&Export list…", "Ctrl+E", self.export_list, "The invoices listed, as a spreadsheet"
+            "&Export list…",
+            "Ctrl+Shift+X",
+            self.export_list,
+            "The invoices listed, as a spreadsheet",
         )
         self.send_email_action = a(
             "Send by &e-mail",
@@ -313,6 +316,13 @@ class InvoicesTab(QWidget):
         list_layout.addLayout(bar)
         list_layout.addWidget(self.notice)
         list_layout.addWidget(splitter, 1)
+        # The list's keys live on the list page, so they do not also claim keys in the editor
+        # (Ctrl+D duplicates lines there, Ctrl+Shift+O opens the drafts): Qt runs neither of
+        # two actions bound to the same key.
+        for action in self.actions():
+            if action is not self.new_action:
+                self.removeAction(action)
+                list_page.addAction(action)
 
         self.back_action = QAction("◀ Back to the &list", self)
         self.back_action.setShortcut(QKeySequence("Ctrl+L"))
