@@ -510,6 +510,10 @@ class PayoutsTab(QWidget):
             )
         finally:
             self._loading = False
+        if batch.status != payouts.BatchState.DRAFT:
+            # A sent batch is read for its statuses, which sit beside the amount at the left:
+            # not left scrolled to the column the last fix was typed in.
+            self.table.horizontalScrollBar().setValue(0)
         if batch.status == payouts.BatchState.DRAFT:
             self.drafts.set_key(f"batch:{batch.id}")
         else:

@@ -81,3 +81,17 @@ def test_the_mapping_dialog_stars_only_what_every_row_needs(qtbot):
     assert labels["beneficiary_address2"] == "Address 2"  # may be left empty
     assert labels["beneficiary_bank_branch"] == "Bank branch"
     assert any(label.text().startswith("* ") for label in dialog.findChildren(QLabel))
+
+
+def test_a_sent_batch_opens_with_its_status_columns_in_view(qtbot, tab):
+    tab.model.load([EntryRow(i + 2, entry(i)) for i in range(1, 3)], "SAR", editable=True)
+    tab.resize(900, 500)
+    address = tab.proxy.mapFromSource(tab.model.index(0, EntryColumn.ADDRESS1))
+    tab.table.scrollTo(address)  # where the last fix was typed
+    qtbot.waitUntil(lambda: tab.table.horizontalScrollBar().value() > 0)
+    qtbot.waitUntil(lambda: tab.submit_action.isEnabled())
+    tab.submit_action.trigger()
+    qtbot.waitUntil(lambda: "was submitted with 2" in tab.message.text(), timeout=20000)
+    qtbot.waitUntil(lambda: tab.batch is not None and not tab.model.editable)
+    status = tab.proxy.mapFromSource(tab.model.index(0, EntryColumn.STATUS))
+    qtbot.waitUntil(lambda: tab.table.visualRect(status).intersects(tab.table.viewport().rect()))
