@@ -192,8 +192,9 @@ def test_submit_with_progress_then_track_and_export(qtbot, tab, live_desk, tmp_p
     qtbot.waitUntil(lambda: tab.proxy.rowCount() == 1)
     assert "1 failed entries" in tab.message.text()
     tab.status_combo.setCurrentIndex(0)
+    assert tab.proxy.rowCount() == 60  # "All entries" shows them all at once
     tab.refresh_action.trigger()
-    qtbot.waitUntil(lambda: tab.proxy.rowCount() == 60)
+    qtbot.waitUntil(lambda: "updated every entry" in tab.message.text())
 
     tab.table.selectRow(cell(tab, 0, EntryColumn.ROW).row())
     tab.entry_action.trigger()
