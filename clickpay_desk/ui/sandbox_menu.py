@@ -1,9 +1,10 @@
 """The Sandbox menu (``--sandbox`` only): act as the customer and move the sandbox's clock.
 
-"Customer pays…" completes the payment page of an agreement waiting for its first payment
-(approved or declined); "Advance time by…" moves the sandbox's today on, and the sandbox charges
-every installment that falls due, delivering each callback to the app, which imports it. Both
-call the sandbox's own controls (``/_sandbox/…``, see ``sandbox/README.md``) from a worker.
+"Customer pays…" completes the payment page of an invoice still waiting for payment or of an
+agreement waiting for its first payment (approved or declined); "Advance time by…" moves the
+sandbox's today on, and the sandbox charges every installment that falls due, delivering each
+callback to the app, which imports it. Both call the sandbox's own controls (``/_sandbox/…``,
+see ``sandbox/README.md``) from a worker.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class SandboxMenu(QMenu):
         self.url = url
         self.pay_action = QAction("Customer &pays…", self)
         self.pay_action.setShortcut(QKeySequence("Ctrl+Alt+P"))
-        self.pay_action.setStatusTip("Complete the payment page of an agreement as the customer")
+        self.pay_action.setStatusTip(
+            "Pay an invoice, or an agreement's first payment, as the customer would"
+        )
         self.pay_action.triggered.connect(lambda _=False: self.ask_pay())
         self.advance_action = QAction("&Advance time by…", self)
         self.advance_action.setShortcut(QKeySequence("Ctrl+Alt+T"))
@@ -88,6 +91,12 @@ class SandboxMenu(QMenu):
         tabs = self.window_.findChildren(AgreementsTab)
         return tabs[0] if tabs else None
 
+    def _invoices(self) -> Any:
+        from .invoices import InvoicesTab
+
+        tabs = self.window_.findChildren(InvoicesTab)
+        return tabs[0] if tabs else None
+
     def _say(self, text: str) -> None:
         show = getattr(self.window_, "show_message", None)
         if callable(show):
@@ -104,15 +113,24 @@ class SandboxMenu(QMenu):
     # -- customer pays ------------------------------------------------------------------------
 
     def ask_pay(self) -> None:
-        tab = self._tab()
-        waiting = tab.awaiting_payments() if tab is not None else []
+        tab, invoices = self._tab(), self._invoices()
+        waiting: list[tuple[str, str, str]] = []  # (kind, id, label)
+        if invoices is not None:
+            waiting += [
+                ("invoice", i, f"Invoice {label}") for i, label in invoices.awaiting_payments()
+            ]
+        if tab is not None:
+            waiting += [
+                ("agreement", t, f"Agreement {label}") for t, label in tab.awaiting_payments()
+            ]
         if not waiting:
             self._say(
-                "No agreement is waiting for its first payment. Create one in the Agreements tab "
-                "(New agreement), then choose Sandbox ▸ Customer pays."
+                "Nothing is waiting for the customer to pay: create an invoice (Invoices tab, "
+                "New invoice) or an agreement (Agreements tab, New agreement), then choose "
+                "Sandbox ▸ Customer pays."
             )
             return
-        labels = [label for _, label in waiting]
+        labels = [label for _, _, label in waiting]
         choice, ok = QInputDialog.getItem(
             self.window_,
             "Customer pays",
@@ -126,8 +144,35 @@ class SandboxMenu(QMenu):
         outcome, ok = QInputDialog.getItem(
             self.window_, "Customer pays", "The card is…", ["approved", "declined"], 0, False
         )
-        if ok:
-            self.pay(waiting[labels.index(choice)][0], approved=outcome == "approved")
+        if not ok:
+            return
+        kind, key, _label = waiting[labels.index(choice)]
+        if kind == "invoice":
+            self.pay_invoice(key, approved=outcome == "approved")
+        else:
+            self.pay(key, approved=outcome == "approved")
+
+    def pay_invoice(self, invoice_id: str, *, approved: bool = True) -> TaskHandle:
+        url = self.url
+        body = {} if approved else {"result": "declined"}
+
+        def work(_: TaskContext) -> dict[str, Any]:
+            return _control(url, f"/_sandbox/invoices/{invoice_id}/pay", body)
+
+        def done(_answer: dict[str, Any]) -> None:
+            said = "paid" if approved else "tried to pay, and the card was declined for,"
+            self._say(f"The customer {said} invoice {invoice_id} in the sandbox.")
+            invoices = self._invoices()
+            if invoices is not None:
+                invoices.refresh_pending()  # the list shows what happened without a click
+
+        return self.ctx.runner.submit(
+            work,
+            title="Sandbox: the customer pays an invoice",
+            on_done=done,
+            on_error=lambda exc: self._say(f"Sandbox payment failed: {user_message(exc)}"),
+            owner=self,
+        )
 
     def pay(self, tran_ref: str, *, approved: bool = True) -> TaskHandle:
         url = self.url

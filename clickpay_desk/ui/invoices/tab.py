@@ -429,6 +429,22 @@ class InvoicesTab(QWidget):
             owner=self,
         )
 
+    def awaiting_payments(self) -> list[tuple[str, str]]:
+        """(gateway invoice id, label) of the listed invoices a customer can still pay, for the
+        Sandbox menu's "Customer pays…"."""
+        model = self.list.model
+        found = []
+        for i in range(model.rowCount()):
+            row = model.row_at(i)
+            rec = row.record
+            if row.is_open and rec.remote_id and rec.link:
+                name = customer_of(rec)["name"]
+                amount = f"{format_amount(rec.amount, rec.currency)} {rec.currency}"
+                found.append(
+                    (rec.remote_id, " — ".join(x for x in (rec.cart_id, name, amount) if x))
+                )
+        return found
+
     def say(self, text: str) -> None:
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
