@@ -6,7 +6,6 @@ only the cells that changed, so selection and scroll position survive it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import IntEnum
@@ -77,13 +76,31 @@ def local_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
+#: The answer's fields in the user's words ("batch 30143, 4 entries"), not the wire's names.
+RESULT_WORDS: dict[str, str] = {
+    "batch_id": "batch",
+    "batch_status": "batch status",
+    "count": "entries",
+    "tran_ref": "transaction",
+    "invoice_id": "invoice",
+    "invoice_link": "link",
+    "invoice_status": "invoice status",
+    "redirect_url": "payment page",
+    "agreement_id": "agreement",
+    "cart_id": "cart id",
+    "order_id": "order id",
+    "response_status": "answer",
+    "response_message": "gateway said",
+}
+
+
 def _result_text(result: dict[str, object] | None) -> str:
     parts = [
-        f"{key}={value}"
+        f"{RESULT_WORDS.get(key, key.replace('_', ' '))} {value}"
         for key, value in (result or {}).items()
-        if isinstance(value, str | int | float) or value is None
+        if isinstance(value, str | int | float) and value != ""  # no None, no nested reprs
     ]
-    return ", ".join(parts[:4]) or (json.dumps(result, default=str)[:80] if result else "")
+    return ", ".join(parts[:4])
 
 
 def detail_text(entry: JournalEntry) -> str:

@@ -78,7 +78,7 @@ def test_columns_show_local_time_profile_and_status_in_words():
     local = (T0 + timedelta(minutes=1)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     assert cell(model, 0, ActivityColumn.TIME) == local
     assert cell(model, 0, ActivityColumn.PROFILE) == "Main shop"
-    assert cell(model, 0, ActivityColumn.DETAIL) == "invoice_id=1001"
+    assert cell(model, 0, ActivityColumn.DETAIL) == "invoice 1001"  # words, not wire names
     # Unknown and pending are marked in words and with a background, not colour alone.
     assert "Unknown" in cell(model, 1, ActivityColumn.STATUS)
     assert "reconcile" in cell(model, 1, ActivityColumn.DETAIL)
@@ -190,3 +190,15 @@ def test_view_loads_off_the_gui_thread_and_filters(qtbot):
     view.text_filter.setText("cart-5")
     assert view.proxy.rowCount() == 1
     runner.shutdown(2000)
+
+
+def test_detail_speaks_of_a_payout_batch_in_words():
+    done = replace(
+        entry(9, operation="payout.batch.add", reference="PAYOUT-20261130-01"),
+        result={"batch_id": 30143, "count": 4, "total": "5080.88", "local_batch": None},
+    )
+    model = ActivityModel()
+    model.merge([done])
+    detail = cell(model, 0, ActivityColumn.DETAIL)
+    assert detail == "batch 30143, entries 4, total 5080.88", detail
+    assert "=" not in detail and "None" not in detail and "_" not in detail
