@@ -631,6 +631,15 @@ class PayoutsTab(QWidget):
         if code != self.model.currency:
             self.model.set_currency(code)
             self._edited()
+        profile = self.profile
+        if profile is not None and code != profile.currency and self.model.editable:
+            # The gateway pays in the deposit account's currency (batch/new answers it) and
+            # refuses amounts with more decimals than that currency allows.
+            self.message.setText(
+                f"Currency {code} differs from this profile's {profile.currency}: payouts are "
+                f"paid in the deposit account's currency. Check that account "
+                f"{self.account_edit.text() or '(none)'} holds {code}, or set {profile.currency}."
+            )
 
     # -- editing ---------------------------------------------------------------------------
 

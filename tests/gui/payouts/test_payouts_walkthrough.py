@@ -95,3 +95,14 @@ def test_a_sent_batch_opens_with_its_status_columns_in_view(qtbot, tab):
     qtbot.waitUntil(lambda: tab.batch is not None and not tab.model.editable)
     status = tab.proxy.mapFromSource(tab.model.index(0, EntryColumn.STATUS))
     qtbot.waitUntil(lambda: tab.table.visualRect(status).intersects(tab.table.viewport().rect()))
+
+
+def test_a_currency_other_than_the_profiles_is_pointed_out(qtbot, tab, live_desk):
+    assert live_desk.profile.currency == "SAR"
+    tab.currency_edit.setFocus()
+    tab.currency_edit.selectAll()
+    qtbot.keyClicks(tab.currency_edit, "kwd")
+    tab.currency_edit.editingFinished.emit()
+    assert tab.currency_edit.text() == "KWD"
+    assert "differs from this profile's SAR" in tab.message.text()
+    assert "deposit account" in tab.message.text()
