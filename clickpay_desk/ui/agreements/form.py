@@ -295,7 +295,7 @@ class NewAgreementDialog(QDialog):
             flagged = self._fields.get(violation.field)
             if flagged is not None:
                 flagged.setStyleSheet(_BAD)
-                flagged.setToolTip(violation.message())
+                flagged.setToolTip(violation.rule)
         shown = [self._friendly(v) for v in self.violations[:8]]
         more = len(self.violations) - len(shown)
         self.problems_label.setText("\n".join(shown) + (f"\n… and {more} more" if more > 0 else ""))
@@ -331,13 +331,10 @@ class NewAgreementDialog(QDialog):
         )
 
     def _friendly(self, violation: RuleViolation) -> str:
-        """ "• Initial amount (agreement.initial_amount): SAR allows at most 2 decimal places"."""
+        """ "• Initial amount: SAR allows at most 2 decimal places": the field as its label reads,
+        not its wire name, and not the value again (it is in the field, marked)."""
         label = self._labels.get(violation.field)
-        text = violation.message()
-        if label:
-            text = f"{label} ({text}"
-            text = text.replace(f"({violation.field}: ", f"({violation.field}): ", 1)
-        return "• " + text
+        return "• " + (f"{label}: {violation.rule}" if label else violation.message())
 
     def accept(self) -> None:
         self._check()
