@@ -72,6 +72,7 @@ def check_file(
 ) -> int:
     # Imported here so ``clickpay-desk --help`` does not load openpyxl and schwifty.
     from clickpay_desk.core.payout import MANDATORY_FIELDS, MAY_BE_EMPTY
+    from clickpay_desk.exchange.payout_headers import TEMPLATE_HEADINGS
     from clickpay_desk.exchange.payout_import import (
         SheetReadError,
         guess_mapping,
@@ -111,7 +112,8 @@ def check_file(
         lacking = sum(any(p.field == name for p in row.problems) for row in rows)
         if lacking:
             print(
-                f"missing column, {name}: is required and no column is headed for it "
+                f"missing column, {TEMPLATE_HEADINGS[name]}: is required and no column is "
+                "headed for it "
                 f"({lacking} row{'s' if lacking != 1 else ''} without it)",
                 file=out,
             )

@@ -18,6 +18,9 @@ from clickpay_desk.core.payout import WIRE_ORDER
 
 #: The fields a column can map to: a payout request's wire names, then the row's currency.
 FIELDS: tuple[str, ...] = (*WIRE_ORDER, "currency")
+#: The merchant reference of the template's example row: a row carrying it is refused, so the
+#: example beneficiary is never paid because someone added rows below it and kept it.
+EXAMPLE_REFERENCE = "EXAMPLE-DELETE-THIS-ROW"
 
 #: The headings of the downloadable template (and of a sheet the app writes), one per field.
 TEMPLATE_HEADINGS: Mapping[str, str] = {
@@ -363,6 +366,7 @@ def _build_lookup() -> None:
 _build_lookup()
 
 __all__ = [
+    "EXAMPLE_REFERENCE",
     "FIELDS",
     "KEYWORDS",
     "SYNONYMS",

@@ -68,7 +68,13 @@ from clickpay_desk.core.payout import (
 )
 from clickpay_desk.core.rules import RuleViolation, ValidationError
 
-from .payout_headers import FIELDS, guess_mapping, heading_currency, normalize_heading
+from .payout_headers import (
+    EXAMPLE_REFERENCE,
+    FIELDS,
+    guess_mapping,
+    heading_currency,
+    normalize_heading,
+)
 
 __all__ = [
     "DEFAULT_CURRENCY",
@@ -693,6 +699,12 @@ class _RowReader:
                 raw[name] = _for_core(name, value)
         for name in self._empty:
             raw[name] = ""
+        reference = raw.get("merchant_reference")
+        if isinstance(reference, str) and reference.strip() == EXAMPLE_REFERENCE:
+            rule = "is the template's example row: delete this row (it would pay the example)"
+            own["merchant_reference"] = RuleViolation(
+                self.column("merchant_reference"), rule, reference, number
+            )
 
         currency, currency_problem = self._currency(number, cells)
         if currency_problem is not None:
@@ -878,11 +890,18 @@ def warnings(rows: Sequence[ImportedRow], *, far_above: Decimal = FAR_ABOVE) -> 
         if amount is not None and amount > 0:
             amounts[row.currency].append((amount, row))
         country = values.get("beneficiary_country", "")
-        if row.valid and len(iban) > 2 and country and iban[:2] != country and iban[:2].isalpha():
+        prefix = iban[:2].upper()
+        if (
+            row.valid
+            and len(iban) > 2
+            and country
+            and prefix != country.upper()
+            and prefix.isalpha()
+        ):
             found.append(
                 RuleViolation(
                     _col(row, "beneficiary_account_number"),
-                    f"is a {iban[:2]} IBAN but the beneficiary country is {country}: "
+                    f"is a {prefix} IBAN but the beneficiary country is {country}: "
                     "check both (this is allowed)",
                     iban,
                     row.row,

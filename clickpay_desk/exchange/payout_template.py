@@ -14,14 +14,14 @@ from pathlib import Path
 from clickpay_desk.core.money import minor_units, normalize_currency
 from clickpay_desk.core.payout import MANDATORY_FIELDS, MAY_BE_EMPTY, TRANSFER_CODES
 
-from .payout_headers import FIELDS, TEMPLATE_HEADINGS
+from .payout_headers import EXAMPLE_REFERENCE, FIELDS, TEMPLATE_HEADINGS
 from .sheet import Column, Kind, SheetSpec, write_xlsx
 
 __all__ = ["TEMPLATE_TITLE", "example_row", "template_columns", "write_template"]
 
 TEMPLATE_TITLE = "Payouts"
 _EXAMPLE: dict[str, str] = {
-    "merchant_reference": "EMP-0001",
+    "merchant_reference": EXAMPLE_REFERENCE,
     "beneficiary_name": "Ahmad Al-Qahtani",
     "beneficiary_country": "SA",
     "beneficiary_account_number": "SA0380000000608010167519",
@@ -49,7 +49,8 @@ def template_columns(currency: str) -> tuple[Column, ...]:
 
 
 def example_row(currency: str) -> tuple[object, ...]:
-    """A row that passes every rule, its amount written with ``currency``'s decimals."""
+    """A row that shows every field's shape, its amount written with ``currency``'s decimals.
+    Its reference (``EXAMPLE_REFERENCE``) makes the import refuse it: it is never paid."""
     amount = Decimal("1250.5") if minor_units(currency) else Decimal(1250)
     values: list[object] = []
     for name in FIELDS:
@@ -70,6 +71,7 @@ def write_template(path: Path | str, currency: str = "SAR", *, example: bool = T
     required = [TEMPLATE_HEADINGS[n] for n in MANDATORY_FIELDS if n not in MAY_BE_EMPTY]
     may_be_empty = [TEMPLATE_HEADINGS[n] for n in (*MAY_BE_EMPTY, "merchant_reference")]
     help_rows = [
+        ("Example row", "row 2 shows the shapes; delete it: the import refuses it"),
         ("Required in every row", ", ".join(required)),
         ("May be left empty", ", ".join(sorted(may_be_empty))),
         ("Amount", f"above 0, at most {minor_units(code)} decimals for {code}"),

@@ -132,7 +132,7 @@ def test_missing_column_said_once(tmp_path: Path, capsys: pytest.CaptureFixture[
     code, lines, _ = run(capsys, str(path))
     assert code == 1
     assert (
-        "missing column, beneficiary_email: is required and no column is headed for it "
+        "missing column, E-mail: is required and no column is headed for it "
         "(1 row without it)" in lines
     )
     assert not any(line.startswith("row 2, beneficiary_email") for line in lines)

@@ -174,7 +174,8 @@ def test_template_imports_cleanly_with_every_column_mapped(tmp_path: Path, curre
     mapping = guess_mapping(table.headers)
     assert len(mapping) == len(table.headers) == 13  # every field, currency included
     (row,) = to_rows(table, mapping, None)
-    assert row.valid, row.problems
+    # Every field reads as intended; only the example's own marker is refused (never paid).
+    assert [p.field for p in row.problems] == ["Merchant reference"], row.problems
     assert row.currency == currency
     ws = load_workbook(path)["Payouts"]
     digits = {"SAR": ".00", "KWD": ".000", "JPY": ""}[currency]
@@ -190,3 +191,19 @@ def test_empty_template_has_headings_only(tmp_path: Path) -> None:
     assert ws["E1"].value == "IBAN"
     with pytest.raises(ValueError, match=r"\.xlsx"):
         write_template(tmp_path / "t.csv")
+
+
+def test_the_template_example_row_is_refused_so_it_is_never_paid(tmp_path: Path) -> None:
+    path = write_template(tmp_path / "template.xlsx", "SAR")
+    ws_book = load_workbook(path)
+    ws = ws_book["Payouts"]
+    real = [c.value for c in ws[2]]
+    real[1] = "EMP-0002"  # a row the accountant added below the example
+    ws.append(real)
+    ws_book.save(path)
+    table = read_table(path)
+    example, added = to_rows(table, guess_mapping(table.headers), None)
+    assert not example.valid
+    (problem,) = example.problems
+    assert problem.row == 2 and "example row: delete this row" in problem.rule
+    assert added.valid, added.problems
