@@ -148,11 +148,14 @@ class SandboxMenu(QMenu):
             return
         kind, key, _label = waiting[labels.index(choice)]
         if kind == "invoice":
-            self.pay_invoice(key, approved=outcome == "approved")
+            reference = choice.removeprefix("Invoice ").split(" — ")[0]
+            self.pay_invoice(key, approved=outcome == "approved", reference=reference)
         else:
             self.pay(key, approved=outcome == "approved")
 
-    def pay_invoice(self, invoice_id: str, *, approved: bool = True) -> TaskHandle:
+    def pay_invoice(
+        self, invoice_id: str, *, approved: bool = True, reference: str | None = None
+    ) -> TaskHandle:
         url = self.url
         body = {} if approved else {"result": "declined"}
 
@@ -160,8 +163,13 @@ class SandboxMenu(QMenu):
             return _control(url, f"/_sandbox/invoices/{invoice_id}/pay", body)
 
         def done(_answer: dict[str, Any]) -> None:
-            said = "paid" if approved else "tried to pay, and the card was declined for,"
-            self._say(f"The customer {said} invoice {invoice_id} in the sandbox.")
+            name = f"the invoice “{reference}”" if reference else f"invoice {invoice_id}"
+            self._say(
+                f"The customer paid {name} in the sandbox; its status is being checked."
+                if approved
+                else f"The customer's card was declined for {name} in the sandbox; "
+                "it is still waiting for payment."
+            )
             invoices = self._invoices()
             if invoices is not None:
                 invoices.refresh_pending()  # the list shows what happened without a click

@@ -38,6 +38,8 @@ def test_customer_pays_a_waiting_invoice(qtbot, tmp_path, monkeypatch, app_loggi
         menu = window.findChild(SandboxMenu)
         menu.pay_action.trigger()
         qtbot.waitUntil(lambda: status_of(tab, "INV-1001") == "Paid", timeout=10000)
+        said = window.statusBar().currentMessage()
+        assert said.startswith("The customer paid the invoice “INV-1001-"), said
         # Only what can still be paid is offered: not the paid or the cancelled demo invoice.
         assert not any("INV-1002" in i or "INV-1003" in i for i in offered[0])
 
@@ -50,3 +52,4 @@ def test_customer_pays_a_waiting_invoice(qtbot, tmp_path, monkeypatch, app_loggi
         wanted[0] = tab.awaiting_payments()[0][1].split(" — ")[0]
         menu.pay_action.trigger()
         qtbot.waitUntil(lambda: status_of(tab, wanted[0]) == "Paid", timeout=10000)
+        assert f"“{wanted[0]}”" in window.statusBar().currentMessage()  # its name, not a uuid
