@@ -20,7 +20,7 @@ from clickpay_desk.services.agreements import InstallmentState, ScheduleRow
 STATE_COLOUR: dict[InstallmentState, str] = {
     InstallmentState.PAID: "#2f9e44",
     InstallmentState.DECLINED: "#e03131",
-    InstallmentState.INVOICED: "#f08c00",
+    InstallmentState.INVOICED: "#9c36b5",  # not another orange: it read as "overdue"
     InstallmentState.OVERDUE: "#f76707",
     InstallmentState.NOT_DUE: "#a5d8ff",
     InstallmentState.AWAITING: "#ffd43b",
@@ -28,11 +28,20 @@ STATE_COLOUR: dict[InstallmentState, str] = {
 }
 LEGEND: tuple[tuple[str, InstallmentState], ...] = (
     ("paid", InstallmentState.PAID),
+    ("awaiting payment", InstallmentState.AWAITING),
     ("declined", InstallmentState.DECLINED),
+    ("invoiced", InstallmentState.INVOICED),
     ("overdue", InstallmentState.OVERDUE),
     ("to come", InstallmentState.NOT_DUE),
     ("not charged", InstallmentState.CANCELLED),
 )
+
+
+def legend_for(rows: Sequence[ScheduleRow]) -> list[tuple[str, InstallmentState]]:
+    """The legend's entries: every colour the bars use, and only those (all of them would not
+    fit beside a small chart)."""
+    shown = {row.state for row in rows}
+    return [(text, state) for text, state in LEGEND if state in shown]
 
 
 class ScheduleChart(QWidget):
@@ -110,7 +119,7 @@ class ScheduleChart(QWidget):
     def _legend(self, painter: QPainter, x: float, baseline: float) -> None:
         metrics = painter.fontMetrics()
         size = metrics.ascent() - 2
-        for text, state in LEGEND:
+        for text, state in legend_for(self._rows):
             painter.fillRect(QRectF(x, baseline - size, size, size), QColor(STATE_COLOUR[state]))
             x += size + 4
             painter.setPen(self.palette().text().color())
