@@ -28,13 +28,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from clickpay_desk.core.money import format_display
 from clickpay_desk.core.profile import Profile
+from clickpay_desk.core.rules import ValidationError
 from clickpay_desk.gateway.models import PayoutBatch, PayoutEntry
 from clickpay_desk.store.records import JournalEntry
 
 from .clients import ClientPool
+
+if TYPE_CHECKING:
+    from .reconcile import Unproven
 
 #: How long after an add was sent "nothing changed" may be read as "not done".
 SETTLE_WINDOW = timedelta(seconds=120)
@@ -140,6 +145,7 @@ def settle_add(
     chunk_total = sum((amount * n for (_, amount), n in chunk.items()), Decimal(0))
     count, total, pairs = batch_figures(batch)
     check = dashboard_check(request, batch.batch_id)
+    currency = str(request.get("currency") or "")
     if count is None or total is None or pairs is None:
         return Settlement(
             Verdict.UNKNOWN,
@@ -161,11 +167,14 @@ def settle_add(
     if count == before_count and total == before_total and all(v == 0 for v in added.values()):
         moment = now or datetime.now(UTC)
         if moment - sent_at < window:
-            wait = int((sent_at + window - moment).total_seconds()) + 1
+            ready = sent_at + window
+            wait = int((ready - moment).total_seconds()) + 1
+            clock = ready.astimezone().strftime("%H:%M:%S")
             return Settlement(
                 Verdict.UNKNOWN,
                 f"None of the {chunk_count} transfer(s) is in batch {batch.batch_id} yet, but "
-                f"the request is recent: the gateway may still commit it. Try again in {wait} s.",
+                "the request is recent: the gateway may still commit it. Try again in "
+                f"{wait} s (after {clock}).",
             )
         return Settlement(
             Verdict.NOT_DONE,
@@ -176,25 +185,73 @@ def settle_add(
     return Settlement(
         Verdict.UNKNOWN,
         f"Batch {batch.batch_id} changed in a way that does not match the chunk "
-        f"(count {before_count} → {count}, total {before_total} → {total}). " + check,
+        f"(count {before_count} → {count}, total {money_text(before_total, currency)} → "
+        f"{money_text(total, currency)}). " + check,
     )
 
 
-def dashboard_check(request: Mapping[str, Any], batch_id: object) -> str:
-    """The sentence that tells the user what to look for in the merchant dashboard."""
+def dashboard_check(request: Mapping[str, Any], batch_id: object = None) -> str:
+    """What to look for in the merchant dashboard to settle an add by hand, from what its journal
+    entry holds: the batch and order id, the chunk's rows with their IBANs and amounts, and the
+    batch's count and total before the add and as they would be after it."""
     before = request.get("before") or {}
-    chunk = request.get("chunk") or []
+    chunk = list(request.get("chunk") or [])
+    rows = [int(r) for r in request.get("rows") or ()]
+    currency = str(request.get("currency") or "")
+    batch = batch_id if batch_id is not None else request.get("batch_id")
     count = int(before.get("count", 0))
     total = Decimal(str(before.get("total", "0")))
     chunk_total = sum((Decimal(str(a)) for _, a in chunk), Decimal(0))
-    shown = ", ".join(f"{iban} {amount}" for iban, amount in chunk[:3])
-    more = f" and {len(chunk) - 3} more" if len(chunk) > 3 else ""
-    return (
-        f"In the merchant dashboard, open the deposit account's payouts, batch {batch_id}: "
-        f"if it holds {count + len(chunk)} entries totalling {total + chunk_total} (with "
-        f"{shown}{more}), mark this request done; if it still holds {count} entries totalling "
-        f"{total}, mark it not done (Activity ▸ Resolve)."
+    order = f" (order {request['order_id']})" if request.get("order_id") else ""
+    shown = ", ".join(
+        f"row {row} {iban} {money_text(Decimal(str(amount)), currency)}"
+        for row, (iban, amount) in zip(rows[:SHOWN], chunk[:SHOWN], strict=False)
     )
+    if len(rows) != len(chunk) or not rows:
+        shown = ", ".join(
+            f"{iban} {money_text(Decimal(str(amount)), currency)}" for iban, amount in chunk[:SHOWN]
+        )
+    more = f", and {len(chunk) - SHOWN} more" if len(chunk) > SHOWN else ""
+    added = f"rows {row_ranges(rows)} added" if rows else "the chunk added"
+    return (
+        f"In the ClickPay merchant dashboard, open Payouts ▸ batch {batch}{order}. If it lists "
+        f"{count + len(chunk)} transfers totalling {money_text(total + chunk_total, currency)} "
+        f"({added}: {shown}{more}), the add arrived: mark it done. If it lists {count} "
+        f"transfers totalling {money_text(total, currency)}, the add did not arrive: mark it not "
+        "done (Activity ▸ Resolve)."
+    )
+
+
+#: How many of a chunk's transfers the dashboard check names one by one.
+SHOWN = 5
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount for a sentence: thousands separators and the currency's decimals ("SAR 1,250.00");
+    without a known currency, the amount as journalled with separators ("1,250.00")."""
+    if currency:
+        try:
+            return format_display(amount, currency)
+        except ValidationError:
+            pass  # not an ISO 4217 code: show the amount as it was journalled
+    return f"{amount:,f}"
+
+
+def row_ranges(rows: Sequence[int]) -> str:
+    """ "2–5, 9" for rows [2, 3, 4, 5, 9]."""
+    parts: list[str] = []
+    start = prev = None
+    for row in rows:
+        if start is None:
+            start = prev = row
+        elif prev is not None and row == prev + 1:
+            prev = row
+        else:
+            parts.append(f"{start}" if start == prev else f"{start}–{prev}")
+            start = prev = row
+    if start is not None:
+        parts.append(f"{start}" if start == prev else f"{start}–{prev}")
+    return ", ".join(parts)
 
 
 def settle_close(batch: PayoutBatch) -> Settlement:
@@ -238,7 +295,7 @@ def new_entries(
 
 # --- the readers registered in services.reconcile.READERS -------------------------------------
 
-Finding = tuple[bool, dict[str, Any]] | None
+Finding: TypeAlias = "tuple[bool, dict[str, Any]] | Unproven | None"
 
 
 def _sent_at(entry: JournalEntry) -> datetime:
@@ -249,19 +306,26 @@ def batch_new(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
     # No documented read finds a batch by order_id; the batch was sent empty, so it pays nobody
-    # and the submission has moved on to a new order id. Left to the user (orphan_note).
-    return None
+    # and the submission has moved on to a new order id. Left to the user, with the orphan note.
+    from .reconcile import Unproven
+
+    return Unproven(orphan_note(entry.reference))
 
 
 def batch_add(
     pool: ClientPool, profile: Profile, entry: JournalEntry, cancel: threading.Event | None
 ) -> Finding:
+    from .reconcile import Unproven
+
     if "before" not in entry.request:
         return None  # journalled by an older version, without the snapshot: cannot prove
     batch = pool.clickpay(profile).payout_query(str(entry.request["batch_id"]), cancel=cancel)
-    found = settle_add(batch, entry.request, sent_at=_sent_at(entry))
+    # No window here: "nothing changed" is answered as an absence, which services.reconcile
+    # holds as "not yet known, checked again at HH:MM" until its own SETTLE_WINDOW has passed
+    # (the same two minutes), exactly as for the invoice readers.
+    found = settle_add(batch, entry.request, sent_at=_sent_at(entry), window=timedelta(0))
     if found.verdict is Verdict.UNKNOWN:
-        return None
+        return Unproven(found.message, found.result)
     return found.verdict is Verdict.DONE, found.result
 
 

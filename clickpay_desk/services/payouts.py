@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from clickpay_desk.core.money import format_amount, normalize_currency
+from clickpay_desk.core.money import format_amount, format_display, normalize_currency
 from clickpay_desk.core.payout import PayoutRequest, payout_request_from_wire
 from clickpay_desk.core.profile import Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError
@@ -142,7 +142,7 @@ def entry_records(
                 id=None,
                 batch_id=None,
                 row=int(row),
-                payload=dict(values),
+                payload=wire_payload(values, currency, int(row)),
                 remote_entry_id=None,
                 amount=amount,
                 fee=None,
@@ -152,6 +152,26 @@ def entry_records(
             )
         )
     return records
+
+
+def wire_payload(values: dict[str, Any], currency: str, row: int) -> dict[str, Any]:
+    """An entry's fields as the gateway gets them (IBAN without spaces in upper case, amount with
+    the currency's decimals, mobile in E.164...), as text, so the store, the export and the
+    gateway show the same values. An entry that breaks a rule is kept as typed: the user sees
+    what to correct."""
+    try:
+        request = payout_request_from_wire(values, currency, row=row)
+    except ValidationError:
+        return dict(values)
+    return {**values, **wire_text(request)}
+
+
+def wire_text(request: PayoutRequest) -> dict[str, str]:
+    """``request.to_wire()`` with every value as text (the amount at the currency's decimals)."""
+    return {
+        name: format_amount(request.amount, request.currency) if name == "amount" else str(value)
+        for name, value in request.to_wire().items()
+    }
 
 
 def save_draft_batch(
@@ -197,7 +217,12 @@ def save_draft_batch(
     )
     assert batch.id is not None
     store.replace_entries(batch.id, records)
-    store.save_submission(BatchSubmission(batch.id, account_id.strip(), _chunk_size(chunk_size)))
+    # Orphans stay noted: their order ids must never be used again.
+    previous = store.get_submission(batch.id)
+    orphans = previous.orphans if previous is not None else ()
+    store.save_submission(
+        BatchSubmission(batch.id, account_id.strip(), _chunk_size(chunk_size), orphans)
+    )
     return batch
 
 
@@ -347,6 +372,7 @@ class _Submission:
         if not requests:
             raise ValidationError([RuleViolation("requests", "the batch has no entries")])
         self.requests = {r: q for r, q in zip(sorted(self.entries), requests, strict=True)}
+        self._store_wire_form()
         self._give_references()
         if self.batch.remote_batch_id is None:
             self._save_batch(status=BatchState.SUBMITTING)
@@ -365,9 +391,25 @@ class _Submission:
         return (
             f"Batch {self.batch.remote_batch_id} (“{self.batch.order_id}”) was submitted with "
             f"{self.batch.count} transfer(s) totalling "
-            f"{format_amount(self.batch.total, self.batch.currency)} {self.batch.currency}: "
+            f"{format_display(self.batch.total, self.batch.currency)}: "
             f"it is {self.batch.status}."
         )
+
+    def _store_wire_form(self) -> None:
+        """Entries not sent yet are stored as the gateway will get them (a batch saved by an
+        older version may hold an IBAN as typed, "kw25 bbyn ...")."""
+        changed: list[BatchEntryRecord] = []
+        for row, entry in sorted(self.entries.items()):
+            if entry.status != EntryState.DRAFT:
+                continue
+            payload = {**entry.payload, **wire_text(self.requests[row])}
+            if payload != entry.payload:
+                updated = replace(entry, payload=payload)
+                changed.append(updated)
+                self.entries[row] = updated
+        if changed:
+            assert self.batch.id is not None
+            self.store.upsert_entries(self.batch.id, changed)
 
     def _give_references(self) -> None:
         """Every entry gets a unique merchant_reference, fixed before its first send."""
@@ -423,7 +465,11 @@ class _Submission:
                     "requests": 0,
                 },
                 call=lambda: self.client.payout_new(order_id, []),
-                summarize=lambda b: {"batch_id": b.batch_id, "status": b.status},
+                summarize=lambda b: {
+                    "batch_id": b.batch_id,
+                    "status": b.status,
+                    "currency": b.currency,
+                },
             )
         except OutcomeUnknown as exc:
             self._orphan()
@@ -439,6 +485,26 @@ class _Submission:
                 f"The gateway refused to create the batch: {exc}", unknown=False
             ) from exc
         self._save_batch(remote_batch_id=answer.batch_id, status=BatchState.NEW)
+        if answer.currency and answer.currency != self.batch.currency:
+            self._wrong_currency(answer)
+
+    def _wrong_currency(self, answer: PayoutBatch) -> None:
+        """The deposit account pays in another currency than the batch's: adding entries would
+        pay the amounts in the wrong currency. Stop with the empty batch (it pays nobody), note
+        it as an orphan, and give the batch back as a draft under a new order id."""
+        old = self.batch.order_id
+        account = self.sub.account_id or self.client.account_id or "of this profile"
+        self._orphan()
+        self._save_batch(remote_batch_id=None, status=BatchState.DRAFT)
+        raise self._stop(
+            f"The deposit account {account} is in {answer.currency}; this batch is in "
+            f"{self.batch.currency}. Nothing was sent beyond an empty batch (batch "
+            f"{answer.batch_id}, order id “{old}”), which pays nobody. Change the batch's "
+            f"currency to {answer.currency} and submit again; it will go out under order id "
+            f"“{self.batch.order_id}”. To tidy up, look for “{old}” in the dashboard's Deposit "
+            "section.",
+            unknown=False,
+        )
 
     def _orphan(self) -> None:
         """The current order id may name an empty batch at the gateway: note it, take a new one."""
@@ -547,6 +613,7 @@ class _Submission:
             request = {
                 "batch_id": remote,
                 "order_id": self.batch.order_id,
+                "currency": self.batch.currency,
                 "rows": rows,
                 **settle.add_snapshot(count, total, pairs, [p for _, p in chunk]),
             }
@@ -568,11 +635,18 @@ class _Submission:
                     },
                 )
             except OutcomeUnknown as exc:
+                before = (
+                    f" The {count} transfers sent before them are in the batch."
+                    if count > 1
+                    else " The transfer sent before them is in the batch."
+                    if count == 1
+                    else ""
+                )
                 raise self._stop(
-                    f"No answer for rows {rows[0]}–{rows[-1]} ({exc}). The submission stopped; "
-                    f"{count} transfer(s) are surely in batch {remote}. Submit again to check "
-                    "whether these rows arrived (from the batch's count, total, IBANs and "
-                    "amounts) and carry on; nothing is sent twice.",
+                    f"Rows {_ranges(rows)} were sent to batch {remote}, but no answer came back, "
+                    "so it is not known yet whether they arrived. The submission stopped here."
+                    f"{before} Submit again: the desk first reads the batch to see whether these "
+                    "rows arrived, then sends only what is missing, so nothing is paid twice.",
                     unknown=True,
                 ) from exc
             except GatewayError as exc:
@@ -668,21 +742,7 @@ def submit_batch(
     ).run()
 
 
-def _ranges(rows: Sequence[int]) -> str:
-    """ "2–5, 9" for rows [2, 3, 4, 5, 9]."""
-    parts: list[str] = []
-    start = prev = None
-    for row in rows:
-        if start is None:
-            start = prev = row
-        elif prev is not None and row == prev + 1:
-            prev = row
-        else:
-            parts.append(f"{start}" if start == prev else f"{start}–{prev}")
-            start = prev = row
-    if start is not None:
-        parts.append(f"{start}" if start == prev else f"{start}–{prev}")
-    return ", ".join(parts)
+_ranges = settle.row_ranges
 
 
 # --- tracking --------------------------------------------------------------------------------

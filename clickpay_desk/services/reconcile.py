@@ -120,6 +120,8 @@ def look_for(profile: Profile | None, entry: JournalEntry) -> str:
     ref = f"“{entry.reference}”"
     when = _around(entry)
     operation = entry.operation
+    if operation == Operation.PAYOUT_BATCH_ADD and entry.request.get("before"):
+        return payout_reconcile.dashboard_check(entry.request)
     clickpay = profile is None or profile.gateway is GatewayKind.CLICKPAY
     if operation == Operation.INVOICE_CREATE:
         where = f"open Invoices and search for cart id {ref} created {when}"

@@ -256,7 +256,7 @@ def test_unknown_add_stops_then_submit_settles_and_finishes_exactly_once(qtbot, 
     live_desk.fault("/payout/batch/add", "drop-after-commit")
     qtbot.waitUntil(lambda: tab.submit_action.isEnabled())
     tab.submit_action.trigger()
-    qtbot.waitUntil(lambda: "No answer for rows 2–11" in tab.message.text(), timeout=20000)
+    qtbot.waitUntil(lambda: "Rows 2–11 were sent to batch" in tab.message.text(), timeout=20000)
     qtbot.waitUntil(lambda: tab.submit_action.isEnabled() and tab.batch is not None)
     assert not tab.model.editable  # it has left the desk: no edits now
     tab.submit_action.trigger()

@@ -19,11 +19,11 @@ def test_a_lost_answer_is_explained_not_called_a_bug(qtbot, tab, live_desk):
     live_desk.fault("/payout/batch/add", "drop-after-commit")
     qtbot.waitUntil(lambda: tab.submit_action.isEnabled())
     tab.submit_action.trigger()
-    qtbot.waitUntil(lambda: "No answer for rows 3–4" in tab.message.text(), timeout=20000)
+    qtbot.waitUntil(lambda: "Rows 3–4 were sent to batch" in tab.message.text(), timeout=20000)
     qtbot.waitUntil(lambda: any("failed" in s for s in said))
     failed = next(s for s in said if "failed" in s)
     assert "bug" not in failed and "SubmissionStopped" not in failed
-    assert "No answer for rows 3–4" in failed
+    assert "Rows 3–4 were sent to batch" in failed
 
 
 def test_an_iban_typed_as_printed_is_kept_compact_and_upper_case(qtbot, qtmodeltester, tab):

@@ -104,7 +104,7 @@ def test_add_committed_then_dropped_resumes_without_duplicates(desk: Desk) -> No
     # the first add is the one dropped
     with pytest.raises(payouts.SubmissionStopped) as stopped:
         payouts.submit_batch(desk.store, desk.pool, batch.id)
-    assert stopped.value.unknown and "rows 2–11" in stopped.value.message
+    assert stopped.value.unknown and "Rows 2–11" in stopped.value.message
     remote_id = desk.store.get_batch(batch.id).remote_batch_id
     assert len(gateway_batch(desk, remote_id)["requests"]) == 10
     result = payouts.submit_batch(desk.store, desk.pool, batch.id)

@@ -75,7 +75,7 @@ def test_part_of_the_chunk_or_other_changes_stay_unknown_with_the_dashboard_chec
     found = settle_add(batch(A, B), request([], [A, B, B]), sent_at=SENT, now=LATER)
     assert found.verdict is Verdict.UNKNOWN
     assert "merchant dashboard" in found.message and "batch 7" in found.message
-    assert "3 entries totalling 600.00" in found.message
+    assert "lists 3 transfers totalling 600.00" in found.message
 
 
 def test_an_answer_without_ibans_or_amounts_proves_nothing() -> None:
