@@ -151,7 +151,8 @@ class SandboxMenu(QMenu):
             reference = choice.removeprefix("Invoice ").split(" — ")[0]
             self.pay_invoice(key, approved=outcome == "approved", reference=reference)
         else:
-            self.pay(key, approved=outcome == "approved")
+            reference = choice.removeprefix("Agreement ").split(" — ")[0]
+            self.pay(key, approved=outcome == "approved", reference=reference)
 
     def pay_invoice(
         self, invoice_id: str, *, approved: bool = True, reference: str | None = None
@@ -182,7 +183,9 @@ class SandboxMenu(QMenu):
             owner=self,
         )
 
-    def pay(self, tran_ref: str, *, approved: bool = True) -> TaskHandle:
+    def pay(
+        self, tran_ref: str, *, approved: bool = True, reference: str | None = None
+    ) -> TaskHandle:
         url = self.url
         body = {} if approved else {"result": "declined"}
 
@@ -191,7 +194,8 @@ class SandboxMenu(QMenu):
 
         def done(answer: dict[str, Any]) -> None:
             result = (answer.get("payment_result") or {}).get("response_message") or "done"
-            self._say(f"The customer paid {tran_ref} in the sandbox: {result}.")
+            name = f"the first payment of agreement {reference}" if reference else tran_ref
+            self._say(f"The customer paid {name} in the sandbox: {result}.")
             self._changed()
 
         return self.ctx.runner.submit(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtWidgets import QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QWidget
 from pytestqt.modeltest import ModelTester
 
 from clickpay_desk.services.agreements import AgreementStatus, InstallmentState
@@ -227,3 +227,26 @@ def test_a_sandbox_without_demo_data_gets_no_demo_and_says_how_to_play_the_custo
     qtbot.waitUntil(lambda: "Customer pays (Ctrl+Alt+P)" in tab.empty_hint.text(), timeout=5000)
     assert "No agreements yet" in tab.empty_hint.text()
     assert tab.empty_hint.showing
+
+
+def test_customer_pays_from_the_menu_names_the_agreement(qtbot, desk, monkeypatch) -> None:
+    tab = desk.tab
+    dialog = fill_form(qtbot, tab, "Menu pays")
+    dialog.accept()
+    qtbot.waitUntil(lambda: tab.link_dialog is not None, timeout=10000)
+    tab.link_dialog.close()
+    qtbot.waitUntil(lambda: len(tab.awaiting_payments()) == 1, timeout=5000)
+    cart_id = _view(tab, "Menu pays").record.cart_id
+
+    def get_item(_parent, _title, _label, items, *_args):
+        return ("approved" if "approved" in items else items[0]), True
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    said: list[str] = []
+    tab.message.connect(said.append)
+    desk.menu.ask_pay()
+    qtbot.waitUntil(lambda: _status(tab, "Menu pays") is AgreementStatus.ACTIVE, timeout=10000)
+    qtbot.waitUntil(lambda: any("in the sandbox" in t for t in said), timeout=5000)
+    [paid] = [t for t in said if "in the sandbox" in t]
+    assert f"the first payment of agreement {cart_id}" in paid
+    assert "TST" not in paid  # a transaction ref says nothing to the owner
