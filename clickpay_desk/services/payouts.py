@@ -375,6 +375,7 @@ class _Submission:
         self._store_wire_form()
         self._give_references()
         if self.batch.remote_batch_id is None:
+            self._refuse_known_other_currency()
             self._save_batch(status=BatchState.SUBMITTING)
             self._create()
         else:
@@ -487,6 +488,28 @@ class _Submission:
         self._save_batch(remote_batch_id=answer.batch_id, status=BatchState.NEW)
         if answer.currency and answer.currency != self.batch.currency:
             self._wrong_currency(answer)
+
+    def _refuse_known_other_currency(self) -> None:
+        """When a batch/new of this profile and deposit account already answered another
+        currency, say so before sending anything (no second empty batch)."""
+        account = self.sub.account_id or self.client.account_id or ""
+        for done in self.store.journal_list(
+            operation=Operation.PAYOUT_BATCH_NEW,
+            profile_id=self.profile.id,
+            status=JournalStatus.DONE,
+            limit=20,
+        ):
+            currency = (done.result or {}).get("currency")
+            if not currency or str(done.request.get("account_id") or "") != self.sub.account_id:
+                continue
+            if currency != self.batch.currency:
+                raise self._stop(
+                    f"The deposit account {account} is in {currency}; this batch is in "
+                    f"{self.batch.currency}. Nothing was sent. Change the batch's currency to "
+                    f"{currency} and submit again.",
+                    unknown=False,
+                )
+            return
 
     def _wrong_currency(self, answer: PayoutBatch) -> None:
         """The deposit account pays in another currency than the batch's: adding entries would

@@ -176,6 +176,12 @@ def test_a_batch_in_another_currency_than_the_account_stops_before_any_add(desk:
     again = desk.store.get_batch(batch.id)
     assert again.status == "Draft" and again.remote_batch_id is None
     assert again.order_id != "PAYROLL-KWD" and f"“{again.order_id}”" in text
+    # submitted again unchanged: refused before anything is sent (no second empty batch)
+    with pytest.raises(payouts.SubmissionStopped) as refused:
+        payouts.submit_batch(desk.store, desk.pool, batch.id)
+    assert "is in SAR; this batch is in KWD. Nothing was sent." in refused.value.message
+    assert len(desk.state()["batches"]) == 1
+    assert desk.store.get_batch(batch.id).status == "Draft"
     fixed = payouts.save_draft_batch(
         desk.store,
         desk.profile,
