@@ -56,6 +56,11 @@ def test_reconcile_inside_the_window_says_when_it_checks_again_then_settles(desk
     assert "Could not tell" not in early.message
     (late,) = reconcile.reconcile_all(desk.store, desk.pool, now=sent + timedelta(minutes=3))
     assert late.resolved and late.entry.status is JournalStatus.NOT_DONE
+    # Submit then sends the chunk that never arrived, once
+    result = payouts.submit_batch(desk.store, desk.pool, batch.id)
+    assert result.closed
+    (sent,) = desk.state()["batches"]
+    assert len(sent["requests"]) == 2
 
 
 def test_an_add_that_cannot_be_settled_names_the_batch_rows_ibans_and_totals(desk: Desk) -> None:
