@@ -42,6 +42,8 @@ AUTOCLOSE_ENV = "CLICKPAY_DESK_AUTOCLOSE_MS"
 SANDBOX_PROFILE_NAME = "Sandbox demo"
 SANDBOX_GEIDEA_PROFILE_NAME = "Sandbox demo (Geidea)"
 SANDBOX_STATE_FILE = "sandbox-state.json"
+#: Settings key of the port the built-in sandbox listened on last time.
+SANDBOX_PORT_KEY = "sandbox_port"
 
 
 # -- arguments -----------------------------------------------------------------------------------
@@ -330,7 +332,15 @@ def start_sandbox(
     # local journal refers to are still there on the next --sandbox start.
     state_file = paths.root / SANDBOX_STATE_FILE
     first_run = not state_file.exists()
-    server, url = start_in_thread(SandboxConfig(state_file=state_file))
+    config = SandboxConfig(state_file=state_file)
+    # The same port as last time, when it is free: the links of the invoices and agreements
+    # created on earlier runs (and their QR codes) point at it.
+    port = store.get_setting(SANDBOX_PORT_KEY)
+    try:
+        server, url = start_in_thread(config, port=port if isinstance(port, int) else 0)
+    except OSError:
+        server, url = start_in_thread(config)
+    store.set_setting(SANDBOX_PORT_KEY, server.server_port)
     running.on_exit("the sandbox server", server.stop)
     if first_run:
         seed_demo_data(server)

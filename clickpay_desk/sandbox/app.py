@@ -120,15 +120,17 @@ class SandboxApp:
         body: object = None,
         *,
         headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
     ) -> Response:
-        """Run one gateway or control call in-process, without latency or faults (seeding)."""
+        """Run one gateway or control call in-process, without latency or faults (seeding).
+        ``base_url`` is the origin the links in the answer point at (the serving address)."""
         request = Request(
             method=method.upper(),
             path=path,
             query={},
             headers={k.lower(): v for k, v in (headers or {}).items()},
             body=b"" if body is None else jsonwire.dumps(body),
-            base_url=self.ctx.base_url(None),
+            base_url=base_url or self.ctx.base_url(None),
         )
         if path.startswith("/_sandbox/"):
             return self._run(self._control_routes, request, "control")

@@ -31,9 +31,16 @@ _DEMO_IBANS = (
 )
 
 
-def _ok(app: SandboxApp, method: str, path: str, body: object, geidea: bool = False) -> Any:
+def _ok(
+    app: SandboxApp,
+    method: str,
+    path: str,
+    body: object,
+    geidea: bool = False,
+    base_url: str | None = None,
+) -> Any:
     headers = app.geidea_headers() if geidea else app.pt2_headers()
-    response = app.call(method, path, body, headers=headers)
+    response = app.call(method, path, body, headers=headers, base_url=base_url)
     if response.status != 200:
         raise RuntimeError(f"seeding {path} failed: {response.status} {response.body[:300]!r}")
     return jsonwire.loads(response.body)
@@ -60,6 +67,9 @@ class _Serving(Protocol):
     @property
     def app(self) -> SandboxApp: ...
 
+    @property
+    def base_url(self) -> str: ...
+
 
 def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
     """Fill a sandbox (the app, or a server from ``start_in_thread``) with demo records.
@@ -70,6 +80,12 @@ def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
     from .app import SandboxApp
 
     app = target if isinstance(target, SandboxApp) else target.app
+    # Links in the demo records point where the server listens (seeding runs without a request).
+    origin = None if isinstance(target, SandboxApp) else target.base_url
+
+    def ok(app: SandboxApp, method: str, path: str, body: object, geidea: bool = False) -> Any:
+        return _ok(app, method, path, body, geidea, base_url=origin)
+
     config = app.config
     store = app.store
     tag = secrets.token_hex(3).upper()
@@ -103,7 +119,7 @@ def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
                 "line_items": lines,
             },
         }
-        return int(_ok(app, "POST", "/payment/new/invoice", body)["invoice_id"])
+        return int(ok(app, "POST", "/payment/new/invoice", body)["invoice_id"])
 
     consulting = [
         {
@@ -141,10 +157,10 @@ def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
     )
     with store.lock:
         app.clickpay.pay_invoice(str(paid), approved=True)
-    _ok(app, "PUT", f"/payment/invoice/{cancelled}/cancel", None)
+    ok(app, "PUT", f"/payment/invoice/{cancelled}/cancel", None)
     created["invoices"] = {"pending": pending, "paid": paid, "cancelled": cancelled}
 
-    payment = _ok(
+    payment = ok(
         app,
         "POST",
         "/payment/request",
@@ -175,7 +191,7 @@ def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
     created["agreements"].append(initial["agreement_id"])
 
     account = {"profile_id": config.profile_id, "account_id": config.account_id}
-    done = _ok(
+    done = ok(
         app,
         "POST",
         "/payout/batch/new",
@@ -193,7 +209,7 @@ def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
             ],
         },
     )
-    _ok(
+    ok(
         app,
         "POST",
         "/payout/batch/close",
@@ -208,7 +224,7 @@ def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
         batch = store.data["batches"][str(done["batch_id"])]
         batch["closed_on"] = (today - timedelta(days=2)).isoformat()
         app.payouts.progress(today)
-    open_batch = _ok(
+    open_batch = ok(
         app,
         "POST",
         "/payout/batch/new",
@@ -251,13 +267,13 @@ def seed_demo_data(target: SandboxApp | _Serving) -> dict[str, Any]:
             },
             "expiryDate": (today + timedelta(days=30)).isoformat(),
         }
-        answer = _ok(app, "POST", "/payment-intent/api/v1/direct/eInvoice", body, geidea=True)
+        answer = ok(app, "POST", "/payment-intent/api/v1/direct/eInvoice", body, geidea=True)
         return str(answer["paymentIntent"]["paymentIntentId"])
 
     created_id = einvoice("G-2001", "Design workshop", "115.00", 2)
     sent_id = einvoice("G-2002", "Photography session", "800.00", 1)
     paid_id = einvoice("G-2003", "Printed brochures", "2.50", 400)
-    _ok(
+    ok(
         app,
         "POST",
         f"/payment-intent/api/v1/direct/eInvoice/{sent_id}/SendByEmail",

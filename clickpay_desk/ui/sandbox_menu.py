@@ -69,13 +69,13 @@ class SandboxMenu(QMenu):
         self.ctx = ctx
         self.url = url
         self.pay_action = QAction("Customer &pays…", self)
-        self.pay_action.setShortcut(QKeySequence("Ctrl+Alt+P"))
+        self.pay_action.setShortcut(QKeySequence("F9"))
         self.pay_action.setStatusTip(
             "Pay an invoice, or an agreement's first payment, as the customer would"
         )
         self.pay_action.triggered.connect(lambda _=False: self.ask_pay())
         self.advance_action = QAction("&Advance time by…", self)
-        self.advance_action.setShortcut(QKeySequence("Ctrl+Alt+T"))
+        self.advance_action.setShortcut(QKeySequence("Shift+F9"))
         self.advance_action.setStatusTip(
             "Move the sandbox's clock on; due installments are charged"
         )

@@ -106,8 +106,8 @@ EMPTY_NONE_YET = (
     "import them one by one (Ctrl+Shift+V, Ctrl+O)."
 )
 EMPTY_SANDBOX = (
-    "\n\nIn the sandbox you are the customer too: Sandbox ▸ Customer pays (Ctrl+Alt+P) completes "
-    "the first payment, and Advance time by… (Ctrl+Alt+T) charges the installments that fall due."
+    "\n\nIn the sandbox you are the customer too: Sandbox ▸ Customer pays (F9) completes "
+    "the first payment, and Advance time by… (Shift+F9) charges the installments that fall due."
 )
 EMPTY_FILTERED = (
     "No agreement matches the status or search. Show all statuses, or clear the search."
@@ -1118,7 +1118,7 @@ class AgreementsTab(QWidget):
                 f"Sandbox demo: the agreement {demo.record.cart_id} (“{DEMO_TITLE}”) was "
                 "requested, the sandbox's customer paid its first payment, and its clock moved "
                 "on a day so the first installment was charged; their callbacks are being "
-                "imported. Sandbox ▸ Advance time by… (Ctrl+Alt+T) charges the next ones."
+                "imported. Sandbox ▸ Advance time by… (Shift+F9) charges the next ones."
             )
             self.say(self._demo_note)
             record_id = demo.record.id

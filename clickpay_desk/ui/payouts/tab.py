@@ -372,7 +372,7 @@ class PayoutsTab(QWidget):
         )
         self.entry_action = self._action(
             "Query entry",
-            "Ctrl+E",
+            "Ctrl+Shift+Q",  # Ctrl+E is the window's Export Activity
             self.query_selected_entry,
             "Ask the gateway for the selected entry",
         )

@@ -224,7 +224,7 @@ def test_a_sandbox_without_demo_data_gets_no_demo_and_says_how_to_play_the_custo
     assert handle is not None
     qtbot.waitUntil(lambda: handle.finished, timeout=5000)
     assert desk.live.ctx.store.journal_list(operation="agreement.request") == []
-    qtbot.waitUntil(lambda: "Customer pays (Ctrl+Alt+P)" in tab.empty_hint.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Customer pays (F9)" in tab.empty_hint.text(), timeout=5000)
     assert "No agreements yet" in tab.empty_hint.text()
     assert tab.empty_hint.showing
 

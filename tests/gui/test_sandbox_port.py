@@ -1,0 +1,59 @@
+"""The built-in sandbox listens on the same port from one --sandbox start to the next, so the
+links (and QR codes) of what was created on an earlier run still open; a busy port is no
+obstacle."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+import httpx
+
+from clickpay_desk.app import SANDBOX_PORT_KEY, _Running, start_sandbox
+from clickpay_desk.paths import DataPaths
+from clickpay_desk.secrets import SecretStore
+from clickpay_desk.store.database import Store
+
+
+def _start(paths: DataPaths, store: Store) -> tuple[str, _Running]:
+    running = _Running()
+    server = start_sandbox(paths, store, SecretStore(), running)
+    return server.base_url, running
+
+
+def test_second_start_reuses_the_port_and_the_demo_links_open(tmp_path: Path) -> None:
+    paths = DataPaths.for_dir(tmp_path / "data").ensure()
+    store = Store.open(paths.database)
+    try:
+        first, running = _start(paths, store)
+        links = httpx.get(f"{first}/_sandbox/state").text
+        running.stop_all()
+        second, running = _start(paths, store)
+        try:
+            assert second == first
+            # A demo invoice's link, seeded on the first start, opens on the second.
+            link = re.findall(rf"{re.escape(first)}/payment/[^\"]+", links)[0]
+            assert httpx.get(link).status_code == 200
+        finally:
+            running.stop_all()
+    finally:
+        store.close()
+
+
+def test_a_busy_port_falls_back_to_a_free_one(tmp_path: Path) -> None:
+    paths = DataPaths.for_dir(tmp_path / "data").ensure()
+    store = Store.open(paths.database)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        store.set_setting(SANDBOX_PORT_KEY, busy.getsockname()[1])
+        try:
+            url, running = _start(paths, store)
+            try:
+                assert httpx.get(f"{url}/_sandbox/state").status_code == 200
+                assert store.get_setting(SANDBOX_PORT_KEY) != busy.getsockname()[1]
+            finally:
+                running.stop_all()
+        finally:
+            store.close()
