@@ -111,3 +111,29 @@ def test_activity_filters_come_before_the_table(qtbot, desk):
     ]
     chain = [w for w in tab_chain(window) if w in wanted]
     assert chain == wanted
+
+
+def test_no_tab_key_is_also_a_window_key(qtbot, desk):
+    """A key bound both in the window (its menus) and in a tab means two things at once there,
+    and Qt then runs neither: every tab's shortcuts stay clear of the window's."""
+    from PySide6.QtGui import QAction
+
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    menu_actions = [
+        action
+        for menu in window.menuBar().findChildren(QWidget)
+        for action in menu.actions()
+        if not action.shortcut().isEmpty()
+    ]
+    window_keys = {a.shortcut().toString(): a.text() for a in menu_actions}
+    assert window_keys, "the window offers no keys at all?"
+    clashes = []
+    for index in range(window.tabs.count()):
+        page = window.tabs.widget(index)
+        for action in page.findChildren(QAction):
+            for key in action.shortcuts():
+                name = key.toString()
+                if name in window_keys:
+                    clashes.append(f"{action.text()} and {window_keys[name]}: {name}")
+    assert clashes == []
