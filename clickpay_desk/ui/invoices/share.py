@@ -5,6 +5,7 @@ code (segno), saved as PNG or SVG on request; the tab adds its own actions as bu
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import segno
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.core.money import format_amount
+from clickpay_desk.core.money import quantize
 from clickpay_desk.core.profile import GatewayKind
 from clickpay_desk.exchange.invoice_export import customer_of
 
@@ -176,11 +177,11 @@ class SharePanel(QWidget):
             gateway = "Geidea" if rec.gateway is GatewayKind.GEIDEA else "ClickPay"
             self.title.setText(f"{gateway} invoice “{rec.cart_id}”")
             self.status.setText(status_words(row))
-            amount = f"{format_amount(rec.amount, rec.currency)} {rec.currency}"
+            amount = _shown(rec.amount, rec.currency)
             if row.refunded > 0:
                 amount += (
-                    f" — refunded {format_amount(row.refunded, rec.currency)}, "
-                    f"{format_amount(row.remaining, rec.currency)} kept"
+                    f" — refunded {_shown(row.refunded, rec.currency)}, "
+                    f"{_shown(row.remaining, rec.currency)} kept"
                 )
             self.amount.setText(amount)
             customer = customer_of(rec)
@@ -219,3 +220,8 @@ class SharePanel(QWidget):
         )
         if path:
             save_qr(self.link_text(), Path(path))
+
+
+def _shown(amount: Decimal, currency: str) -> str:
+    """An amount as the editor shows it: grouped, the currency's decimals, its code after."""
+    return f"{quantize(amount, currency):,f} {currency}"
