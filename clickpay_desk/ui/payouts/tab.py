@@ -5,23 +5,24 @@ the batch (order id, deposit account, currency, chunk size). Unsaved work is a d
 per profile). Submit saves the batch to the store and runs ``services.payouts.submit_batch``
 through ``Mutations`` with progress and Cancel (between chunks). Tracking reads run through the
 task runner; a timer refreshes a batch that is still being processed.
+
+This module holds the layout, the batch list, drafts, editing and the summary; Submit lives in
+``submission.py``, tracking in ``tracking.py``, Import/Template/Export in ``spreadsheets.py``,
+the table's filter in ``entry_filter.py`` and the draft's rows in ``batch_draft.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QRegularExpression, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,14 +38,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.core.money import normalize_currency, quantize
+from clickpay_desk.core.money import quantize
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError
-from clickpay_desk.exchange import payout_export, payout_import, payout_template
-from clickpay_desk.exchange.payout_headers import heading_currency
+from clickpay_desk.exchange import payout_import
 from clickpay_desk.gateway.models import ENTRY_QUERY_STATUSES
 from clickpay_desk.services import payouts
-from clickpay_desk.services.operations import Operation
 from clickpay_desk.services.sandbox_demo import (
     DEMO_BAD_ROW,
     claim_demo_payout_draft,
@@ -55,27 +54,25 @@ from clickpay_desk.store.records import BatchEntryRecord, BatchRecord
 from ..context import DeskContext
 from ..drafts import DraftSaver
 from ..empty_hint import EmptyHint
-from ..errors import user_message
-from ..mutations import Mutation, Mutations
-from ..record_model import SourceSortedProxy
+from ..mutations import Mutations
 from ..tasks import TaskHandle, TaskKind
+from .batch_draft import DRAFT_KIND, draft_columns, draft_row, entry_of_draft
 from .delegates import TransferCodeDelegate
 from .entries_model import (
-    CELL_MARK,
     COLUMN_OF,
-    FILTER_ROLE,
     ROW_ROLE,
     EntryColumn,
     EntryRow,
     PayoutEntriesModel,
     ProblemsModel,
     check_row,
-    imported_entry,
 )
-from .mapping_dialog import MappingDialog
+from .entry_filter import EntryFilter
+from .spreadsheets import MAPPING_SETTING as MAPPING_SETTING  # importable from here, as before
+from .spreadsheets import SpreadsheetMixin
+from .submission import SubmissionMixin
+from .tracking import TrackingMixin
 
-DRAFT_KIND = "payout_batch"
-MAPPING_SETTING = "payouts.mapping.{profile_id}"
 AUTO_REFRESH_MS = 30_000
 ALL_STATUSES = "All entries"
 #: What the empty table says, by situation.
@@ -104,50 +101,7 @@ COLUMN_WIDTHS = {
 }
 
 
-class EntryFilter(SourceSortedProxy):
-    """Text filter over every cell and a status filter, both one regular expression that Qt
-    matches on the model's FILTER_ROLE; the entries model sorts its own rows by the raw values.
-
-    No Python ``filterAcceptsRow``: after each sort Qt checks every row again, and with no
-    filter set it then keeps them all without a call into Python (30,000 calls saved)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFilterRole(FILTER_ROLE)
-        self.setFilterKeyColumn(0)
-        self._status: str | None = None
-        self._text = ""
-
-    def setFilterFixedString(self, pattern: str) -> None:
-        """Keep the entries with ``pattern`` in a cell (any case)."""
-        self._text = pattern
-        self._apply()
-
-    @property
-    def status(self) -> str | None:
-        """The gateway status shown (None: every entry)."""
-        return self._status
-
-    def set_status(self, status: str | None) -> None:
-        """Show only entries in this gateway status (None: every entry)."""
-        self._status = status
-        self._apply()
-
-    def _apply(self) -> None:
-        if self._status is None and not self._text:
-            expression = QRegularExpression()  # empty: every row kept, nothing asked
-        else:
-            status = QRegularExpression.escape(self._status) if self._status else f"[^{CELL_MARK}]*"
-            cells = f".*{CELL_MARK}[^{CELL_MARK}]*{QRegularExpression.escape(self._text)}"
-            expression = QRegularExpression(
-                f"^{status}{cells}" if self._text else f"^{status}{CELL_MARK}",
-                QRegularExpression.PatternOption.CaseInsensitiveOption
-                | QRegularExpression.PatternOption.DotMatchesEverythingOption,
-            )
-        self.setFilterRegularExpression(expression)
-
-
-class PayoutsTab(QWidget):
+class PayoutsTab(SubmissionMixin, TrackingMixin, SpreadsheetMixin):
     def __init__(
         self, ctx: DeskContext, mutations: Mutations, parent: QWidget | None = None
     ) -> None:
@@ -590,8 +544,8 @@ class PayoutsTab(QWidget):
             "account_id": self.account_edit.text(),
             "currency": self.currency_edit.text(),
             "chunk_size": self.chunk_spin.value(),
-            "rows": [_draft_row(r) for r in self.model.entries()],
-            "columns": _draft_columns(self.model.entries()),
+            "rows": [draft_row(r) for r in self.model.entries()],
+            "columns": draft_columns(self.model.entries()),
         }
 
     def _apply_draft(self, data: dict[str, Any] | None, *, save: bool = False) -> None:
@@ -602,7 +556,7 @@ class PayoutsTab(QWidget):
         columns = {str(k): str(v) for k, v in (data.get("columns") or {}).items()}
 
         def work(_ctx: Any) -> list[EntryRow]:
-            return [check_row(_entry_of_draft(item, columns), currency) for item in raw]
+            return [check_row(entry_of_draft(item, columns), currency) for item in raw]
 
         def show(rows: list[EntryRow]) -> None:
             self._loading = True
@@ -826,425 +780,6 @@ class PayoutsTab(QWidget):
             hint = EMPTY_BATCH
         self.empty_hint.set_text(hint)
 
-    # -- import ----------------------------------------------------------------------------
-
-    def import_file(self, path: str | None = None) -> None:
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Import payout entries", "", "Spreadsheets (*.xlsx *.xlsm *.csv *.txt *.tsv)"
-            )
-            if not path:
-                return
-        profile = self.profile
-        key = MAPPING_SETTING.format(profile_id=None if profile is None else profile.id)
-        store = self.ctx.store
-
-        def read(_ctx: Any) -> tuple[payout_import.SheetTable, dict[str, int]]:
-            table = payout_import.read_table(path)
-            saved = store.get_setting(key, {}) or {}
-            mapping = payout_import.guess_mapping(table.headers)
-            mapping.update(payout_import.mapping_from_headings(table.headers, saved))
-            return table, mapping
-
-        self.message.setText(f"Reading {Path(path).name}…")
-        self.ctx.runner.submit(
-            read,
-            title=f"Reading {Path(path).name}",
-            on_done=lambda found: self._ask_mapping(found[0], found[1], key),
-            on_error=lambda exc: self.message.setText(
-                f"Could not import {Path(path).name}: {user_message(exc)}"
-            ),
-            kind=TaskKind.READ,
-            owner=self,
-        )
-
-    def _ask_mapping(
-        self, table: payout_import.SheetTable, guess: dict[str, int], key: str
-    ) -> None:
-        dialog = MappingDialog(table.headers, guess, table.notes, self)
-        self.mapping_dialog = dialog  # reachable by tests
-        dialog.accepted.connect(
-            lambda: self._import_rows(table, dialog.mapping(), dialog.headings(), key)
-        )
-        dialog.open()
-
-    def _import_rows(
-        self,
-        table: payout_import.SheetTable,
-        mapping: dict[str, int],
-        headings: dict[str, str],
-        key: str,
-    ) -> None:
-        # A currency column speaks per row; else the amount's heading, else the Currency box.
-        currency = (
-            None
-            if "currency" in mapping
-            else _heading_currency(table, mapping) or self.currency_edit.text() or None
-        )
-        store = self.ctx.store
-
-        fallback = self.model.currency
-
-        def convert(_ctx: Any) -> tuple[list[EntryRow], str]:
-            store.set_setting(key, headings)
-            rows = payout_import.to_rows(table, mapping, currency)
-            codes = {r.currency for r in rows if r.currency}
-            code = codes.pop() if len(codes) == 1 else fallback
-            # The import's own problems stay on their cells until edited (see entries_model).
-            entries = [check_row(imported_entry(r), code) for r in rows]
-            return entries, code
-
-        def show(found: tuple[list[EntryRow], str]) -> None:
-            entries, code = found
-            self.currency_edit.setText(code)
-            self.model.load(entries, code, editable=True, checked=True)
-            self.drafts.changed()
-            # The reader's notes are clauses ("the header is row 4; …"): they follow a colon.
-            notes = "; ".join(table.notes)
-            done = f"Imported {len(entries)} entries from {table.path.name}"
-            self.message.setText(f"{done}: {notes}." if notes else f"{done}.")
-
-        self.ctx.runner.submit(
-            convert,
-            title="Checking the imported rows",
-            on_done=show,
-            on_error=lambda exc: self.message.setText(f"Could not import: {user_message(exc)}"),
-            kind=TaskKind.STORE,
-            owner=self,
-        )
-
-    def save_template(self, path: str | None = None) -> None:
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save the payout template", "payout-template.xlsx", "Excel (*.xlsx)"
-            )
-            if not path:
-                return
-        currency = self.model.currency
-
-        def work(_ctx: Any) -> Path:
-            return payout_template.write_template(path, currency)
-
-        self.ctx.runner.submit(
-            work,
-            kind=TaskKind.READ,
-            on_done=lambda p: self.message.setText(f"Saved the template to {p}."),
-            on_error=lambda exc: self.message.setText(
-                f"Could not save the template: {user_message(exc)}"
-            ),
-            owner=self,
-        )
-
-    # -- submission ------------------------------------------------------------------------
-
-    def submit(self) -> None:
-        profile = self.profile
-        if profile is None or profile.id is None:
-            return
-        problems, _ = self.problems.counts()
-        self._summary_now()
-        problems, _ = self.problems.counts()
-        if problems:
-            self.message.setText(f"Fix the {problems} problem(s) listed first: nothing was sent.")
-            return
-        self.drafts.flush()
-        draft_key = self.drafts.key
-        # From here the batch lives in the store; the draft would only bring it back as new.
-        self.drafts.set_key(None)
-        store, pool = self.ctx.store, self.ctx.pool
-        rows = [(r.row, dict(r.values)) for r in self.model.entries()]
-        batch = self.batch
-        order_id = self.order_edit.text().strip()
-        account_id = self.account_edit.text().strip()
-        currency = self.model.currency
-        chunk = self.chunk_spin.value()
-        draft = batch is None or batch.status == payouts.BatchState.DRAFT
-        holder = self._submitted_id = {}
-
-        def work(ctx: Any) -> payouts.SubmissionResult:
-            if draft:
-                saved = payouts.save_draft_batch(
-                    store,
-                    profile,
-                    order_id=order_id,
-                    account_id=account_id,
-                    currency=currency,
-                    rows=rows,
-                    batch_id=None if batch is None else batch.id,
-                    chunk_size=chunk,
-                )
-            else:
-                assert batch is not None
-                saved = batch
-                sub = store.get_submission(saved.id or 0)
-                if sub is not None and sub.chunk_size != chunk:
-                    store.save_submission(replace(sub, chunk_size=chunk))
-            assert saved.id is not None
-            holder["id"] = saved.id
-            if draft_key is not None:
-                store.delete_draft(DRAFT_KIND, draft_key)
-            ctx.progress(0, len(rows), "Creating the batch")
-            return payouts.submit_batch(
-                store,
-                pool,
-                saved.id,
-                progress=lambda p: ctx.progress(p.sent, p.total, f"{p.sent} of {p.total} sent"),
-                cancel=ctx.cancelled,
-            )
-
-        subject = payouts.order_subject(profile.id, order_id)
-        if batch is not None and batch.remote_batch_id:
-            subject = payouts.batch_subject(profile.id, batch.remote_batch_id)
-        mutation = Mutation(
-            f"Submitting the payout batch “{order_id}”", Operation.PAYOUT_BATCH_ADD, subject
-        )
-        self.progress.setRange(0, max(1, len(rows)))
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self.cancel_button.setEnabled(True)
-        self.message.setText(f"Sending {len(rows)} entries in chunks of {chunk}…")
-        handle = self.mutations.submit(
-            mutation,
-            work,
-            # The status bar adds its own full stop ("…: done — <this>.").
-            describe=lambda result: result.message.rstrip("."),
-            on_done=self._submitted,
-            on_error=self._submission_failed,
-            on_cancelled=self._submission_cancelled,
-            owner=self,
-        )
-        # Cancel stops between chunks and the worker returns what was sent (on_done), so the
-        # runner's abandon-on-cancel (for a single request stuck in a read) is not used: the
-        # status bar's Cancel is switched off and the tab's own Cancel sets the flag directly.
-        handle.cancellable = False
-        self._submission = handle
-        self.ctx.runner.task_progress.connect(self._on_progress)
-        self.ctx.runner.task_settled.connect(self._on_settled)
-        self._update_state()
-
-    def _on_progress(self, handle: TaskHandle) -> None:
-        if self._submission is None or handle.id != self._submission.id:
-            return
-        done, total, text = handle.progress
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-        if text:
-            self.progress.setFormat(text)
-
-    def _cancel_submission(self) -> None:
-        if self._submission is not None:
-            self.cancel_button.setEnabled(False)
-            self.message.setText("Cancelling: the chunk being sent finishes, then it stops…")
-            self._submission.context.cancelled.set()
-
-    def _finish_submission(self) -> None:
-        self._submission = None
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
-        for signal, slot in (
-            (self.ctx.runner.task_progress, self._on_progress),
-            (self.ctx.runner.task_settled, self._on_settled),
-        ):
-            with contextlib.suppress(RuntimeError, TypeError):
-                signal.disconnect(slot)
-        self._update_state()
-
-    def _submitted(self, result: payouts.SubmissionResult) -> None:
-        self.message.setText(result.message)
-        self._finish_submission()
-        if result.batch.id is not None:
-            self.batch = result.batch
-            self._reopening = True
-            self.open_batch(result.batch.id)
-        self.refresh()
-
-    def _submission_failed(self, exc: BaseException) -> None:
-        text = exc.message if isinstance(exc, payouts.SubmissionStopped) else user_message(exc)
-        self.message.setText(text)
-        self._finish_submission()
-        self._reopen_current()
-
-    def _submission_cancelled(self, text: str) -> None:
-        # The worker carries on to the end of its chunk; its real outcome comes in _on_settled.
-        self.message.setText(text + " Waiting for the chunk in flight to finish…")
-
-    def _on_settled(self, handle: TaskHandle) -> None:
-        if self._submission is None or handle.id != self._submission.id:
-            return
-        self._finish_submission()
-        self._reopen_current()
-
-    def _reopen_current(self) -> None:
-        profile = self.profile
-        order_id = self.order_edit.text().strip()
-        if profile is None or profile.id is None:
-            return
-        pid = profile.id
-        saved_id = self._submitted_id.get("id")
-        self._reopening = True
-        self._update_state()
-
-        def work(_ctx: Any) -> tuple[int | None, str | None]:
-            if saved_id is not None:
-                sub = self.ctx.store.get_submission(saved_id)
-                return saved_id, None if sub is None else sub.message
-            for batch in self.ctx.store.list_batches(pid):
-                if batch.order_id == order_id or (
-                    self.batch is not None and batch.id == self.batch.id
-                ):
-                    sub = self.ctx.store.get_submission(batch.id or 0)
-                    return batch.id, None if sub is None else sub.message
-            return None, None
-
-        def show(found: tuple[int | None, str | None]) -> None:
-            batch_id, message = found
-            if batch_id is not None:
-                self.open_batch(batch_id)
-            else:
-                self._reopening = False
-            if message:
-                self.message.setText(message)
-            self.refresh()
-
-        def failed(exc: BaseException) -> None:
-            self._reopening = False
-            self.message.setText(f"Could not read the batch back: {user_message(exc)}")
-            self._update_state()
-
-        self.ctx.runner.submit(work, kind=TaskKind.READ, on_done=show, on_error=failed, owner=self)
-
-    # -- tracking --------------------------------------------------------------------------
-
-    def refresh_status(self) -> None:
-        batch = self.batch
-        if batch is None or batch.id is None or batch.remote_batch_id is None:
-            return
-        status = self.status_combo.currentData()
-        store, pool, batch_id = self.ctx.store, self.ctx.pool, batch.id
-
-        def work(ctx: Any) -> tuple[BatchRecord, list[BatchEntryRecord]]:
-            return payouts.refresh_batch(store, pool, batch_id, status=status, cancel=ctx.cancelled)
-
-        self.ctx.runner.submit(
-            work,
-            title=f"Checking batch {batch.remote_batch_id}",
-            on_done=self._tracked,
-            on_error=lambda exc: self.message.setText(
-                f"Could not check the batch: {user_message(exc)}"
-            ),
-            owner=self,
-        )
-
-    def _tracked(self, found: tuple[BatchRecord, list[BatchEntryRecord]]) -> None:
-        batch, entries = found
-        self.batch = batch
-        self.model.update_tracking(
-            {e.row: (e.status, e.fee, e.total, e.protocol_message) for e in entries}
-        )
-        wanted = self.status_combo.currentData()
-        shown = f"{len(entries)} {wanted} entries" if wanted else "every entry"
-        self.proxy.set_status(wanted)
-        self.message.setText(f"Batch {batch.remote_batch_id} is {batch.status}; updated {shown}.")
-        if batch.status == "Completed":
-            self._auto.stop()
-            self.auto_action.setChecked(False)
-        self._update_state()
-        self.refresh()
-
-    def query_selected_entry(self) -> None:
-        batch = self.batch
-        rows = self.selected_rows()
-        if batch is None or batch.id is None or not rows:
-            return
-        store, pool, batch_id, row = self.ctx.store, self.ctx.pool, batch.id, rows[0]
-
-        def work(ctx: Any) -> BatchEntryRecord:
-            return payouts.query_entry(store, pool, batch_id, row, cancel=ctx.cancelled)
-
-        def show(entry: BatchEntryRecord) -> None:
-            self.model.update_tracking(
-                {entry.row: (entry.status, entry.fee, entry.total, entry.protocol_message)}
-            )
-            self.message.setText(
-                f"Row {entry.row} (entry {entry.remote_entry_id}): {entry.status}, "
-                f"fee {entry.fee}, total {entry.total} — {entry.protocol_message or ''}"
-            )
-
-        self.ctx.runner.submit(
-            work,
-            title=f"Checking row {row}",
-            on_done=show,
-            on_error=lambda exc: self.message.setText(
-                f"Could not check row {row}: {user_message(exc)}"
-            ),
-            owner=self,
-        )
-
-    def _query_changed(self, _index: int) -> None:
-        # "All entries" shows them all at once: nothing to ask the gateway for that. A status
-        # narrows the table when Refresh brings that status's entries back.
-        if self.status_combo.currentData() is None and self.proxy.status is not None:
-            self.proxy.set_status(None)
-            self._update_state()
-
-    def _toggle_auto(self, on: bool) -> None:
-        if on:
-            self._auto.start()
-            self.refresh_status()
-        else:
-            self._auto.stop()
-
-    def _auto_refresh(self) -> None:
-        if self.batch is not None and self.batch.status in ("Pending", "Processing", "New"):
-            self.refresh_status()
-
-    # -- export ----------------------------------------------------------------------------
-
-    def export(self, path: str | None = None) -> None:
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self,
-                "Export the batch",
-                f"{self.order_edit.text() or 'payouts'}.xlsx",
-                "Excel (*.xlsx);;CSV (*.csv)",
-            )
-            if not path:
-                return
-        currency = self.model.currency
-        rows = [(r.row, dict(r.values)) for r in self.model.entries()]
-        profile_id = 0 if self.profile is None or self.profile.id is None else self.profile.id
-        order_id = self.order_edit.text().strip()
-        batch = self.batch
-        store = self.ctx.store
-
-        def work(_ctx: Any) -> Path:
-            if batch is not None and batch.id is not None and batch.remote_batch_id is not None:
-                # A sent batch: what the store knows, statuses and fees included.
-                return payout_export.export_batch(path, batch, store.list_entries(batch.id))
-            entries = payouts.entry_records(rows, currency)
-            draft = BatchRecord(
-                id=None,
-                profile_id=profile_id,
-                order_id=order_id,
-                remote_batch_id=None,
-                currency=currency,
-                status=payouts.BatchState.DRAFT,
-                count=len(entries),
-                total=sum((e.amount for e in entries), Decimal(0)),
-            )
-            return payout_export.export_batch(path, draft, entries)
-
-        self.ctx.runner.submit(
-            work,
-            title="Exporting the batch",
-            kind=TaskKind.READ,
-            on_done=lambda p: self.message.setText(f"Exported {len(rows)} entries to {p}."),
-            on_error=lambda exc: self.message.setText(f"Could not export: {user_message(exc)}"),
-            owner=self,
-        )
-
 
 def _money(amount: Decimal, currency: str) -> str:
     """The currency's decimals (core.money), thousands marked: "1,250.00 SAR", "0.000 KWD"."""
@@ -1259,51 +794,6 @@ def _d(text: object) -> Decimal:
         return Decimal(str(text).replace(",", ""))
     except ArithmeticError:
         return Decimal(0)
-
-
-def _heading_currency(table: payout_import.SheetTable, mapping: dict[str, int]) -> str | None:
-    """The currency the amount's heading names ("Amount (KWD)"): the file's word beats the
-    Currency box's default."""
-    index = mapping.get("amount")
-    named = heading_currency(table.headers[index]) if index is not None else None
-    if named is None:
-        return None
-    try:
-        return normalize_currency(named, gateway_only=False)
-    except ValidationError:
-        return None
-
-
-# A draft row: [row, values] typed in the app; [row, values, problems] read from a file, the
-# import's problems still standing as [field, rule, value] (the normalised values alone cannot
-# tell them again: a formula without its result or a #DIV/0! leaves an empty cell). The file's
-# column names are the draft's "columns", shared by its imported rows.
-
-
-def _draft_row(entry: EntryRow) -> list[Any]:
-    if not entry.columns and not entry.imported:
-        return [entry.row, entry.values]
-    problems = [[p.field, p.rule, p.value] for p in entry.imported]
-    return [entry.row, entry.values, problems]
-
-
-def _draft_columns(entries: list[EntryRow]) -> dict[str, str]:
-    for entry in entries:
-        if entry.columns:
-            return dict(entry.columns)
-    return {}
-
-
-def _entry_of_draft(item: list[Any], columns: dict[str, str]) -> EntryRow:
-    number, values, *rest = item
-    entry = EntryRow(int(number), {str(k): str(v) for k, v in values.items()})
-    if not rest:
-        return entry
-    imported = tuple(
-        RuleViolation(str(name), str(rule), None if value is None else str(value), entry.row)
-        for name, rule, value in rest[0]
-    )
-    return replace(entry, imported=imported, columns=columns)
 
 
 def _row_of(entry: BatchEntryRecord) -> EntryRow:
