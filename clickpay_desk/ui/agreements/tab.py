@@ -10,12 +10,15 @@ everything else (loading, callback import, export) through the task runner. Call
 a pasted body, a ``.json`` file, or a watched folder, polled on a worker; in ``--sandbox`` mode a
 loopback receiver writes the sandbox's callbacks into that folder, so installments arrive as the
 sandbox clock moves on.
+
+Its parts: ``callbacks`` (callback import and the watched folder) and ``sandbox_demo`` (the demo
+agreement, the sandbox menu's questions) are mixins of the tab; ``schedule_panel`` is the lower
+half; ``cancel_confirm`` the question asked before a cancel.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,7 +33,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -40,29 +42,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.core.money import format_amount
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.exchange.agreement_export import export_agreements
-from clickpay_desk.gateway.errors import GatewayUnavailable
-from clickpay_desk.gateway.models import Transaction
 from clickpay_desk.services import agreements as svc
 from clickpay_desk.services.agreements import (
     AgreementRequest,
     AgreementStatus,
     AgreementView,
-    ImportResult,
     InstallmentState,
     ScheduleRow,
 )
-from clickpay_desk.services.clients import MissingSecret
-from clickpay_desk.services.ipn_folder import FolderReport, LoopbackReceiver, import_folder
+from clickpay_desk.services.ipn_folder import LoopbackReceiver
 from clickpay_desk.services.operations import Operation
-from clickpay_desk.services.sandbox_demo import DEMO_DESCRIPTION as DEMO_TITLE
-from clickpay_desk.services.sandbox_demo import (
-    DemoAgreement,
-    create_demo_agreement,
-    demo_agreement_wanted,
-)
 from clickpay_desk.store.records import AgreementRecord
 
 from ..context import DeskContext
@@ -71,7 +62,16 @@ from ..empty_hint import EmptyHint
 from ..errors import user_message
 from ..mutations import Mutation, Mutations
 from ..tasks import TaskContext, TaskHandle, TaskKind
-from .chart import ScheduleChart
+from .callbacks import (
+    CALLBACK_KEY,
+    FOLDER_KEY,
+    POLL_MS,
+    PORT_KEY,
+    SANDBOX_FOLDER,
+    CallbackImport,
+    _stopper,
+)
+from .cancel_confirm import ask, cancel_text
 from .form import NewAgreementDialog
 from .import_dialog import PasteCallbackDialog
 from .link import PaymentLinkDialog
@@ -81,18 +81,10 @@ from .models import (
     AgreementsModel,
     ScheduleModel,
     money,
-    terms_text,
 )
+from .sandbox_demo import SandboxDemo
+from .schedule_panel import SchedulePanel
 
-log = logging.getLogger(__name__)
-
-#: Settings keys.
-FOLDER_KEY = "agreements.callback_folder"
-PORT_KEY = "agreements.sandbox_callback_port"
-CALLBACK_KEY = "agreements.callback_url"
-#: How often the watched folder is looked at.
-POLL_MS = 1500
-SANDBOX_FOLDER = "sandbox-callbacks"
 #: What the empty list says, by situation.
 EMPTY_NO_PROFILE = (
     "Choose a ClickPay profile (File ▸ Profiles) to see its agreements: repeat billing is "
@@ -132,39 +124,7 @@ class _Loaded:
     today: date
 
 
-def cancel_text(view: AgreementView) -> str:
-    """What a cancel stops: the installments still to come and their sum."""
-    upcoming = [r for r in view.rows if r.state is InstallmentState.NOT_DUE]
-    name = view.record.agreement_id or view.record.cart_id
-    head = f"Cancel agreement {name} ({view.description})?"
-    if not upcoming:
-        return head + "\n\nNo further installment is scheduled; nothing more would be charged."
-    shown = [
-        f"• installment {r.number} on {r.due_date.isoformat()}: {money(r.amount, r.currency)}"
-        for r in upcoming[:5]
-    ]
-    if len(upcoming) > 5:
-        shown.append(f"• … and {len(upcoming) - 5} more")
-    total = sum((r.amount for r in upcoming), start=upcoming[0].amount * 0)
-    if view.open_ended:
-        tail = (
-            f"It repeats until cancelled: the next 12 months alone are {len(upcoming)} "
-            f"installments, {money(total, view.currency)}."
-        )
-    else:
-        tail = (
-            f"{len(upcoming)} installments, {money(total, view.currency)} in all, will no "
-            "longer be charged."
-        )
-    return (
-        head
-        + "\n\nClickPay will no longer charge the customer:\n"
-        + "\n".join(shown)
-        + f"\n\n{tail}\nA cancelled agreement cannot be restarted."
-    )
-
-
-class AgreementsTab(QWidget):
+class AgreementsTab(CallbackImport, SandboxDemo, QWidget):
     #: A draft invoice for a missed installment: {"description", "currency", "amount" (str),
     #: "customer": {name, email, phone, street, city, state, country, zip}}.
     invoice_requested = Signal(dict)
@@ -343,41 +303,21 @@ class AgreementsTab(QWidget):
         self.table.activated.connect(lambda _i: self.show_link())  # Enter or double-click
         self.empty_hint = EmptyHint(self.table)
 
-        self.detail_title = QLabel()
-        self.detail_title.setWordWrap(True)
-        self.totals = QLabel()
-        self.totals.setWordWrap(True)
-        self.chart = ScheduleChart()
-        self.schedule_table = QTableView()
-        self.schedule_table.setModel(self.schedule)
-        self.schedule_table.verticalHeader().hide()
-        self.schedule_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.schedule_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.schedule_table.horizontalHeader().setStretchLastSection(True)
-        self.schedule_table.setWordWrap(False)
-        self.schedule_table.setAccessibleName("Schedule")
+        self.detail = SchedulePanel(self.schedule)
+        # The panel's parts by their names on the tab, as the rest of the tab (and tests) use them.
+        self.detail_title = self.detail.detail_title
+        self.totals = self.detail.totals
+        self.chart = self.detail.chart
+        self.schedule_table = self.detail.schedule_table
         self.schedule_table.addAction(self.invoice_action)
         self.schedule_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.schedule_table.selectionModel().selectionChanged.connect(
             lambda *_: self._update_actions()
         )
 
-        detail = QWidget()
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.detail_title)
-        detail_layout.addWidget(self.totals)
-        lower = QSplitter(Qt.Orientation.Horizontal)
-        lower.addWidget(self.schedule_table)
-        lower.addWidget(self.chart)
-        lower.setStretchFactor(0, 3)
-        lower.setStretchFactor(1, 2)
-        lower.setSizes([760, 500])
-        detail_layout.addWidget(lower, 1)
-
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
-        splitter.addWidget(detail)
+        splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
 
@@ -523,40 +463,15 @@ class AgreementsTab(QWidget):
 
     def _show_detail(self, view: AgreementView | None) -> None:
         if view is None:
-            self.schedule.set_rows([])
-            self.chart.set_rows([], None)
             if self.profile is None:
                 text = "Choose a ClickPay profile to see its agreements."
             elif self.model.rowCount() == 0:
                 text = "An agreement's schedule, totals and chart show here once you make one."
             else:
                 text = "Select an agreement (↑/↓ in the list) to see its schedule."
-            self.detail_title.setText(text)
-            self.totals.setText("")
+            self.detail.show_nothing(text)
             return
-        self.schedule.set_rows(view.rows)
-        if len(view.rows) <= 200:  # measuring is cheap for a schedule, not for a long one
-            self.schedule_table.resizeColumnsToContents()
-        self.chart.set_rows(view.rows, self.today)
-        name = view.record.agreement_id or "no agreement id yet"
-        self.detail_title.setText(
-            f"<b>{_escape(view.description)}</b> — {_escape(view.customer.get('name', ''))} — "
-            f"{view.record.cart_id} ({name}) — {str(view.status).capitalize()} — "
-            f"{_escape(terms_text(view))}"
-        )
-        horizon = " (next 12 months; it repeats until cancelled)" if view.open_ended else ""
-        text = (
-            f"Collected {money(view.collected, view.currency)} · still to collect "
-            f"{money(view.to_collect, view.currency)}{horizon} · failed "
-            f"{money(view.failed, view.currency)}"
-        )
-        cancel = view.cancel_info
-        if cancel:
-            text += f" · cancel answer: {cancel.get('message')} (trace {cancel.get('trace')})"
-        if view.status is AgreementStatus.FAILED:
-            text += " · an installment was declined and will not be retried: invoice it"
-        text += f" · today {self.today.isoformat()}"
-        self.totals.setText(text)
+        self.detail.show_view(view, self.today)
 
     def selected_failed_row(self) -> ScheduleRow | None:
         view = self.selected_view()
@@ -696,14 +611,7 @@ class AgreementsTab(QWidget):
     # -- cancel -----------------------------------------------------------------------------------
 
     def _confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask(self, title, text)
 
     def cancel_selected(self) -> TaskHandle | None:
         view = self.selected_view()
@@ -762,281 +670,6 @@ class AgreementsTab(QWidget):
         )
         return draft
 
-    # -- callbacks -------------------------------------------------------------------------------
-
-    def _importer(self) -> Callable[[TaskContext], tuple[str | None, svc.Confirm | None]]:
-        """In a worker: the server key to verify with and a confirming read (or None)."""
-        profile = self.profile
-        secrets, pool = self.ctx.secrets, self.ctx.pool
-
-        def prepare(_: TaskContext) -> tuple[str | None, svc.Confirm | None]:
-            assert profile is not None
-            key = secrets.get(profile.secret_name)
-            if not key:
-                return None, None
-            try:
-                client = pool.clickpay(profile)
-            except MissingSecret:
-                return key, None
-            unreachable: list[bool] = []
-
-            def confirm(tran_ref: str) -> Transaction:
-                # One unreachable gateway is enough: the rest stay unconfirmed, not each retried.
-                if unreachable:
-                    raise GatewayUnavailable("ClickPay did not answer a moment ago.")
-                try:
-                    return client.query_transaction(tran_ref=tran_ref)
-                except GatewayUnavailable:
-                    unreachable.append(True)
-                    raise
-
-            return key, confirm
-
-        return prepare
-
-    def paste_callback(self) -> PasteCallbackDialog | None:
-        if self.profile is None:
-            return None
-        dialog = PasteCallbackDialog(self)
-        dialog.accepted.connect(lambda: self.import_raw(dialog.raw(), dialog.signature_value()))
-        self.paste_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def import_raw(
-        self, raw: bytes, signature: str | None, source: str = "The callback"
-    ) -> TaskHandle | None:
-        profile = self.profile
-        if profile is None:
-            return None
-        store, prepare = self.ctx.store, self._importer()
-
-        def work(ctx: TaskContext) -> ImportResult:
-            key, confirm = prepare(ctx)
-            return svc.import_callback(
-                store, profile, raw, signature, server_key=key, confirm=confirm, source=source
-            )
-
-        def done(result: ImportResult) -> None:
-            self.say(result.message)
-            self.imported.emit(result)
-            if result.changed:
-                self.refresh()
-
-        return self.ctx.runner.submit(
-            work,
-            title="Importing a callback",
-            on_done=done,
-            on_error=self._import_failed,
-            owner=self,
-        )
-
-    def open_callback_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Import callback files", "", "Callbacks (*.json);;All files (*)"
-        )
-        if paths:
-            self.import_files([Path(p) for p in paths])
-
-    def import_files(self, paths: Sequence[Path]) -> TaskHandle | None:
-        profile = self.profile
-        if profile is None:
-            return None
-        store, prepare = self.ctx.store, self._importer()
-
-        def work(ctx: TaskContext) -> list[ImportResult]:
-            key, confirm = prepare(ctx)
-            results: list[ImportResult] = []
-            for done, path in enumerate(paths):
-                ctx.check_cancelled()
-                ctx.progress(done, len(paths), path.name)
-                try:
-                    raw, signature = svc.read_callback_file(path)
-                except OSError as exc:
-                    results.append(
-                        ImportResult(svc.ImportOutcome.REFUSED, f"Cannot read {path.name}: {exc}")
-                    )
-                    continue
-                results.append(
-                    svc.import_callback(
-                        store,
-                        profile,
-                        raw,
-                        signature,
-                        server_key=key,
-                        confirm=confirm,
-                        source=f"The file {path.name}",
-                    )
-                )
-            return results
-
-        def done(results: list[ImportResult]) -> None:
-            self.say(" ".join(r.message for r in results[:5]))
-            for result in results:
-                self.imported.emit(result)
-            if any(r.changed for r in results):
-                self.refresh()
-
-        return self.ctx.runner.submit(
-            work,
-            title="Importing callback files",
-            on_done=done,
-            on_error=self._import_failed,
-            owner=self,
-        )
-
-    def _import_failed(self, exc: BaseException) -> None:
-        self.say(f"The callback import stopped: {user_message(exc)}")
-
-    # -- the watched folder ------------------------------------------------------------------------
-
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self, "Folder your web server writes callbacks to"
-        )
-        if folder:
-            self.watch_folder(Path(folder))
-
-    def watch_folder(self, folder: Path | None, *, remember: bool = True) -> None:
-        """Import every callback written to ``folder`` (None: stop watching)."""
-        self.folder = folder
-        if folder is None:
-            self.poll_timer.stop()
-            self.folder_label.setText("Callbacks: not watching a folder")
-            self.folder_label.setToolTip(
-                "Watch a folder… (Ctrl+Shift+W): import every callback your web server writes "
-                "there, as it arrives."
-            )
-        else:
-            # The folder's name fits beside the search; the whole path is in the tooltip.
-            self.folder_label.setText(f"Callbacks: watching “{folder.name or folder}”")
-            self.folder_label.setToolTip(
-                f"Watching {folder}\n\nEach .json file (with its .json.sig signature) is "
-                "imported, then moved to imported/, unmatched/ or refused/ (with the reason). "
-                "Watch a folder… (Ctrl+Shift+W) chooses another."
-            )
-            self.poll_timer.start()
-            self.poll_folder()
-        if remember and not self.sandbox_mode:
-            self.ctx.writer.submit(
-                self.ctx.store.set_setting, FOLDER_KEY, str(folder) if folder else None
-            )
-
-    def _setup_folder(self) -> None:
-        """Sandbox mode: start the loopback receiver and watch its folder. Else: the saved one."""
-        if self.profile is None:
-            self.watch_folder(None, remember=False)
-            return
-        store = self.ctx.store
-        if self.sandbox_mode:
-            if self.receiver is not None:
-                self.watch_folder(self.receiver.folder, remember=False)
-                return
-            folder = self.ctx.paths.root / SANDBOX_FOLDER
-
-            def start(_: TaskContext) -> LoopbackReceiver:
-                port = store.get_setting(PORT_KEY) or 0
-                receiver = LoopbackReceiver(folder, int(port)).start()
-                store.set_setting(PORT_KEY, receiver.port)
-                return receiver
-
-            def started(receiver: LoopbackReceiver) -> None:
-                if self.receiver is not None:  # pragma: no cover - two quick profile switches
-                    receiver.stop()
-                    return
-                self.receiver = receiver
-                self._receivers.append(receiver)
-                self.watch_folder(receiver.folder, remember=False)
-                self.offer_demo()
-
-            self.ctx.runner.submit(
-                start,
-                kind=TaskKind.STORE,
-                on_done=started,
-                on_error=self._import_failed,
-                owner=self,
-            )
-            return
-
-        def saved(_: TaskContext) -> tuple[str | None, str | None]:
-            folder, url = store.get_setting(FOLDER_KEY), store.get_setting(CALLBACK_KEY)
-            return (
-                folder if isinstance(folder, str) else None,
-                url if isinstance(url, str) else None,
-            )
-
-        def restore(values: tuple[str | None, str | None]) -> None:
-            folder, self._callback_url = values
-            self.watch_folder(Path(folder) if folder else None, remember=False)
-
-        self.ctx.runner.submit(saved, kind=TaskKind.READ, on_done=restore, owner=self)
-
-    def poll_folder(self) -> TaskHandle | None:
-        """Import what waits in the watched folder, on a worker (one pass at a time)."""
-        profile, folder = self.profile, self.folder
-        if profile is None or folder is None or self._importing is not None:
-            return None
-        store, prepare = self.ctx.store, self._importer()
-
-        def work(ctx: TaskContext) -> FolderReport:
-            from clickpay_desk.services.ipn_folder import pending
-
-            if not pending(folder):
-                return FolderReport()
-            key, confirm = prepare(ctx)
-            return import_folder(
-                store,
-                profile,
-                folder,
-                server_key=key,
-                confirm=confirm,
-                progress=ctx.progress,
-                cancel=ctx.cancelled,
-            )
-
-        self._importing = self.ctx.runner.submit(
-            work,
-            on_done=self._folder_done,
-            on_error=self._folder_failed,
-            on_progress=self._folder_progress,
-            on_cancelled=lambda: self._folder_done(None),
-            owner=self,
-        )
-        return self._importing
-
-    def _folder_progress(self, done: int, total: int, _text: str) -> None:
-        if total > 1:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-            self.progress.setVisible(done < total)
-            self.stop_button.setVisible(done < total)
-
-    def _stop_import(self) -> None:
-        if self._importing is not None:
-            self._importing.cancel()
-
-    def _folder_done(self, report: FolderReport | None) -> None:
-        self._importing = None
-        self.progress.setVisible(False)
-        self.stop_button.setVisible(False)
-        if report is None or report.total == 0:
-            return
-        text = report.summary()
-        if report.messages:
-            text += " " + report.messages[0]
-        if self._demo_note:  # the demo's callbacks: say again what the demo did and what next
-            text += " " + self._demo_note
-            self._demo_note = ""
-        self.say(text)
-        self.imported.emit(report)
-        self.refresh()
-
-    def _folder_failed(self, exc: BaseException) -> None:
-        self._importing = None
-        self.progress.setVisible(False)
-        self.stop_button.setVisible(False)
-        self.say(f"Could not import the callback folder: {user_message(exc)}")
-
     # -- export ------------------------------------------------------------------------------------
 
     def export(self) -> None:
@@ -1062,109 +695,6 @@ class AgreementsTab(QWidget):
             owner=self,
         )
 
-    # -- sandbox -----------------------------------------------------------------------------------
-
-    def sandbox_changed(self) -> None:
-        """The sandbox clock moved or a customer paid: look at the folder and reload now."""
-        self.poll_folder()
-        self.refresh()
-
-    def offer_demo(self) -> TaskHandle | None:
-        """First ``--sandbox`` start: make the demo agreement (once per data folder).
-
-        A real one: the journalled request, the sandbox's customer pays, its clock moves on a
-        day and the first installment's callback arrives in the watched folder like any other.
-        """
-        profile, url, receiver = self.profile, self.ctx.sandbox_url, self.receiver
-        if not self.sandbox_mode or profile is None or url is None or receiver is None:
-            return None
-        store = self.ctx.store
-
-        def wanted(_: TaskContext) -> bool:
-            return demo_agreement_wanted(store, profile, url)
-
-        return self.ctx.runner.submit(
-            wanted,
-            kind=TaskKind.READ,
-            on_done=self._demo_wanted,
-            on_error=lambda exc: log.warning("no demo agreement: %s", exc),
-            owner=self,
-        )
-
-    def _demo_wanted(self, wanted: bool) -> None:
-        if wanted:
-            self._make_demo()
-
-    def _make_demo(self) -> TaskHandle | None:
-        profile, url, receiver = self.profile, self.ctx.sandbox_url, self.receiver
-        if profile is None or url is None or receiver is None:
-            return None
-        store, pool = self.ctx.store, self.ctx.pool
-        cart_id = svc.new_cart_id(self.today)
-        callback = receiver.url
-        mutation = Mutation(
-            "Setting up the sandbox's demo agreement",
-            Operation.AGREEMENT_REQUEST,
-            svc.subject_of(cart_id),
-        )
-
-        def call(ctx: TaskContext) -> DemoAgreement:
-            return create_demo_agreement(
-                store, pool, profile, url, cart_id=cart_id, callback=callback, cancel=ctx.cancelled
-            )
-
-        def done(demo: DemoAgreement) -> None:
-            self._demo_note = (
-                f"Sandbox demo: the agreement {demo.record.cart_id} (“{DEMO_TITLE}”) was "
-                "requested, the sandbox's customer paid its first payment, and its clock moved "
-                "on a day so the first installment was charged; their callbacks are being "
-                "imported. Sandbox ▸ Advance time by… (Shift+F9) charges the next ones."
-            )
-            self.say(self._demo_note)
-            record_id = demo.record.id
-            if record_id is not None:
-                self.loaded.connect(
-                    lambda: self.select(record_id), Qt.ConnectionType.SingleShotConnection
-                )
-            self.sandbox_changed()
-
-        return self.mutations.submit(
-            mutation,
-            call,
-            describe=lambda d: f"agreement {d.record.cart_id}",
-            on_done=done,
-            on_error=lambda exc: self.say(
-                f"The sandbox's demo agreement was not set up: {user_message(exc)}"
-            ),
-            owner=self,
-        )
-
-    def awaiting_payments(self) -> list[tuple[str, str]]:
-        """(tran_ref, label) of the loaded agreements still waiting for the first payment."""
-        return [
-            (
-                v.record.tran_ref,
-                f"{v.record.cart_id} — {v.description} — "
-                f"{format_amount(v.record.initial_amount, v.currency)} {v.currency}",
-            )
-            for v in self.model.views()
-            if v.status is AgreementStatus.AWAITING and v.record.tran_ref
-        ]
-
-    def shutdown(self) -> None:
-        self.poll_timer.stop()
-        _stopper(self._receivers)()
-        self.receiver = None
-
-
-def _stopper(receivers: list[LoopbackReceiver]) -> Callable[[], None]:
-    # Closes over the list, not the tab: the tab is not kept alive by its own signal.
-    def stop() -> None:
-        while receivers:
-            receivers.pop().stop()
-
-    return stop
-
 
 def _enable(action: QAction, enabled: bool, why_not: str) -> None:
     """Enable ``action``; when it is off, its tooltip and status tip say why."""
@@ -1177,8 +707,12 @@ def _enable(action: QAction, enabled: bool, why_not: str) -> None:
     action.setStatusTip(text)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-__all__ = ["AgreementsTab", "cancel_text"]
+__all__ = [
+    "CALLBACK_KEY",
+    "FOLDER_KEY",
+    "POLL_MS",
+    "PORT_KEY",
+    "SANDBOX_FOLDER",
+    "AgreementsTab",
+    "cancel_text",
+]
