@@ -120,6 +120,9 @@ class InvoicesTab(QWidget):
         self._updating: InvoiceRecord | None = None
         #: The dialog or question on screen (tests drive it).
         self.dialog: QWidget | None = None
+        #: Merchant details per profile id, read in a worker when the profile is set: printing
+        #: must not wait on the disk.
+        self._merchant_details: dict[int, Mapping[str, Any]] = {}
 
         self.list = InvoiceListView()
         self.share = SharePanel()
@@ -380,6 +383,7 @@ class InvoicesTab(QWidget):
         self.reload()
         if profile is not None and profile.id is not None:
             self._list_gateway_once(profile)
+            self._load_merchant(profile.id)
 
     def refresh(self) -> None:
         """F5: reload the list and ask the gateway about every invoice still waiting."""
@@ -851,21 +855,33 @@ class InvoicesTab(QWidget):
         path, _selected = QFileDialog.getSaveFileName(self, title, start, filters)
         return Path(path) if path else None
 
+    def _load_merchant(self, profile_id: int) -> None:
+        store, key = self.ctx.store, MERCHANT_KEY.format(profile_id=profile_id)
+
+        def loaded(saved: object) -> None:
+            if isinstance(saved, Mapping):
+                self._merchant_details[profile_id] = saved
+
+        self.ctx.runner.submit(
+            lambda _: store.get_setting(key), kind=TaskKind.READ, on_done=loaded, owner=self
+        )
+
     def _merchant(self) -> Any:
-        assert self.profile is not None
-        saved = self.ctx.store.get_setting(MERCHANT_KEY.format(profile_id=self.profile.id))
-        return merchant_of(self.profile, saved if isinstance(saved, Mapping) else None)
+        assert self.profile is not None and self.profile.id is not None
+        return merchant_of(self.profile, self._merchant_details.get(self.profile.id))
 
     def edit_merchant(self) -> None:
         profile = self.profile
         if profile is None or profile.id is None:
             return
-        key = MERCHANT_KEY.format(profile_id=profile.id)
+        profile_id = profile.id
+        key = MERCHANT_KEY.format(profile_id=profile_id)
         dialog = MerchantDialog(self._merchant(), self)
         self.dialog = dialog
 
         def accepted() -> None:
             values = dialog.values()
+            self._merchant_details[profile_id] = values
             self.ctx.writer.submit(self.ctx.store.set_setting, key, values)
             self.say(
                 "Printed invoices now name "
