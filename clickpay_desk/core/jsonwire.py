@@ -7,6 +7,11 @@ exactly. Bodies are read with ``parse_float=Decimal`` so "9.50" and 9.50 both ar
 
 The one JSON codec of the project: the gateway clients, the sandbox and the Geidea request
 builder all use it. A ``float`` is refused: money never travels as a float.
+
+:func:`loads_tail` reads an answer of which only the end of one long array matters (a payout
+batch that lists every entry after each ``batch/add``): msgspec checks the whole document and
+splits it without building the array's earlier elements, and the standard reader above decodes
+the rest, so the values read are exactly what :func:`loads` would give.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 _encode_str = json.JSONEncoder(ensure_ascii=False).encode
+_encode_flat = msgspec.json.Encoder().encode
+_FLAT_TYPES = (str, int, bool, type(None))
 
 
 def dumps(value: Any, *, floats: bool = True) -> bytes:
@@ -64,6 +73,12 @@ def _write(value: Any, out: list[str], depth: int, floats: bool) -> None:
         out.append(format(Decimal(repr(value)), "f"))
     elif isinstance(value, date | datetime):
         out.append(_encode_str(value.isoformat()))
+    elif type(value) is dict and all(
+        type(k) is str and type(v) in _FLAT_TYPES for k, v in value.items()
+    ):
+        # Flat objects (a listing's entries) by msgspec: the same bytes (a test compares them),
+        # five times faster; the sandbox lists thousands of them per answer.
+        out.append(_encode_flat(value).decode("utf-8"))
     elif isinstance(value, Mapping):
         out.append("{")
         first = True
@@ -112,3 +127,40 @@ def loads(raw: bytes | str) -> Any:
         reason = type(exc).__name__
     # Raised outside the handler so nothing chains to the decoder's error (which holds the body).
     raise JsonUnreadable(reason)
+
+
+class ListTail(list[Any]):
+    """The last elements of a JSON array; ``offset`` is the index of the first one in the array
+    as sent (the earlier elements were checked as JSON but not decoded)."""
+
+    def __init__(self, items: list[Any], offset: int) -> None:
+        super().__init__(items)
+        self.offset = offset
+
+
+_SPLIT_OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_SPLIT_ARRAY = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def loads_tail(raw: bytes | str, key: str, keep: int) -> Any:
+    """:func:`loads`, except that of the top-level object's array ``key`` only the last ``keep``
+    elements are decoded, as a :class:`ListTail`.
+
+    Every byte is still checked to be JSON. A document of another shape (not an object, ``key``
+    not an array), or one msgspec refuses, is read whole by :func:`loads`: the same answer, or
+    the same ``JsonUnreadable``, as before.
+    """
+    try:
+        fields = _SPLIT_OBJECT.decode(raw)
+        listed = fields.get(key)
+        items = None if listed is None else _SPLIT_ARRAY.decode(listed)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return loads(raw)
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == key and items is not None:
+            start = max(0, len(items) - max(0, keep))
+            out[name] = ListTail([loads(bytes(item)) for item in items[start:]], start)
+        else:
+            out[name] = loads(bytes(value))
+    return out

@@ -14,9 +14,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import httpx
+
+from clickpay_desk.core import jsonwire
 
 from .errors import BrokenResponse, Declined, FieldRefused, NotFound, RequestRefused
 from .http import (
@@ -364,6 +367,7 @@ class ClickPayClient:
             mutating=True,
             body=body,
             parse=lambda p: PayoutBatch.from_wire_appended(p, appended),
+            decode=partial(jsonwire.loads_tail, key="requests", keep=appended),
             cancel=cancel,
         )
 
@@ -378,9 +382,9 @@ class ClickPayClient:
         """POST /payout/batch/add. Never retried; reconcile with ``payout_query``.
 
         The answer lists the whole batch; only its batch fields and its last ``len(requests)``
-        entries (the ones this add appended) are read (``PayoutBatch.from_wire_appended``):
-        reading every entry of every answer made a chunked submission cost the square of the
-        batch's size."""
+        entries (the ones this add appended) are decoded (``jsonwire.loads_tail``) and read
+        (``PayoutBatch.from_wire_appended``): decoding every entry of every answer made a chunked
+        submission cost the square of the batch's size."""
         body = self._payout_body(batch_id=batch_id, order_id=order_id, requests=list(requests))
         appended = len(body["requests"])
         return self._session.call(
@@ -391,6 +395,7 @@ class ClickPayClient:
             mutating=True,
             body=body,
             parse=lambda p: PayoutBatch.from_wire_appended(p, appended),
+            decode=partial(jsonwire.loads_tail, key="requests", keep=appended),
             cancel=cancel,
         )
 

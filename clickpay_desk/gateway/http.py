@@ -293,6 +293,7 @@ class HttpSession:
         params: Mapping[str, str] | None = None,
         cancel: threading.Event | None = None,
         max_body_bytes: int | None = None,
+        decode: Callable[[bytes], Any] = jsonwire.loads,
     ) -> T:
         """Send one request (reads: with retries) and return ``parse(json_body)``.
 
@@ -300,7 +301,9 @@ class HttpSession:
         ``GatewayError`` subclasses for anything the gateway or the network does; a payload
         that cannot be serialised raises ``TypeError``/``ValueError`` before anything is sent.
         ``max_body_bytes`` raises the session's bound on the answer for a call whose documented
-        answer can be large (a payout batch listing its entries).
+        answer can be large (a payout batch listing its entries). ``decode`` reads the answer's
+        bytes (``jsonwire.loads``; ``jsonwire.loads_tail`` when only the end of a listing is
+        needed) and raises ``jsonwire.JsonUnreadable``.
         """
         limit = max_body_bytes or self._max_body
         content = None if body is NO_BODY else jsonwire.dumps(body, floats=False)
@@ -312,7 +315,9 @@ class HttpSession:
             if cancel is not None and cancel.is_set():
                 raise self._cancelled(operation, before_send=attempt == 1)
             ends = min(call_ends, time.monotonic() + self._timeouts.total)
-            outcome = self._attempt(method, path, content, params, operation, mutating, ends, limit)
+            outcome = self._attempt(
+                method, path, content, params, operation, mutating, ends, limit, decode
+            )
             if isinstance(outcome, _Success):
                 break
             if mutating or not outcome.retryable:
@@ -354,12 +359,13 @@ class HttpSession:
         mutating: bool,
         ends: float,
         limit: int,
+        decode: Callable[[bytes], Any],
     ) -> _Success | _Failure:
         """One request; every byte of it, headers included, by ``ends`` (``time.monotonic``);
         an answer larger than ``limit`` bytes is abandoned."""
         with deadline.deadline(ends):
             return self._attempt_within(
-                method, path, content, params, operation, mutating, ends, limit
+                method, path, content, params, operation, mutating, ends, limit, decode
             )
 
     def _attempt_within(
@@ -372,6 +378,7 @@ class HttpSession:
         mutating: bool,
         ends: float,
         limit: int,
+        decode: Callable[[bytes], Any],
     ) -> _Success | _Failure:
         gw = self.gateway_name
         if self._closed:
@@ -444,9 +451,11 @@ class HttpSession:
             return failure
         if oversized:
             problem = f"the answer was larger than {_size(limit)}"
-            return self._classify(status, None, response.headers, operation, mutating, problem)
+            return self._classify(
+                status, None, response.headers, operation, mutating, problem, decode
+            )
         assert raw is not None
-        return self._classify(status, raw, response.headers, operation, mutating, None)
+        return self._classify(status, raw, response.headers, operation, mutating, None, decode)
 
     # ------------------------------------------------------------------ status mapping
 
@@ -458,11 +467,12 @@ class HttpSession:
         operation: str,
         mutating: bool,
         problem: str | None,
+        decode: Callable[[bytes], Any],
     ) -> _Success | _Failure:
         gw = self.gateway_name
         payload: Any = None
         if raw is not None and problem is None:
-            payload, problem = _read_json(raw, headers)
+            payload, problem = _read_json(raw, headers, decode)
 
         if 200 <= status < 300:
             if problem is not None:
@@ -717,13 +727,15 @@ class HttpSession:
         return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
-def _read_json(raw: bytes, headers: httpx.Headers) -> tuple[Any, str | None]:
+def _read_json(
+    raw: bytes, headers: httpx.Headers, decode: Callable[[bytes], Any]
+) -> tuple[Any, str | None]:
     """``(payload, None)``, or ``(None, why it is not a JSON answer)``."""
     stripped = raw.strip()
     if not stripped:
         return None, "the answer was empty"
     try:
-        return jsonwire.loads(stripped), None
+        return decode(stripped), None
     except jsonwire.JsonUnreadable as exc:
         reason = str(exc)
     # Judged only after parsing fails: some servers label JSON as text/html.

@@ -396,9 +396,11 @@ class PayoutBatch:
         tail: tuple[PayoutEntry, ...] = ()
         if listed and appended > 0:
             start = max(0, len(listed) - appended)
+            # A ListTail (jsonwire.loads_tail) holds only the end: number as in the answer.
+            first = getattr(listed, "offset", 0) + start
             tail = tuple(
                 PayoutEntry.from_fields(Fields(item, f"requests[{index}]"))
-                for index, item in enumerate(listed[start:], start)
+                for index, item in enumerate(listed[start:], first)
             )
         return cls(
             batch_id=f.id("batch_id"),

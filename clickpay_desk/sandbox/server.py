@@ -62,6 +62,8 @@ DEFAULT_IDLE_TIMEOUT = 10
 DEFAULT_THREADS = 16
 #: Connections held open at once (idle ones cost no thread); more wait in the listen backlog.
 CONNECTION_LIMIT = 500
+#: Bytes of one connection's answers held in memory before waitress spools them to a file.
+OUTBUF_IN_MEMORY = 32 * 1024 * 1024
 
 #: Environment variables read when the matching flag is not given (see :func:`main`).
 ENVIRONMENT = {
@@ -131,6 +133,10 @@ class SandboxServer:
             # how often idle connections are looked for: a few times per idle_timeout
             cleanup_interval=max(1, idle_timeout // 4),
             connection_limit=CONNECTION_LIMIT,
+            # Answers are held in memory up to this size, not spooled to a temporary file (the
+            # default above 1 MB): a payout batch listing 10,000 entries is about 2 MB and is
+            # answered after every batch/add.
+            outbuf_overflow=OUTBUF_IN_MEMORY,
             ident="clickpay-desk-sandbox",
         )
         self.server_name = host

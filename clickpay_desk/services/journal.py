@@ -66,6 +66,8 @@ def run_journalled(
     call: Callable[[], T],
     summarize: Callable[[T], dict[str, Any]],
     check: Callable[[], None] | None = None,
+    with_begin: Callable[[], None] | None = None,
+    with_done: Callable[[T], None] | None = None,
 ) -> T:
     """Journal, send once, record the outcome. Raises what ``call`` raised (after recording it).
 
@@ -74,7 +76,9 @@ def run_journalled(
     reference never blocks another's. ``request`` is a summary for the Activity view; it must
     hold no secret (the clients add the key to the headers, never to payloads). ``check`` runs
     just before the journal entry is written, atomically with the unresolved-attempt check,
-    and raises to refuse the action (e.g. "already created").
+    and raises to refuse the action (e.g. "already created"). ``with_begin`` and ``with_done``
+    write the caller's own records in the same transaction as the journal's "sending" and
+    "done" (one disk sync each, and no crash can leave the two disagreeing).
     """
     with _begin_lock:
         # Merchant references are unique per merchant only: merchant B's "INV-0001" is not
@@ -87,11 +91,16 @@ def run_journalled(
         # both miss an attempt that finished in between.
         if check is not None:
             check()
-        entry = store.journal_begin(profile_id, str(operation), subject, reference, dict(request))
+        with store.transaction():
+            entry = store.journal_begin(
+                profile_id, str(operation), subject, reference, dict(request)
+            )
+            if with_begin is not None:
+                with_begin()
         with _in_flight_lock:
             _in_flight.add(entry.id)
     try:
-        return _send(store, entry, call, summarize)
+        return _send(store, entry, call, summarize, with_done)
     finally:
         # Only once the outcome is in the journal, so no reconcile reads it half-way.
         with _in_flight_lock:
@@ -103,6 +112,7 @@ def _send(
     entry: JournalEntry,
     call: Callable[[], T],
     summarize: Callable[[T], dict[str, Any]],
+    with_done: Callable[[T], None] | None = None,
 ) -> T:
     try:
         result = call()
@@ -123,5 +133,17 @@ def _send(
         log.exception("%s %s failed unexpectedly", entry.operation, entry.reference)
         store.journal_finish(entry.id, JournalStatus.UNKNOWN, error=type(exc).__name__)
         raise
-    store.journal_finish(entry.id, JournalStatus.DONE, result=summarize(result))
+    summary = summarize(result)
+    try:
+        with store.transaction():
+            store.journal_finish(entry.id, JournalStatus.DONE, result=summary)
+            if with_done is not None:
+                with_done(result)
+    except Exception:
+        if with_done is None:
+            raise
+        # The caller's records failed (our bug, or the disk): the answer is still a fact.
+        log.exception("%s %s: recording the answer failed", entry.operation, entry.reference)
+        store.journal_finish(entry.id, JournalStatus.DONE, result=summary)
+        raise
     return result

@@ -641,9 +641,9 @@ class _Submission:
                 **settle.add_snapshot(count, total, pairs, [p for _, p in chunk]),
             }
             wires = [self._wire(r) for r in rows]
-            self._set_rows(rows, EntryState.SENDING)
+
             try:
-                answer: PayoutBatch = run_journalled(
+                run_journalled(
                     self.store,
                     profile_id=pid,
                     operation=Operation.PAYOUT_BATCH_ADD,
@@ -656,6 +656,8 @@ class _Submission:
                         "count": b.count,
                         "total": str(b.total),
                     },
+                    with_begin=partial(self._set_rows, rows, EntryState.SENDING),
+                    with_done=partial(self._added, chunk, count, total, known),
                 )
             except OutcomeUnknown as exc:
                 before = (
@@ -682,21 +684,33 @@ class _Submission:
             except BaseException:
                 # Our own bug or an interrupt: the journal has it as unknown; leave rows Sending.
                 raise
-            # The answer's requests are the entries it lists last (the client reads no more);
-            # they are this chunk's only when the batch grew by exactly the chunk and they
-            # match it by IBAN and amount. Otherwise the ids come from the batch query later.
-            grew = answer.count is None or answer.count == count + len(rows)
-            ids = settle.new_entries(answer.requests, known, chunk) if grew else {}
-            known.update(ids.values())
-            self._set_rows(rows, EntryState.ADDED, ids)
+            known.update(e for r in rows if (e := self.entries[r].remote_entry_id))
             count += len(rows)
             for _, pair in chunk:
                 total += pair[1]
                 pairs[pair] += 1
-            self._save_batch(count=count, total=total, status=BatchState.NEW)
             if self.progress:
                 self.progress(SubmitProgress(count, everyone, index + 1, len(chunks)))
         return None
+
+    def _added(
+        self,
+        chunk: list[tuple[int, settle.Pair]],
+        count: int,
+        total: Decimal,
+        known: set[str],
+        answer: PayoutBatch,
+    ) -> None:
+        """Record an add's answer, in the journal's "done" transaction. The answer's requests
+        are the entries it lists last (the client reads no more); they are this chunk's only
+        when the batch grew by exactly the chunk and they match it by IBAN and amount.
+        Otherwise the ids come from the batch query later."""
+        rows = [r for r, _ in chunk]
+        grew = answer.count is None or answer.count == count + len(rows)
+        ids = settle.new_entries(answer.requests, known, chunk) if grew else {}
+        self._set_rows(rows, EntryState.ADDED, ids)
+        added = sum((amount for _, (_, amount) in chunk), Decimal(0))
+        self._save_batch(count=count + len(rows), total=total + added, status=BatchState.NEW)
 
     def _cancelled(self, remote: str) -> SubmissionResult:
         added = self._rows(EntryState.ADDED)
@@ -849,9 +863,30 @@ def apply_answer(
             changed.append(
                 (entry.row, wire.entry_id, wire.status, fee, total, wire.protocol_message)
             )
-    if changed:
-        store.update_tracking(batch.id, changed)
-    return store.list_entries(batch.id)
+    if not changed:
+        return entries
+    stored_at = store.update_tracking(batch.id, changed)
+    # The entries as now stored, without reading 10,000 rows back.
+    news = {
+        row: (remote, status, fee, total, message)
+        for row, remote, status, fee, total, message in changed
+    }
+    updated = []
+    for e in entries:
+        new = news.get(e.row)
+        if new is not None:
+            remote, status, fee, total, message = new
+            e = replace(
+                e,
+                remote_entry_id=remote or e.remote_entry_id,
+                status=status,
+                fee=fee,
+                total=total,
+                protocol_message=message,
+                updated_at=stored_at,
+            )
+        updated.append(e)
+    return updated
 
 
 def refresh_batch(

@@ -240,9 +240,27 @@ class StoreBase:
         return conn
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The write methods called inside, on this thread, as ONE transaction: one commit (one
+        sync to the disk), all or none. Nested uses join the outer one."""
+        if getattr(self._local, "in_transaction", False):
+            yield
+            return
+        with self._write():
+            self._local.in_transaction = True
+            try:
+                yield
+            finally:
+                self._local.in_transaction = False
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, committed on leaving, rolled back on any exception."""
+        """One write transaction, committed on leaving, rolled back on any exception; inside
+        :meth:`transaction`, part of that one."""
         conn = self._conn()
+        if getattr(self._local, "in_transaction", False):
+            yield conn
+            return
         with self._write_lock:
             try:
                 conn.execute("BEGIN IMMEDIATE")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -184,9 +185,10 @@ class BatchesStore(StoreBase):
         self,
         batch_id: int,
         updates: Sequence[tuple[int, str | None, str, Decimal | None, Decimal | None, str | None]],
-    ) -> None:
+    ) -> datetime:
         """What the gateway says of many entries, by row: (row, remote_entry_id, status, fee,
-        total, protocol_message). The payload is left alone (it never changes once sent)."""
+        total, protocol_message). The payload is left alone (it never changes once sent).
+        Returns the ``updated_at`` written."""
         now = time_text(utc_now())
         with self._write() as conn:
             conn.executemany(
@@ -207,6 +209,7 @@ class BatchesStore(StoreBase):
                     for row, remote, status, fee, total, message in updates
                 ],
             )
+        return time_value(now)
 
     def order_id_used(self, profile_id: int, order_id: str) -> bool:
         """True when a batch of this profile has (or had, as an orphan) this order id."""
