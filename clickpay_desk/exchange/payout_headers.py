@@ -351,6 +351,18 @@ def guess_mapping(headers: Sequence[object]) -> dict[str, int]:
     return {field: mapping[field] for field in FIELDS if field in mapping}
 
 
+def same_field_columns(headers: Sequence[object]) -> dict[str, list[int]]:
+    """Fields that two or more whole headings name, with those columns in order: the first is
+    the one :func:`guess_mapping` uses ("Amount" twice, "IBAN" and "IBAN No.")."""
+    columns: dict[str, list[int]] = {}
+    for index, heading in enumerate(headers):
+        text = normalize_heading(heading)
+        field = _LOOKUP.get(text) if text else None
+        if field is not None:
+            columns.setdefault(field, []).append(index)
+    return {field: found for field, found in columns.items() if len(found) > 1}
+
+
 def _build_lookup() -> None:
     for field, names in SYNONYMS.items():
         for name in names:
@@ -375,4 +387,5 @@ __all__ = [
     "guess_mapping",
     "heading_currency",
     "normalize_heading",
+    "same_field_columns",
 ]

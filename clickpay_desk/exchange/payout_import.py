@@ -74,6 +74,7 @@ from .payout_headers import (
     guess_mapping,
     heading_currency,
     normalize_heading,
+    same_field_columns,
 )
 
 __all__ = [
@@ -468,6 +469,14 @@ def _build(source: Path, sheet_name: str | None, rows: Iterator[tuple[Cell, ...]
         )
     headers = _headers(header_cells)
     width = len(headers)
+    for columns in same_field_columns(headers).values():
+        named = [
+            f"“{_cell_text(header_cells[c]).strip()}” in column {_letter(c + 1)}" for c in columns
+        ]
+        notes.append(
+            f"{', '.join(named[:-1])} and {named[-1]} mean the same field: column "
+            f"{_letter(columns[0] + 1)} is used; change the mapping if another one is meant"
+        )
 
     data: list[tuple[int, tuple[Cell, ...]]] = []
     formulas: dict[tuple[int, int], str] = {}

@@ -35,6 +35,7 @@ from tests.unit.services.desk import make_invoice
 
 pytestmark = [pytest.mark.keyring, pytest.mark.gui]
 
+
 @pytest.fixture
 def canary() -> str:
     return "CANARY-" + uuid.uuid4().hex

@@ -38,8 +38,10 @@ def starts(modules: set[str], prefixes: tuple[str, ...]) -> set[str]:
 @pytest.mark.parametrize("path", files_of("core"), ids=lambda p: p.name)
 def test_core_is_pure(path: Path) -> None:
     forbidden = ("PySide6", "shiboken6", "httpx", "sqlite3", "keyring", "openpyxl", "socket")
-    above = tuple(f"clickpay_desk.{layer}" for layer in
-                  ("ui", "services", "gateway", "store", "exchange", "sandbox"))
+    above = tuple(
+        f"clickpay_desk.{layer}"
+        for layer in ("ui", "services", "gateway", "store", "exchange", "sandbox")
+    )
     assert not starts(imported_modules(path), forbidden + above)
 
 

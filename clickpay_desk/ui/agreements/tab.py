@@ -396,19 +396,32 @@ class AgreementsTab(CallbackImport, SandboxDemo, QWidget):
         store = self.ctx.store
         sandbox = self.ctx.sandbox_url if self.sandbox_mode else None
 
-        def work(_: TaskContext) -> _Loaded:
+        def adopt(_: TaskContext) -> None:
+            svc.adopt_reconciled(store, profile)
+
+        def load(_: TaskContext) -> _Loaded:
             today = datetime.now().date()
             if sandbox is not None:
                 from ..sandbox_menu import sandbox_today
 
                 today = sandbox_today(sandbox) or today
-            svc.adopt_reconciled(store, profile)
             return _Loaded(svc.load_views(store, profile, today), today)
 
+        def then_load(_: None) -> None:
+            self._loading = self.ctx.runner.submit(
+                load,
+                kind=TaskKind.READ,
+                on_done=self._loaded,
+                on_error=self._load_failed,
+                owner=self,
+            )
+
+        # Adopting writes: on the one writer thread; the loading (and the sandbox's clock, a
+        # network read) then runs on the pool, so neither holds up the other's kind of work.
         self._loading = self.ctx.runner.submit(
-            work,
-            kind=TaskKind.READ,
-            on_done=self._loaded,
+            adopt,
+            kind=TaskKind.STORE,
+            on_done=then_load,
             on_error=self._load_failed,
             owner=self,
         )

@@ -305,6 +305,23 @@ def test_blank_rows_between_entries_and_columns_beyond_the_header(tmp_path: Path
     assert any("right of the last heading" in note and "5" in note for note in table.notes)
 
 
+def test_two_columns_with_the_same_meaning_are_named_and_the_first_is_used(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "two-amounts.csv"
+    path.write_text(
+        "Beneficiary,IBAN,Amount,Bonus,Amount\nA,x,100,5,105\n", encoding="utf-8", newline=""
+    )
+    table = read_table(path)
+    assert guess_mapping(table.headers)["amount"] == 2
+    assert any(
+        "“Amount” in column C and “Amount” in column E mean the same field: column C is used"
+        in note
+        for note in table.notes
+    )
+    assert not any("IBAN" in note for note in table.notes)
+
+
 def test_tab_separated_with_no_recognised_heading(tmp_path: Path) -> None:
     path = tmp_path / "odd.txt"
     path.write_text("foo\tbar\tbaz\n1\t2\t3\n", encoding="utf-8")
