@@ -41,7 +41,8 @@ class MappingDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         if notes:
-            note = QLabel("\n".join(notes))
+            # The reader's notes are clauses ("read as CSV: …"): one per line, as sentences.
+            note = QLabel("\n".join(f"• {n[:1].upper()}{n[1:]}" for n in notes))
             note.setWordWrap(True)
             layout.addWidget(note)
         form = QFormLayout()
