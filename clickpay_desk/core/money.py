@@ -44,6 +44,7 @@ _ARABIC_DECIMAL = "\u066b"  # ٫
 _ARABIC_THOUSANDS = "\u066c"  # ٬
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_ASCII_PLAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 # Spaces people paste between thousands: plain, no-break, narrow no-break, thin.
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
 #: The context of every money operation in core: unbounded precision, so products are exact
@@ -153,6 +154,8 @@ def parse_decimal(value: object, field: str = "amount") -> Decimal:
 
 
 def _parse_text(text: str, field: str) -> Decimal:
+    if _ASCII_PLAIN.fullmatch(text):  # "250.00", as gateways and most cells write amounts
+        return Decimal(text)
     s = text.strip().translate(_DIGITS).translate(_SPACES)
     s = s.replace(_ARABIC_THOUSANDS, ",").replace(_ARABIC_DECIMAL, ".")
     if _GROUPED.match(s):

@@ -3,6 +3,7 @@ plain errors, redaction, and that the secret reaches no file."""
 
 from __future__ import annotations
 
+import base64
 import logging
 import pickle
 import sys
@@ -15,6 +16,8 @@ import keyring.backends.fail
 import keyring.backends.null
 import keyring.errors
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
 from keyring.backends import SecretService, chainer
 
@@ -27,6 +30,7 @@ from clickpay_desk.secrets import (
     SecretRedactionFilter,
     SecretStorageUnavailable,
     SecretStore,
+    _Registry,
     redact,
     register_secret,
     store_secret,
@@ -292,6 +296,28 @@ def test_redact_masks_every_secret_seen() -> None:
     assert redact("abcabc") == "abcabc"
     SecretStore().set_session_only("geidea:x:y", "Geidea-Api-Password-77")
     assert "Geidea-Api-Password-77" not in redact("auth Geidea-Api-Password-77 failed")
+
+
+@settings(max_examples=300)
+@given(
+    secret=st.text(st.characters(min_codepoint=33, max_codepoint=0x2FF), min_size=8, max_size=40),
+    before=st.binary(max_size=7),
+    after=st.binary(max_size=7),
+    url_safe=st.booleans(),
+)
+def test_a_secret_hidden_in_base64_is_masked_wherever_it_starts(
+    secret: str, before: bytes, after: bytes, url_safe: bool
+) -> None:
+    registry = _Registry()
+    registry.add(secret)
+    encode = base64.urlsafe_b64encode if url_safe else base64.b64encode
+    hidden = encode(before + secret.encode() + after).decode()
+    text = f"Authorization: Basic {hidden}\n"
+    assert registry.redact(text) == f"Authorization: Basic {MASK}\n"
+    # An IBAN or a reference looks like base64 but hides nothing: left as it is.
+    plain = "SA9480000000000000000001 PB-20261130-01-2"
+    if secret not in plain:
+        assert registry.redact(plain) == plain
 
 
 def test_filter_masks_message_arguments_exception_and_stack() -> None:

@@ -35,6 +35,28 @@ def test_flat_objects_are_written_as_the_standard_encoder_writes_them(
     assert jsonwire.dumps(value) == written_by_hand(value)
 
 
+def flat_by_hand(value: dict[str, Any]) -> bytes:
+    """A flat object as ``dumps`` must write it: amounts in plain digits, never "1E+2"."""
+    items = (
+        json.dumps(k, ensure_ascii=False)
+        + ":"
+        + (f"{v:f}" if isinstance(v, Decimal) else json.dumps(v, ensure_ascii=False))
+        for k, v in value.items()
+    )
+    return ("{" + ",".join(items) + "}").encode("utf-8")
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=5),
+        st.one_of(flat_values, st.decimals(allow_nan=False, allow_infinity=False)),
+        max_size=6,
+    )
+)
+def test_amounts_in_flat_objects_are_written_in_plain_digits(value: dict[str, Any]) -> None:
+    assert jsonwire.dumps(value) == flat_by_hand(value)
+
+
 def test_objects_with_amounts_or_nesting_are_written_exactly() -> None:
     value = {"amount": Decimal("9.50"), "nested": {"a": [1, 2], "b": True}}
     assert jsonwire.dumps(value) == b'{"amount":9.50,"nested":{"a":[1,2],"b":true}}'
