@@ -223,24 +223,30 @@ def format_amount(amount: Decimal, currency: str) -> str:
 
 
 def format_display(amount: Decimal, currency: str, locale: str = "en") -> str:
-    """Locale-aware display with exactly the currency's ISO decimals.
+    """How the desk shows an amount to people: grouped digits with exactly the currency's ISO
+    decimals, then the ISO code: "1,250.50 SAR", "1,250.500 KWD", "1,251 JPY" (the code, never a
+    symbol such as "¥" or "$": the Gulf's currencies have none in English, and one form reads the
+    same in every table, dialog, message and export of the desk).
 
-    "SAR 1,250.00" in ``en``; the locale's own separators and digits where CLDR gives it a native
-    numbering system ("د.ك.‏ ١٬٢٥٠٫٥٠٠" in ``ar_KW``).
+    In another ``locale`` the locale's own separators and, where CLDR gives it a native
+    numbering system, digits ("١٬٢٥٠٫٥٠٠ KWD" in ``ar_KW``).
     """
+    code = currency.strip().upper()
+    rounded = quantize(amount, code)
+    if rounded.is_zero():
+        rounded = rounded.copy_abs()  # -0.004 rounds to -0.00; show 0.00
+    if locale == "en":
+        return f"{rounded:,f} {code}"
     from babel import Locale
     from babel.numbers import format_currency
 
-    units = minor_units(currency)
-    pattern = "¤ #,##0" + ("." + "0" * units if units else "")
-    rounded = quantize(amount, currency)
-    if rounded.is_zero():
-        rounded = rounded.copy_abs()
+    units = minor_units(code)
+    pattern = "#,##0" + ("." + "0" * units if units else "") + " ¤¤"
     # numbering_system="default" gives the locale's own separators (ar_KW: ٬ and ٫); Babel still
     # writes Latin digits, so switch them to the locale's native digits ourselves.
     text = format_currency(
         rounded,
-        currency.upper(),
+        code,
         format=pattern,
         locale=locale,
         currency_digits=False,

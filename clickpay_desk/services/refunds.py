@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from clickpay_desk.core.money import minor_units, quantize
+from clickpay_desk.core.money import format_display, minor_units, quantize
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError
 from clickpay_desk.gateway.batch_reads import BatchReadReport
@@ -107,8 +107,9 @@ def refund_problems(
         found.append(
             RuleViolation(
                 "amount",
-                f"must be at most {left:f} {record.currency} (paid {record.amount:f}, "
-                f"already refunded {already:f})",
+                f"must be at most {format_display(left, record.currency)} (paid "
+                f"{format_display(record.amount, record.currency)}, already refunded "
+                f"{format_display(already, record.currency)})",
                 amount,
             )
         )

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 
 from clickpay_desk.core.geidea_invoice import EInvoice
 from clickpay_desk.core.invoice import Invoice
-from clickpay_desk.core.money import format_amount
+from clickpay_desk.core.money import format_display
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.services import geidea_invoices, invoices, refunds
 from clickpay_desk.services.clients import ClientPool
@@ -43,12 +43,8 @@ def _created(record: InvoiceRecord) -> str:
     return f"invoice {record.remote_id} was created" + (f" ({record.link})" if record.link else "")
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{format_amount(amount, currency)} {currency}"
-
-
 def _named(record: InvoiceRecord) -> str:
-    return f"“{record.cart_id}” ({_money(record.amount, record.currency)})"
+    return f"“{record.cart_id}” ({format_display(record.amount, record.currency)})"
 
 
 def _geidea_subject(reference: str, profile: Profile) -> str:
@@ -147,7 +143,8 @@ class InvoiceActions(QObject):
     ) -> TaskHandle:
         return self._move(
             Mutation(
-                f"Refunding {_money(amount, record.currency)} of the invoice “{record.cart_id}”",
+                f"Refunding {format_display(amount, record.currency)} of the invoice "
+                f"“{record.cart_id}”",
                 Operation.INVOICE_REFUND,
                 invoices.subject_of(record.cart_id, profile.id),
             ),
@@ -205,7 +202,7 @@ class InvoiceActions(QObject):
     ) -> TaskHandle:
         return self._move(
             Mutation(
-                f"Creating the quick invoice “{reference}” ({_money(amount, currency)})",
+                f"Creating the quick invoice “{reference}” ({format_display(amount, currency)})",
                 Operation.GEIDEA_INVOICE_QUICK_CREATE,
                 _geidea_subject(reference, profile),
             ),

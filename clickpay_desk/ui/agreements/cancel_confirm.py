@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from clickpay_desk.core.money import format_display
 from clickpay_desk.services.agreements import AgreementView, InstallmentState
-
-from .models import money
 
 
 def cancel_text(view: AgreementView) -> str:
@@ -17,7 +16,8 @@ def cancel_text(view: AgreementView) -> str:
     if not upcoming:
         return head + "\n\nNo further installment is scheduled; nothing more would be charged."
     shown = [
-        f"• installment {r.number} on {r.due_date.isoformat()}: {money(r.amount, r.currency)}"
+        f"• installment {r.number} on {r.due_date.isoformat()}: "
+        f"{format_display(r.amount, r.currency)}"
         for r in upcoming[:5]
     ]
     if len(upcoming) > 5:
@@ -26,11 +26,11 @@ def cancel_text(view: AgreementView) -> str:
     if view.open_ended:
         tail = (
             f"It repeats until cancelled: the next 12 months alone are {len(upcoming)} "
-            f"installments, {money(total, view.currency)}."
+            f"installments, {format_display(total, view.currency)}."
         )
     else:
         tail = (
-            f"{len(upcoming)} installments, {money(total, view.currency)} in all, will no "
+            f"{len(upcoming)} installments, {format_display(total, view.currency)} in all, will no "
             "longer be charged."
         )
     return (

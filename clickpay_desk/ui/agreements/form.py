@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from clickpay_desk.core.agreement import RepeatPeriod, format_wire_date
-from clickpay_desk.core.money import GATEWAY_CURRENCIES, format_amount
+from clickpay_desk.core.money import GATEWAY_CURRENCIES, format_display
 from clickpay_desk.core.rules import RuleViolation, ValidationError
 from clickpay_desk.services.agreements import (
     CUSTOMER_FIELDS,
@@ -312,22 +312,22 @@ class NewAgreementDialog(QDialog):
             return ""
         currency = agreement.currency
         text = (
-            f"The customer pays {format_amount(agreement.initial_amount, currency)} {currency} "
-            f"now, then {format_amount(agreement.repeat_amount, currency)} {currency} from "
+            f"The customer pays {format_display(agreement.initial_amount, currency)} "
+            f"now, then {format_display(agreement.repeat_amount, currency)} from "
             f"{agreement.first_installment_due_date.isoformat()}"
         )
         if agreement.is_open_ended:
             return text + " until you cancel."
         total = agreement.total
         final = (
-            f", then {format_amount(agreement.final_amount, currency)} {currency} once"
+            f", then {format_display(agreement.final_amount, currency)} once"
             if agreement.final_amount is not None
             else ""
         )
         assert total is not None
         return (
             text + f", {agreement.repeat_terms} times{final}: "
-            f"{format_amount(total, currency)} {currency} in all."
+            f"{format_display(total, currency)} in all."
         )
 
     def _friendly(self, violation: RuleViolation) -> str:

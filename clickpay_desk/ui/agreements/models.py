@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from clickpay_desk.core.money import format_amount, minor_units
+from clickpay_desk.core.money import format_display, minor_units
 from clickpay_desk.services.agreements import (
     AgreementStatus,
     AgreementView,
@@ -82,13 +82,9 @@ def terms_text(view: AgreementView) -> str:
         return "—"
     every = agreement.repeat_every
     unit = agreement.repeat_period.label + ("s" if every != 1 else "")
-    amount = format_amount(agreement.repeat_amount, agreement.currency)
+    amount = format_display(agreement.repeat_amount, agreement.currency)
     times = "until cancelled" if agreement.is_open_ended else f"{agreement.repeat_terms} times"
-    return f"{amount} {agreement.currency} every {every} {unit}, {times}"
-
-
-def money(amount: Any, currency: str) -> str:
-    return f"{format_amount(amount, currency)} {currency}"
+    return f"{amount} every {every} {unit}, {times}"
 
 
 def minor(amount: Decimal, currency: str) -> int:
@@ -144,12 +140,12 @@ class AgreementsModel(RecordTableModel[AgreementView, AgreementColumn]):
                 due = view.next_due
                 return due.isoformat() if due else "—"
             case AgreementColumn.COLLECTED:
-                return money(view.collected, view.currency)
+                return format_display(view.collected, view.currency)
             case AgreementColumn.TO_COLLECT:
-                text = money(view.to_collect, view.currency)
+                text = format_display(view.to_collect, view.currency)
                 return text + " (next 12 months)" if view.open_ended else text
             case AgreementColumn.FAILED:
-                return money(view.failed, view.currency)
+                return format_display(view.failed, view.currency)
 
     def _sort_value(self, view: AgreementView, column: AgreementColumn) -> Any:
         match column:
@@ -259,7 +255,7 @@ class ScheduleModel(RecordTableModel[ScheduleRow, ScheduleColumn]):
             case ScheduleColumn.DUE:
                 return row.due_date.isoformat()
             case ScheduleColumn.AMOUNT:
-                return money(row.amount, row.currency)
+                return format_display(row.amount, row.currency)
             case ScheduleColumn.KIND:
                 return str(row.kind)
             case ScheduleColumn.STATE:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from clickpay_desk.core.money import format_amount
+from clickpay_desk.core.money import format_display
 from clickpay_desk.core.profile import Profile
 from clickpay_desk.services import agreements as svc
 from clickpay_desk.services.agreements import AgreementStatus
@@ -148,7 +148,7 @@ class SandboxDemo(_Base):
             (
                 v.record.tran_ref,
                 f"{v.record.cart_id} — {v.description} — "
-                f"{format_amount(v.record.initial_amount, v.currency)} {v.currency}",
+                f"{format_display(v.record.initial_amount, v.currency)}",
             )
             for v in self.model.views()
             if v.status is AgreementStatus.AWAITING and v.record.tran_ref

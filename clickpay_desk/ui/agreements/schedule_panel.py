@@ -14,10 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clickpay_desk.core.money import format_display
 from clickpay_desk.services.agreements import AgreementStatus, AgreementView
 
 from .chart import ScheduleChart
-from .models import ScheduleModel, money, terms_text
+from .models import ScheduleModel, terms_text
 
 
 class SchedulePanel(QWidget):
@@ -72,9 +73,9 @@ class SchedulePanel(QWidget):
         )
         horizon = " (next 12 months; it repeats until cancelled)" if view.open_ended else ""
         text = (
-            f"Collected {money(view.collected, view.currency)} · still to collect "
-            f"{money(view.to_collect, view.currency)}{horizon} · failed "
-            f"{money(view.failed, view.currency)}"
+            f"Collected {format_display(view.collected, view.currency)} · still to collect "
+            f"{format_display(view.to_collect, view.currency)}{horizon} · failed "
+            f"{format_display(view.failed, view.currency)}"
         )
         cancel = view.cancel_info
         if cancel:

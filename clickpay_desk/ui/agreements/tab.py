@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clickpay_desk.core.money import format_display
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.exchange.agreement_export import export_agreements
 from clickpay_desk.services import agreements as svc
@@ -80,7 +81,6 @@ from .models import (
     AgreementsFilter,
     AgreementsModel,
     ScheduleModel,
-    money,
 )
 from .sandbox_demo import SandboxDemo
 from .schedule_panel import SchedulePanel
@@ -679,7 +679,7 @@ class AgreementsTab(CallbackImport, SandboxDemo, QWidget):
         )
         self.say(
             f"A draft invoice for installment {row.number} "
-            f"({money(row.amount, row.currency)}) was opened in the Invoices tab."
+            f"({format_display(row.amount, row.currency)}) was opened in the Invoices tab."
         )
         return draft
 

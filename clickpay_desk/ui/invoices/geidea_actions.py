@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from clickpay_desk.core.contact import check_e164, check_email
-from clickpay_desk.core.money import format_amount, parse_amount
+from clickpay_desk.core.money import format_display, parse_amount
 from clickpay_desk.core.rules import ValidationError
 from clickpay_desk.services.geidea_invoices import new_reference, quick_problems
 from clickpay_desk.store.records import InvoiceRecord
@@ -136,8 +136,6 @@ class QuickInvoiceDialog(QDialog):
         values = self.values()
         self.ok.setEnabled(values is not None)
         if values is not None:
-            self.ok.setText(
-                f"Create for {format_amount(values['amount'], self.currency)} {self.currency}"
-            )
+            self.ok.setText(f"Create for {format_display(values['amount'], self.currency)}")
         else:
             self.ok.setText("Create")

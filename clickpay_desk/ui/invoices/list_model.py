@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from clickpay_desk.core.money import format_amount
+from clickpay_desk.core.money import format_amount, format_display
 from clickpay_desk.core.profile import GatewayKind
 from clickpay_desk.core.statuses import (
     GEIDEA_OPEN,
@@ -232,11 +232,11 @@ class InvoiceListModel(RecordTableModel[InvoiceRow, InvoiceColumn]):
             case InvoiceColumn.CUSTOMER:
                 return customer_of(rec)["name"]
             case InvoiceColumn.AMOUNT:
-                return f"{format_amount(rec.amount, rec.currency)} {rec.currency}"
+                return f"{format_display(rec.amount, rec.currency)}"
             case InvoiceColumn.REFUNDED:
                 if item.refunded <= 0:
                     return ""
-                return f"{format_amount(item.refunded, rec.currency)} {rec.currency}"
+                return f"{format_display(item.refunded, rec.currency)}"
             case InvoiceColumn.CREATED:
                 return rec.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
             case InvoiceColumn.DUE:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.core.money import format_amount, parse_amount
+from clickpay_desk.core.money import format_display, parse_amount
 from clickpay_desk.core.rules import ValidationError
 from clickpay_desk.exchange.invoice_export import customer_of
 from clickpay_desk.services.refunds import refund_problems
@@ -39,12 +39,12 @@ class RefundDialog(QDialog):
         self.setMinimumWidth(460)
         name = customer_of(rec)["name"] or "the customer"
         self.customer = name
-        paid = f"{format_amount(rec.amount, rec.currency)} {rec.currency}"
-        left = f"{format_amount(row.remaining, rec.currency)} {rec.currency}"
+        paid = f"{format_display(rec.amount, rec.currency)}"
+        left = f"{format_display(row.remaining, rec.currency)}"
         intro = QLabel(
             f"{name} paid {paid} for invoice {rec.remote_id}."
             + (
-                f" Already refunded: {format_amount(row.refunded, rec.currency)} {rec.currency}."
+                f" Already refunded: {format_display(row.refunded, rec.currency)}."
                 if row.refunded > 0
                 else ""
             )
@@ -125,7 +125,7 @@ class RefundDialog(QDialog):
         self.problem.setVisible(bool(self._error))
         self.ok.setEnabled(ok)
         if ok and amount is not None:
-            shown = f"{format_amount(amount, self.currency)} {self.currency}"
+            shown = f"{format_display(amount, self.currency)}"
             self.ok.setText(f"Refund {shown}")
             self.confirm.setText(
                 f"Refund {shown} to {self.customer}? This cannot be undone once sent."

@@ -5,7 +5,6 @@ code (segno), saved as PNG or SVG on request; the tab adds its own actions as bu
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from pathlib import Path
 
 import segno
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.core.money import quantize
+from clickpay_desk.core.money import format_display
 from clickpay_desk.core.profile import GatewayKind
 from clickpay_desk.exchange.invoice_export import customer_of
 
@@ -177,11 +176,11 @@ class SharePanel(QWidget):
             gateway = "Geidea" if rec.gateway is GatewayKind.GEIDEA else "ClickPay"
             self.title.setText(f"{gateway} invoice “{rec.cart_id}”")
             self.status.setText(status_words(row))
-            amount = _shown(rec.amount, rec.currency)
+            amount = format_display(rec.amount, rec.currency)
             if row.refunded > 0:
                 amount += (
-                    f" — refunded {_shown(row.refunded, rec.currency)}, "
-                    f"{_shown(row.remaining, rec.currency)} kept"
+                    f" — refunded {format_display(row.refunded, rec.currency)}, "
+                    f"{format_display(row.remaining, rec.currency)} kept"
                 )
             self.amount.setText(amount)
             customer = customer_of(rec)
@@ -220,8 +219,3 @@ class SharePanel(QWidget):
         )
         if path:
             save_qr(self.link_text(), Path(path))
-
-
-def _shown(amount: Decimal, currency: str) -> str:
-    """An amount as the editor shows it: grouped, the currency's decimals, its code after."""
-    return f"{quantize(amount, currency):,f} {currency}"

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from clickpay_desk.core.geidea_invoice import EInvoice
 from clickpay_desk.core.invoice import Invoice
-from clickpay_desk.core.money import format_amount
+from clickpay_desk.core.money import format_display
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.statuses import GeideaStatus, InvoiceStatus
 from clickpay_desk.exchange.invoice_export import (
@@ -96,7 +96,7 @@ def load_rows(store: Store, profile_id: int) -> list[InvoiceRow]:
 
 
 def _money(record: InvoiceRecord) -> str:
-    return f"{format_amount(record.amount, record.currency)} {record.currency}"
+    return f"{format_display(record.amount, record.currency)}"
 
 
 def wire_payload(record: InvoiceRecord) -> dict[str, Any]:
@@ -443,7 +443,7 @@ class InvoicesTab(QWidget):
             rec = row.record
             if row.is_open and rec.remote_id and rec.link:
                 name = customer_of(rec)["name"]
-                amount = f"{format_amount(rec.amount, rec.currency)} {rec.currency}"
+                amount = f"{format_display(rec.amount, rec.currency)}"
                 found.append(
                     (rec.remote_id, " — ".join(x for x in (rec.cart_id, name, amount) if x))
                 )
@@ -701,9 +701,9 @@ class InvoicesTab(QWidget):
 
             def done(refund: Refund) -> None:
                 self.say(
-                    f"Refunded {format_amount(refund.amount, rec.currency)} {rec.currency} of "
+                    f"Refunded {format_display(refund.amount, rec.currency)} of "
                     f"“{rec.cart_id}” (refund {refund.tran_ref}); "
-                    f"{format_amount(refund.refunded_total, rec.currency)} {rec.currency} "
+                    f"{format_display(refund.refunded_total, rec.currency)} "
                     "refunded in all."
                 )
                 self.reload()

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clickpay_desk.core.money import quantize
+from clickpay_desk.core.money import format_display
 from clickpay_desk.core.profile import GatewayKind, Profile
 from clickpay_desk.core.rules import RuleViolation, ValidationError
 from clickpay_desk.exchange import payout_import
@@ -782,10 +782,10 @@ class PayoutsTab(SubmissionMixin, TrackingMixin, SpreadsheetMixin):
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    """The currency's decimals (core.money), thousands marked: "1,250.00 SAR", "0.000 KWD"."""
-    # An unknown code typed in the Currency box keeps the amount as it is: its rule says so.
+    """``format_display`` ("1,250.00 SAR"); for an unknown code typed in the Currency box, the
+    amount as it is (that box's rule says what is wrong)."""
     with contextlib.suppress(ValidationError, ArithmeticError):
-        amount = quantize(amount, currency)
+        return format_display(amount, currency)
     return f"{amount:,f} {currency}"
 
 

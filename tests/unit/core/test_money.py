@@ -248,10 +248,10 @@ def test_format_amount_has_exactly_the_currency_decimals(
 
 
 def test_format_display_english() -> None:
-    assert format_display(Decimal("1250.5"), "SAR") == "SAR 1,250.50"
-    assert format_display(Decimal("1250.5"), "KWD", "en") == "KWD 1,250.500"
-    assert format_display(Decimal("1250.5"), "JPY", "en") == "¥ 1,251"
-    assert format_display(Decimal("-0.001"), "SAR", "en") == "SAR 0.00"
+    assert format_display(Decimal("1250.5"), "SAR") == "1,250.50 SAR"
+    assert format_display(Decimal("1250.5"), "KWD", "en") == "1,250.500 KWD"
+    assert format_display(Decimal("1250.5"), "JPY", "en") == "1,251 JPY"
+    assert format_display(Decimal("-0.001"), "SAR", "en") == "0.00 SAR"
 
 
 def test_format_display_arabic_uses_arabic_digits_and_separators() -> None:
@@ -326,7 +326,7 @@ def test_money_arithmetic_and_wire() -> None:
     assert Money.zero("JPY").wire() == "0"
     assert Money(Decimal("1.005"), "SAR").amount == Decimal("1.01")
     assert isinstance((a + b).amount, Decimal)
-    assert Money(Decimal(1250), "SAR").display() == "SAR 1,250.00"
+    assert Money(Decimal(1250), "SAR").display() == "1,250.00 SAR"
 
 
 def test_money_refuses_mixing_currencies() -> None:

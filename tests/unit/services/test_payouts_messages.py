@@ -70,9 +70,9 @@ def test_an_add_that_cannot_be_settled_names_the_batch_rows_ibans_and_totals(des
     order = add.request["order_id"]
     assert f"open Payouts ▸ batch {remote} (order {order})" in hint
     assert "rows 4–5 added" in hint
-    assert f"row 4 {iban(3)} SAR 100.00" in hint and f"row 5 {iban(4)} SAR 100.00" in hint
-    assert "lists 4 transfers totalling SAR 400.00" in hint
-    assert "lists 2 transfers totalling SAR 200.00" in hint
+    assert f"row 4 {iban(3)} 100.00 SAR" in hint and f"row 5 {iban(4)} 100.00 SAR" in hint
+    assert "lists 4 transfers totalling 400.00 SAR" in hint
+    assert "lists 2 transfers totalling 200.00 SAR" in hint
     assert "find “" not in hint  # not the generic fallback
 
 
@@ -98,11 +98,11 @@ def test_a_batch_that_changed_otherwise_stays_unknown_with_the_specific_check() 
     found = settle_add(answer, request, sent_at=sent, now=sent + timedelta(hours=1))
     assert found.verdict is Verdict.UNKNOWN
     assert "open Payouts ▸ batch 30143 (order PAYOUT-20261130-01)" in found.message
-    assert "lists 3 transfers totalling SAR 3,230.75 (rows 6–7 added" in found.message
-    assert f"row 6 {a[0]} SAR 1,250.50, row 7 {b[0]} SAR 980.25" in found.message
-    assert "lists 1 transfers totalling SAR 1,000.00, the add did not arrive" in found.message
+    assert "lists 3 transfers totalling 3,230.75 SAR (rows 6–7 added" in found.message
+    assert f"row 6 {a[0]} 1,250.50 SAR, row 7 {b[0]} 980.25 SAR" in found.message
+    assert "lists 1 transfers totalling 1,000.00 SAR, the add did not arrive" in found.message
     # File ▸ Reconcile says the same, not "Could not tell"
-    assert "total SAR 1,000.00 → SAR 1,005.00" in found.message
+    assert "total 1,000.00 SAR → 1,005.00 SAR" in found.message
 
 
 def test_the_lost_answer_message_is_plain_sentences_with_one_next_step(desk: Desk) -> None:
@@ -121,7 +121,7 @@ def test_the_lost_answer_message_is_plain_sentences_with_one_next_step(desk: Des
 def test_the_success_message_shows_the_total_with_separators_and_decimals(desk: Desk) -> None:
     batch = draft(desk.store, desk.profile, 3, amount="2407.21")
     result = payouts.submit_batch(desk.store, desk.pool, batch.id)
-    assert "3 transfer(s) totalling SAR 7,221.63:" in result.message
+    assert "3 transfer(s) totalling 7,221.63 SAR:" in result.message
 
 
 def test_ibans_are_stored_and_exported_as_the_gateway_gets_them(desk: Desk) -> None:
