@@ -52,10 +52,75 @@ def _email_domain(domain: str) -> str | None:
 def check_country(value: str) -> tuple[str | None, str]:
     code = value.strip().upper()
     if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        named = country_named(value)
+        if named is not None:
+            return None, f"must be a 2-letter ISO 3166-1 country code: {named} for {value.strip()}"
         return None, "must be a 2-letter ISO 3166-1 country code such as SA"
     if pycountry.countries.get(alpha_2=code) is None:
         return None, "is not an ISO 3166-1 country code"
     return code, ""
+
+
+def country_named(text: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a country written out ("Saudi Arabia", "SAU", Arabic
+    "السعودية" or "المملكة العربية السعودية"), or None. Only to suggest the code in a message:
+    what is sent is always the code the user wrote."""
+    key = _name_key(text)
+    if not key:
+        return None
+    return _country_names().get(key)
+
+
+def _name_key(text: str) -> str:
+    text = re.sub(r"[\u064b-\u065f\u0640\u200e\u200f]", "", text)  # harakat, tatweel, marks
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    from babel import Locale
+
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        for name in (
+            country.name,
+            getattr(country, "official_name", None),
+            getattr(country, "common_name", None),
+            country.alpha_3,
+        ):
+            if name:
+                names.setdefault(_name_key(name), code)
+    for locale in ("ar", "en"):
+        for code, name in Locale.parse(locale).territories.items():
+            if len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code):
+                names.setdefault(_name_key(name), code)
+    # How Gulf payroll sheets often write them.
+    for name, code in (("KSA", "SA"), ("UAE", "AE"), ("السعودية", "SA"), ("الإمارات", "AE")):
+        names.setdefault(_name_key(name), code)
+    return names
+
+
+def e164_suggestion(text: str, country: str | None) -> str | None:
+    """The E.164 form of a mobile number written without its "+" ("966501234567") or in the
+    national format of ``country`` ("0501234567" in SA), when that reading is a valid number;
+    else None. Only to suggest in a message: nothing is rewritten behind the user's back."""
+    digits = re.sub(r"[\s\-().]+", "", text)
+    if not digits.isdigit() or len(digits) > 17:
+        return None
+    readings: list[tuple[str, str | None]] = [("+" + digits, None)]
+    if country:
+        readings.append((digits, country))
+    for candidate, region in readings:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and (
+            region is None or phonenumbers.region_code_for_number(number) == region
+        ):
+            return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return None
 
 
 @lru_cache(maxsize=4096)

@@ -46,7 +46,7 @@ from schwifty import IBAN
 from schwifty import exceptions as iban_errors
 from schwifty.registry import get_iban_spec
 
-from .contact import check_country, check_e164, check_email
+from .contact import check_country, check_e164, check_email, e164_suggestion
 from .money import format_amount, normalize_currency, parse_amount, parse_decimal, quantize
 from .rules import RuleViolation, ValidationError, raise_if
 from .wire import WireReader, parse_int
@@ -322,7 +322,10 @@ def _check_request(
             values["beneficiary_email"] = email
 
     if "beneficiary_mobile_number" in present:
-        mobile = _mobile(present["beneficiary_mobile_number"], bad)
+        home = values.get("beneficiary_country")  # checked above; suggests the E.164 form
+        mobile = _mobile(
+            present["beneficiary_mobile_number"], bad, home if isinstance(home, str) else None
+        )
         if mobile is not None:
             values["beneficiary_mobile_number"] = mobile
 
@@ -408,11 +411,14 @@ def _email(value: object, bad: _Bad) -> str | None:
     return normalised
 
 
-def _mobile(value: object, bad: _Bad) -> str | None:
+def _mobile(value: object, bad: _Bad, country: str | None = None) -> str | None:
     if not isinstance(value, str) or not value.strip().startswith("+"):
+        suggested = e164_suggestion(value, country) if isinstance(value, str) else None
         bad(
             "beneficiary_mobile_number",
-            "must be in E.164 format: + then country code and number, e.g. +966501234567",
+            f"must be in E.164 format: {suggested} for this number"
+            if suggested
+            else "must be in E.164 format: + then country code and number, e.g. +966501234567",
             value,
         )
         return None

@@ -52,7 +52,9 @@ from typing import Any
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from clickpay_desk.core.contact import e164_suggestion
 from clickpay_desk.core.money import (
+    GATEWAY_CURRENCIES,
     format_amount,
     minor_units,
     normalize_currency,
@@ -124,12 +126,67 @@ _TOTAL_WORDS = frozenset(
 )
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _INT_PREFIX = re.compile(r"^\s*(\d+)\b")
-_TRANSFER_BY_NAME = {name.casefold(): code for code, name in TRANSFER_CODES.items()}
+_TRANSFER_BY_NAME = {
+    **{name.casefold(): code for code, name in TRANSFER_CODES.items()},
+    # The same four purposes as Arabic payroll sheets write them.
+    **{"راتب": 100, "رواتب": 100, "معاش": 101, "معاش تقاعدي": 101, "تقاعد": 101},
+    **{"إدارة النقد العامة": 102, "تبرع": 103, "تبرعات": 103},
+}
 _OPTIONAL = frozenset({*MAY_BE_EMPTY, "merchant_reference"})
 _PHONE_AS_NUMBER = (
-    "is stored as a number, which drops its leading +: format the column as Text and enter "
-    "it in E.164 format, e.g. +966501234567"
+    "is stored as a number, which drops its leading + (and a leading 0): format the column as "
+    "Text and enter it in E.164 format{example}"
 )
+_ACCOUNTING_NEGATIVE = re.compile(r"\(\s*([^()]*?)\s*\)")
+# A currency written before or after an amount: Latin or Arabic letters (and the dots of
+# abbreviations such as "ر.س."); the number between holds neither.
+_LETTERS = "A-Za-z\u0621-\u064a"
+_CURRENCY_AROUND = re.compile(
+    rf"(?P<pre>[{_LETTERS}.]*[{_LETTERS}][{_LETTERS}.]*)\s*(?P<a>[^{_LETTERS}]+)"
+    rf"|(?P<b>[^{_LETTERS}]+?)\s*(?P<post>[{_LETTERS}.]*[{_LETTERS}][{_LETTERS}.]*)"
+)
+_BIDI_MARKS = re.compile("[\u200e\u200f\u061c]")
+
+
+def _phone_as_number(value: int | Decimal, country: str | None) -> str:
+    suggested = e164_suggestion(_cell_text(value), country)
+    return _PHONE_AS_NUMBER.format(
+        example=f": {suggested}" if suggested else ", e.g. +966501234567"
+    )
+
+
+def split_currency(text: str) -> tuple[str, str | None]:
+    """``(number, currency code)`` of an amount written with its currency, as an ISO code or the
+    Arabic symbol CLDR gives it ("SAR 1,250.00", "1,250.00 ر.س"); ``(text, None)`` otherwise."""
+    match = _CURRENCY_AROUND.fullmatch(_BIDI_MARKS.sub("", text).strip())
+    if match is None:
+        return text, None
+    code = _currency_written(match.group("pre") or match.group("post"))
+    if code is None:
+        return text, None
+    return (match.group("a") or match.group("b")).strip(), code
+
+
+def _currency_written(token: str) -> str | None:
+    key = token.replace(".", "")
+    if len(key) == 3 and key.isascii():
+        return _known_currency(key)
+    return _arabic_symbols().get(key)
+
+
+@lru_cache(maxsize=1)
+def _arabic_symbols() -> dict[str, str]:
+    """The gateway currencies by their Arabic symbol without dots: "رس" -> SAR, "دك" -> KWD."""
+    from babel.numbers import get_currency_symbol
+
+    symbols: dict[str, str] = {}
+    for code in sorted(GATEWAY_CURRENCIES):
+        symbol = _BIDI_MARKS.sub("", get_currency_symbol(code, "ar")).replace(".", "").strip()
+        if symbol and not symbol.isascii():
+            symbols.setdefault(symbol, code)
+    return symbols
+
+
 _UNCACHED = (
     "is a formula ({formula}) saved without its result: open the file in Excel or "
     "LibreOffice, let it calculate, save it, and import it again"
@@ -687,6 +744,9 @@ class _RowReader:
         own: dict[str, RuleViolation] = {}  # problems found here, which replace the core's
         raw: dict[str, object] = {}
         formulas = self.table.formulas
+        currency, currency_problem = self._currency(number, cells)
+        if currency_problem is not None:
+            own["currency"] = currency_problem
         # The common cells (text, or nothing) take the short path: this loop runs per cell.
         for name, index in self._pairs:
             value = cells[index]
@@ -701,10 +761,13 @@ class _RowReader:
                 if value[:1] == "#" and value.strip() in _EXCEL_ERRORS:
                     rule = f"shows the spreadsheet error {value.strip()}: correct the formula"
                     own[name] = RuleViolation(self.column(name), rule, value, number)
+                if name == "amount":
+                    value = self._amount_text(value, currency, number, own)
                 raw[name] = _transfer_code(value) if name == "transfer_code" else value
             else:
                 if name == "beneficiary_mobile_number" and isinstance(value, int | Decimal):
-                    own[name] = RuleViolation(self.column(name), _PHONE_AS_NUMBER, value, number)
+                    rule = _phone_as_number(value, self._country_code(cells))
+                    own[name] = RuleViolation(self.column(name), rule, value, number)
                 raw[name] = _for_core(name, value)
         for name in self._empty:
             raw[name] = ""
@@ -714,10 +777,6 @@ class _RowReader:
             own["merchant_reference"] = RuleViolation(
                 self.column("merchant_reference"), rule, reference, number
             )
-
-        currency, currency_problem = self._currency(number, cells)
-        if currency_problem is not None:
-            own["currency"] = currency_problem
 
         filled: frozenset[str] = frozenset()
         bank = raw.get("beneficiary_bank")
@@ -744,6 +803,26 @@ class _RowReader:
             request = None
         values = self._values(raw, request, currency)
         return ImportedRow(number, values, problems, filled, self.columns)
+
+    def _amount_text(
+        self, text: str, currency: str | None, number: int, own: dict[str, RuleViolation]
+    ) -> str:
+        """An amount cell's number: a currency written around it ("SAR 1,250.00",
+        "1,250.00 ر.س") is taken off when it is the row's, and named when it is another; an
+        accounting negative "(250.00)" reads as -250.00 (refused then as not above 0)."""
+        number_text, named = split_currency(text)
+        if named is not None and currency is not None and named != currency:
+            rule = f"is in {named}; this batch's amounts are in {currency}"
+            own["amount"] = RuleViolation(self.column("amount"), rule, text, number)
+        negative = _ACCOUNTING_NEGATIVE.fullmatch(number_text)
+        return f"-{negative.group(1)}" if negative else number_text
+
+    def _country_code(self, cells: tuple[Cell, ...]) -> str | None:
+        """The row's beneficiary country when it is written as a 2-letter code."""
+        index = self.mapping.get("beneficiary_country")
+        value = cells[index] if index is not None else None
+        code = value.strip().upper() if isinstance(value, str) else ""
+        return code if len(code) == 2 and code.isascii() and code.isalpha() else None
 
     def _currency(
         self, number: int, cells: tuple[Cell, ...]

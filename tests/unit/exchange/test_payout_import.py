@@ -457,3 +457,43 @@ def test_excel_unicode_text_utf16_tab_separated(tmp_path: Path) -> None:
     assert table.headers == ("اسم المستفيد", "رقم الآيبان", "المبلغ")
     assert table.rows == ((2, ("علي", kw_iban(1), "10.500")),)
     assert any("UTF-16, tab-separated" in note for note in table.notes)
+
+
+def test_what_accountants_write_around_the_values_is_read_or_named(tmp_path: Path) -> None:
+    """Currencies written in amount cells, accounting negatives, countries and mobiles written
+    out, transfer purposes in Arabic: read when they say the same thing, otherwise a problem
+    that names the fix."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Name", "IBAN", "Amount", "Mobile", "Email", "Country", "Bank", "Address",
+                  "Transfer code"])  # fmt: skip
+    good = ("SA0380000000608010167519", "0501234567", "a@example.com", "SA", "RJHISARI", "Riyadh")
+    iban, mobile, email, country, bank, address = good
+    sheet.append(["Ahmed", iban, "SAR 1,250.00", "+966501234567", email, country, bank, address,
+                  "Salary"])  # fmt: skip
+    sheet.append(["Sara", iban, "1,250.50 ر.س", "+966501234567", email, country, bank, address,
+                  "راتب"])  # fmt: skip
+    sheet.append(["Omar", iban, "USD 100", "+966501234567", email, country, bank, address, 100])
+    sheet.append(["Layla", iban, "(250.00)", "+966501234567", email, country, bank, address, 100])
+    sheet.append(["Khalid", iban, "100", mobile, email, country, bank, address, 100])
+    sheet.append(["Noura", iban, "100", 966501234567, email, "Saudi Arabia", bank, address, 100])
+    sheet.append(["Fahad", iban, "100", "+966501234567", email, "السعودية", bank, address, "تبرع"])
+    path = tmp_path / "accountant.xlsx"
+    book.save(path)
+    table = read_table(path)
+    rows = {r.row: r for r in to_rows(table, guess_mapping(table.headers), "SAR")}
+    assert not rows[2].problems and rows[2].values["amount"] == "1250.00"
+    assert rows[2].values["transfer_code"] == "100"
+    assert not rows[3].problems and rows[3].values["amount"] == "1250.50"
+    assert rows[3].values["transfer_code"] == "100"
+    found = problems_by_cell(list(rows.values()))
+    assert found[(4, "Amount")] == ["is in USD; this batch's amounts are in SAR"]
+    assert found[(5, "Amount")] == ["must be greater than 0"]
+    assert found[(6, "Mobile")] == ["must be in E.164 format: +966501234567 for this number"]
+    assert "enter it in E.164 format: +966501234567" in found[(7, "Mobile")][0]
+    assert found[(7, "Country")] == [
+        "must be a 2-letter ISO 3166-1 country code: SA for Saudi Arabia"
+    ]
+    assert found[(8, "Country")] == ["must be a 2-letter ISO 3166-1 country code: SA for السعودية"]
+    assert (8, "Transfer code") not in found
