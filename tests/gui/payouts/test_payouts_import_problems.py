@@ -73,7 +73,7 @@ def test_import_problems_name_the_files_columns_and_rows_until_the_cell_is_edite
     assert "formula (=J6+J7) saved without its result" in formula
     assert "#DIV/0!" in line_for(tab, 18, "Amount (KWD)")
     assert "stored as a number" in line_for(tab, 10, "Mobile No.")
-    assert "(96550123459)" in line_for(tab, 10, "Mobile No.")
+    assert "E.164 format: +96550123459" in line_for(tab, 10, "Mobile No.")
     assert "check digits" in line_for(tab, 8, "IBAN No.")
     assert not any("must not be empty" in t for t in lines if t.startswith("row 12,"))
     assert not any("not a number" in t for t in lines if t.startswith("row 18,"))
