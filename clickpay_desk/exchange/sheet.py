@@ -459,9 +459,12 @@ def _measure(column: Column, rows: list[list[_Cell]], index: int) -> float:
     for cells in rows:
         shown = cells[index].shown
         if shown:
-            widest = max(widest, _display_width(shown))
-            if widest >= _MAX_WIDTH:
-                return _MAX_WIDTH
+            # One line of ASCII (nearly every cell) is as wide as it is long.
+            width = len(shown) if shown.isascii() and "\n" not in shown else _display_width(shown)
+            if width > widest:
+                widest = width
+                if widest >= _MAX_WIDTH:
+                    return _MAX_WIDTH
     return min(_MAX_WIDTH, max(_MIN_WIDTH, widest + 2))
 
 
