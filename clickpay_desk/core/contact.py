@@ -14,10 +14,12 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
+from .text import visible
+
 
 @lru_cache(maxsize=4096)
 def check_email(value: str) -> tuple[str | None, str]:
-    text = value.strip()
+    text = visible(value).strip()
     # Fast path for the usual address: a payroll's addresses are all different but share a few
     # domains, and the library's domain check (IDNA, UTS-46) is most of its cost. A plain ASCII
     # dot-atom local part (RFC 5322, at most 64 characters) is accepted here exactly as the
@@ -50,7 +52,7 @@ def _email_domain(domain: str) -> str | None:
 
 @lru_cache(maxsize=512)
 def check_country(value: str) -> tuple[str | None, str]:
-    code = value.strip().upper()
+    code = visible(value).strip().upper()
     if not (len(code) == 2 and code.isascii() and code.isalpha()):
         named = country_named(value)
         if named is not None:
@@ -72,7 +74,7 @@ def country_named(text: str) -> str | None:
 
 
 def _name_key(text: str) -> str:
-    text = re.sub(r"[\u064b-\u065f\u0640\u200e\u200f]", "", text)  # harakat, tatweel, marks
+    text = re.sub(r"[\u064b-\u065f\u0640]", "", visible(text))  # harakat, tatweel, marks
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
@@ -102,13 +104,15 @@ def _country_names() -> dict[str, str]:
 
 
 def e164_suggestion(text: str, country: str | None) -> str | None:
-    """The E.164 form of a mobile number written without its "+" ("966501234567") or in the
-    national format of ``country`` ("0501234567" in SA), when that reading is a valid number;
+    """The E.164 form of a mobile number written without its "+" ("966501234567", "00966..."),
+    or in the national format of ``country`` ("0501234567" in SA), when that reading is valid;
     else None. Only to suggest in a message: nothing is rewritten behind the user's back."""
-    digits = re.sub(r"[\s\-().]+", "", text)
+    digits = re.sub(r"[\s\-().]+", "", visible(text))
     if not digits.isdigit() or len(digits) > 17:
         return None
     readings: list[tuple[str, str | None]] = [("+" + digits, None)]
+    if digits.startswith("00"):  # the international prefix the Gulf dials: 00966...
+        readings.append(("+" + digits[2:], None))
     if country:
         readings.append((digits, country))
     for candidate, region in readings:

@@ -24,6 +24,7 @@ from functools import lru_cache
 import iso4217
 
 from .rules import ValidationError
+from .text import INVISIBLE
 
 #: Currencies the PT2 platform accepts for ``cart_currency`` (reference 002).
 GATEWAY_CURRENCIES: frozenset[str] = frozenset(
@@ -45,8 +46,9 @@ _ARABIC_THOUSANDS = "\u066c"  # ٬
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _ASCII_PLAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-# Spaces people paste between thousands: plain, no-break, narrow no-break, thin.
-_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
+# Spaces people paste between thousands (plain, no-break, narrow no-break, thin), and the
+# invisible marks around Arabic text (core.text).
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009" + INVISIBLE)
 #: The context of every money operation in core: unbounded precision, so products are exact
 #: whatever arrives and rounding happens only where the rules say (half-up, at a quantum). The
 #: default context (28 digits) would round 10**30 × 1.5 silently and refuse to quantize 10**30

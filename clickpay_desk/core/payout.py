@@ -49,6 +49,7 @@ from schwifty.registry import get_iban_spec
 from .contact import check_country, check_e164, check_email, e164_suggestion
 from .money import format_amount, normalize_currency, parse_amount, parse_decimal, quantize
 from .rules import RuleViolation, ValidationError, raise_if
+from .text import INVISIBLE, visible
 from .wire import WireReader, parse_int
 
 
@@ -98,8 +99,10 @@ _TEXT_FIELDS = (
     "beneficiary_address1",
     "beneficiary_address2",
 )
-_IBAN_JUNK = re.compile(r"[\s\-]+")
-_PHONE_JUNK = re.compile(r"[\s\-().]+")
+# Spaces, dashes (and for phones brackets and dots) people group them with, and the invisible
+# marks Arabic text carries (core.text).
+_IBAN_JUNK = re.compile(rf"[\s\-{INVISIBLE}]+")
+_PHONE_JUNK = re.compile(rf"[\s\-().{INVISIBLE}]+")
 
 
 @dataclass(frozen=True)
@@ -412,7 +415,7 @@ def _email(value: object, bad: _Bad) -> str | None:
 
 
 def _mobile(value: object, bad: _Bad, country: str | None = None) -> str | None:
-    if not isinstance(value, str) or not value.strip().startswith("+"):
+    if not isinstance(value, str) or not visible(value).strip().startswith("+"):
         suggested = e164_suggestion(value, country) if isinstance(value, str) else None
         bad(
             "beneficiary_mobile_number",

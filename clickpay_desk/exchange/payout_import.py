@@ -69,6 +69,7 @@ from clickpay_desk.core.payout import (
     payout_request_from_wire,
 )
 from clickpay_desk.core.rules import RuleViolation, ValidationError
+from clickpay_desk.core.text import visible
 
 from .payout_headers import (
     EXAMPLE_REFERENCE,
@@ -145,7 +146,6 @@ _CURRENCY_AROUND = re.compile(
     rf"(?P<pre>[{_LETTERS}.]*[{_LETTERS}][{_LETTERS}.]*)\s*(?P<a>[^{_LETTERS}]+)"
     rf"|(?P<b>[^{_LETTERS}]+?)\s*(?P<post>[{_LETTERS}.]*[{_LETTERS}][{_LETTERS}.]*)"
 )
-_BIDI_MARKS = re.compile("[\u200e\u200f\u061c]")
 
 
 def _phone_as_number(value: int | Decimal, country: str | None) -> str:
@@ -158,7 +158,7 @@ def _phone_as_number(value: int | Decimal, country: str | None) -> str:
 def split_currency(text: str) -> tuple[str, str | None]:
     """``(number, currency code)`` of an amount written with its currency, as an ISO code or the
     Arabic symbol CLDR gives it ("SAR 1,250.00", "1,250.00 ر.س"); ``(text, None)`` otherwise."""
-    match = _CURRENCY_AROUND.fullmatch(_BIDI_MARKS.sub("", text).strip())
+    match = _CURRENCY_AROUND.fullmatch(visible(text).strip())
     if match is None:
         return text, None
     code = _currency_written(match.group("pre") or match.group("post"))
@@ -181,7 +181,7 @@ def _arabic_symbols() -> dict[str, str]:
 
     symbols: dict[str, str] = {}
     for code in sorted(GATEWAY_CURRENCIES):
-        symbol = _BIDI_MARKS.sub("", get_currency_symbol(code, "ar")).replace(".", "").strip()
+        symbol = visible(get_currency_symbol(code, "ar")).replace(".", "").strip()
         if symbol and not symbol.isascii():
             symbols.setdefault(symbol, code)
     return symbols
@@ -835,7 +835,7 @@ class _RowReader:
             rule = "must not be empty: a 3-letter currency code such as SAR"
             return None, RuleViolation(self.column("currency"), rule, None, number)
         try:
-            return normalize_currency(_text(value), gateway_only=False), None
+            return normalize_currency(visible(_text(value)), gateway_only=False), None
         except ValidationError as exc:
             rule = exc.violations[0].rule
             return None, RuleViolation(self.column("currency"), rule, value, number)
@@ -887,7 +887,7 @@ def _for_core(name: str, value: Cell) -> object:
 def _transfer_code(value: Cell) -> object:
     if isinstance(value, int | Decimal):
         return value
-    text = _text(value)
+    text = visible(_text(value))
     by_name = _TRANSFER_BY_NAME.get(text.strip().casefold())
     if by_name is not None:
         return by_name

@@ -523,3 +523,56 @@ def test_sar_amounts_with_a_third_decimal_are_refused(amount: Decimal) -> None:
     found = validate_payout_request(good(amount=amount), "SAR")
     has_third = amount != amount.quantize(Decimal("0.01"))
     assert (fields_of(found) == ["amount"]) is has_third
+
+
+# --- what spreadsheets and Arabic text carry --------------------------------------------------
+
+RLM, LRM, LRE, PDF = "\u200f", "\u200e", "\u202a", "\u202c"
+
+
+def test_invisible_marks_around_codes_and_numbers_are_read_away() -> None:
+    """Arabic Excel wraps cells in bidirectional marks the user cannot see: the IBAN, country,
+    mobile, e-mail and amount still read as what the cell shows."""
+    request = payout_request_from_wire(
+        good(
+            amount=f"{RLM}1,250.50{RLM}",
+            beneficiary_country=f"{RLM}SE",
+            beneficiary_account_number=f"{LRE}SE35 5000 0000 0549 1000 0003{PDF}",
+            beneficiary_mobile_number=f"{LRM}+971 58 543 6859",
+            beneficiary_email=f"{LRM}clickpay@alinma.com{LRM}",
+        ),
+        "SAR",
+    )
+    assert request.amount == Decimal("1250.50")
+    assert request.beneficiary_country == "SE"
+    assert request.beneficiary_account_number == "SE3550000000054910000003"
+    assert request.beneficiary_mobile_number == "+971585436859"
+    assert request.beneficiary_email == "clickpay@alinma.com"
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        (
+            {"beneficiary_mobile_number": "0585436859", "beneficiary_country": "AE"},
+            "must be in E.164 format: +971585436859 for this number",
+        ),
+        (
+            {"beneficiary_mobile_number": "00971585436859"},
+            "must be in E.164 format: +971585436859 for this number",
+        ),
+        (
+            {"beneficiary_country": "Sweden"},
+            "must be a 2-letter ISO 3166-1 country code: SE for Sweden",
+        ),
+        (
+            {"beneficiary_country": "السويد"},
+            "must be a 2-letter ISO 3166-1 country code: SE for السويد",
+        ),
+    ],
+)
+def test_a_value_written_another_way_is_refused_with_the_form_to_type(
+    changes: dict[str, object], rule: str
+) -> None:
+    found = validate_payout_request(good(**changes), "SAR")
+    assert rule in [v.rule for v in found]
