@@ -98,6 +98,15 @@ def result_text(record: InvoiceRecord) -> str:
     return f"{words} — {message}" if message and message != words else words
 
 
+def customer_name(record: InvoiceRecord) -> str:
+    """The invoice's customer name ("" when not given): :func:`customer_of`'s "name", without
+    building the rest (a sort by customer reads 30,000 of them at once)."""
+    raw = record.payload.get(
+        "customer" if record.gateway is GatewayKind.GEIDEA else "customer_details"
+    )
+    return str(raw.get("name") or "") if isinstance(raw, Mapping) else ""
+
+
 def customer_of(record: InvoiceRecord) -> dict[str, str]:
     """name, email, phone, address of the invoice's customer ("" where not given)."""
     payload = record.payload
