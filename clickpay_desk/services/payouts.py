@@ -641,7 +641,6 @@ class _Submission:
                 **settle.add_snapshot(count, total, pairs, [p for _, p in chunk]),
             }
             wires = [self._wire(r) for r in rows]
-
             try:
                 run_journalled(
                     self.store,
