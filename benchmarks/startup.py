@@ -121,8 +121,9 @@ def measure_gui_stall(
     any latency) and in the local store, gives every gateway call ``latency`` seconds, then for
     ``seconds`` runs ``services.invoices.refresh_statuses`` through the TaskRunner again and
     again (8 reads at a time, progress in the status bar) while a 10 ms heartbeat QTimer on the
-    GUI thread records when it fires. The sandbox's server threads run in this process too, so
-    they compete for the GIL like a busy app would.
+    GUI thread records when it fires. The sandbox runs in its own process, as with
+    ``--sandbox`` (``clickpay_desk.sandbox_process``); when it ran on threads of this process,
+    its request handling held the GIL and the window stalled for 80–270 ms at a time.
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(REPO))

@@ -28,7 +28,7 @@ from clickpay_desk.paths import DataPaths
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from clickpay_desk.sandbox.server import SandboxServer
+    from clickpay_desk.sandbox_process import SandboxProcess
     from clickpay_desk.secrets import SecretStore
     from clickpay_desk.store.database import Store
     from clickpay_desk.ui.context import DeskContext
@@ -149,7 +149,7 @@ class DeskSession:
     ctx: DeskContext
     running: _Running
     #: The built-in simulator when started with --sandbox.
-    sandbox: SandboxServer | None = None
+    sandbox: SandboxProcess | None = None
 
     def stop(self) -> None:
         """Close the window (saving its state) and stop everything, in reverse start order:
@@ -184,10 +184,21 @@ def start_gui(args: argparse.Namespace, *, secrets: SecretStore | None = None) -
     writer, secrets, gateway client pool, task runner, the sandbox with --sandbox, and the main
     window, shown. Returns an exit status instead when the app cannot start (already said why).
     """
+    from clickpay_desk.logs import setup_logging
+
+    try:
+        paths = data_paths(args).ensure()
+        setup_logging(paths.log_dir)
+    except OSError as exc:
+        print(f"clickpay-desk: cannot use the data folder: {exc}", file=sys.stderr)
+        return 1
+    log.info("ClickPay Desk %s starting; data in %s", __version__, paths.root)
+    # Started first, so it boots on the other core while this process imports Qt.
+    launch = launch_sandbox(paths) if args.sandbox else None
+
     _import_before_qt()
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from clickpay_desk.logs import setup_logging
     from clickpay_desk.secrets import SecretStore
     from clickpay_desk.services.clients import ClientPool
     from clickpay_desk.store.database import Store, StoreError
@@ -197,17 +208,12 @@ def start_gui(args: argparse.Namespace, *, secrets: SecretStore | None = None) -
     from clickpay_desk.ui.qt_check import binding_problem
     from clickpay_desk.ui.tasks import TaskRunner
 
-    try:
-        paths = data_paths(args).ensure()
-        setup_logging(paths.log_dir)
-    except OSError as exc:
-        print(f"clickpay-desk: cannot use the data folder: {exc}", file=sys.stderr)
-        return 1
-    log.info("ClickPay Desk %s starting; data in %s", __version__, paths.root)
     problem = binding_problem()
     if problem is not None:
         # Failing now, plainly, beats an abort in the middle of someone's payout batch.
         log.error("%s", problem)  # to the log file and to stderr
+        if launch is not None:
+            launch.stop()
         return 1
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -219,12 +225,15 @@ def start_gui(args: argparse.Namespace, *, secrets: SecretStore | None = None) -
     app.setWindowIcon(app_icon())
 
     running = _Running()
+    if launch is not None:
+        running.on_exit("the sandbox server", launch.stop)
     try:
         try:
             store = Store.open(paths.database)  # also checks the file is sound and writable
         except StoreError as exc:
             log.error("cannot open the database: %s", exc)
             _cannot_start(app, str(exc))
+            running.stop_all()
             return 1
         running.on_exit("the database", store.close)
         writer = StoreWriter(store)
@@ -235,10 +244,10 @@ def start_gui(args: argparse.Namespace, *, secrets: SecretStore | None = None) -
         pool = ClientPool(secrets)
         running.on_exit("the gateway connections", pool.close)
 
-        sandbox: SandboxServer | None = None
-        if args.sandbox:
+        sandbox: SandboxProcess | None = None
+        if launch is not None:
             try:
-                sandbox = start_sandbox(paths, store, secrets, running)
+                sandbox = start_sandbox(launch, store, secrets)
             except (OSError, StoreError) as exc:
                 log.error("the sandbox could not start: %s", exc)
                 QMessageBox.critical(
@@ -313,37 +322,39 @@ def _import_before_qt() -> None:
             importlib.import_module(module.name)
 
 
-def start_sandbox(
-    paths: DataPaths, store: Store, secrets: SecretStore, running: _Running
-) -> SandboxServer:
-    """Start the simulator on loopback, seed it, and make the "Sandbox demo" profile active.
+def launch_sandbox(paths: DataPaths) -> SandboxProcess:
+    """Start the built-in simulator's process (see ``clickpay_desk.sandbox_process``).
+
+    It keeps its data next to the desk's database, so the invoices and batches the local
+    journal refers to are still there on the next --sandbox start, and it listens on the same
+    port as last time when that is free: the links of the invoices and agreements created on
+    earlier runs (and their QR codes) point at it.
+    """
+    from clickpay_desk.sandbox_process import SandboxProcess
+    from clickpay_desk.store.profiles import peek_setting
+
+    state_file = paths.root / SANDBOX_STATE_FILE
+    port = peek_setting(paths.database, SANDBOX_PORT_KEY)
+    return SandboxProcess.spawn(
+        state_file,
+        port=port if isinstance(port, int) else None,
+        seed=not state_file.exists(),
+        log_file=paths.log_dir / "sandbox.log",
+    )
+
+
+def start_sandbox(launch: SandboxProcess, store: Store, secrets: SecretStore) -> SandboxProcess:
+    """Wait for the simulator to listen, and make the "Sandbox demo" profiles point at it.
 
     The demo key is public, but it is set session-only all the same: the sandbox never writes
     to the user's keyring.
     """
     from clickpay_desk.core.profile import GatewayKind, Profile
     from clickpay_desk.sandbox import demo
-    from clickpay_desk.sandbox.config import SandboxConfig
-    from clickpay_desk.sandbox.seed import seed_demo_data
-    from clickpay_desk.sandbox.server import start_in_thread
     from clickpay_desk.ui.context import ACTIVE_PROFILE_KEY
 
-    # The simulator keeps its data next to the desk's database, so the invoices and batches the
-    # local journal refers to are still there on the next --sandbox start.
-    state_file = paths.root / SANDBOX_STATE_FILE
-    first_run = not state_file.exists()
-    config = SandboxConfig(state_file=state_file)
-    # The same port as last time, when it is free: the links of the invoices and agreements
-    # created on earlier runs (and their QR codes) point at it.
-    port = store.get_setting(SANDBOX_PORT_KEY)
-    try:
-        server, url = start_in_thread(config, port=port if isinstance(port, int) else 0)
-    except OSError:
-        server, url = start_in_thread(config)
-    store.set_setting(SANDBOX_PORT_KEY, server.server_port)
-    running.on_exit("the sandbox server", server.stop)
-    if first_run:
-        seed_demo_data(server)
+    url = launch.wait_ready()
+    store.set_setting(SANDBOX_PORT_KEY, launch.server_port)
     log.info("sandbox gateway listening on %s", url)
 
     wanted = [
@@ -371,7 +382,7 @@ def start_sandbox(
         secrets.set_session_only(saved_profile.secret_name, secret_of[profile.gateway])
         saved.append(saved_profile)
     store.set_setting(ACTIVE_PROFILE_KEY, saved[0].id)
-    return server
+    return launch
 
 
 def _install_autoclose(window: Any) -> None:

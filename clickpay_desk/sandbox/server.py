@@ -244,6 +244,17 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds before a quiet connection is closed",
     )
     parser.add_argument("--seed", action="store_true", help="add the demo data on start")
+    parser.add_argument(
+        "--or-any-port",
+        action="store_true",
+        help="when --port is taken, listen on a free one instead of failing",
+    )
+    parser.add_argument(
+        "--until-stdin-closes",
+        action="store_true",
+        help="stop when standard input ends (how clickpay-desk --sandbox runs it: the sandbox "
+        "ends with the desk, even a desk that was killed)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -331,11 +342,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("--idle-timeout: must be at least 1 second")
     config = config_from_args(args)
     app = create_app(config)
+    try:
+        server = SandboxServer(
+            app, args.host, args.port, idle_timeout=args.idle_timeout, verbose=args.verbose
+        )
+    except OSError:
+        if not args.or_any_port:
+            raise
+        server = SandboxServer(
+            app, args.host, 0, idle_timeout=args.idle_timeout, verbose=args.verbose
+        )
     if args.seed:
-        seed_demo_data(app)
-    server = SandboxServer(
-        app, args.host, args.port, idle_timeout=args.idle_timeout, verbose=args.verbose
-    )
+        seed_demo_data(server)  # once bound: the demo records' links point where it listens
     print(f"Sandbox listening on http://{args.host}:{server.server_port}", flush=True)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -343,7 +361,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        server.serve_forever()  # waitress ends its loop on KeyboardInterrupt (SIGINT, SIGTERM)
+        if args.until_stdin_closes:
+            thread = threading.Thread(target=server.serve_forever, name="sandbox-server")
+            thread.daemon = True
+            server._thread = thread
+            thread.start()
+            sys.stdin.read()  # the desk holds the other end: it closes when the desk ends
+        else:
+            server.serve_forever()  # waitress ends its loop on KeyboardInterrupt (SIGINT, SIGTERM)
     except KeyboardInterrupt:
         pass
     finally:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from clickpay_desk.core.profile import GatewayKind, Profile
@@ -102,6 +104,22 @@ class ProfilesStore(StoreBase):
     def delete_setting(self, key: str) -> None:
         with self._write() as conn:
             conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+
+def peek_setting(database: Path, key: str) -> Any:
+    """A setting read straight from the database file, before (and without) ``Store.open``;
+    None when there is no file, no such setting, or anything goes wrong. For what start-up
+    needs before the store is opened (the port the built-in sandbox listened on)."""
+    if not database.is_file():
+        return None
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        ) as conn:
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+    except (sqlite3.Error, ValueError, OSError):
+        return None
 
 
 def _profile(r: sqlite3.Row) -> Profile:

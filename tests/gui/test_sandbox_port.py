@@ -1,6 +1,6 @@
 """The built-in sandbox listens on the same port from one --sandbox start to the next, so the
 links (and QR codes) of what was created on an earlier run still open; a busy port is no
-obstacle."""
+obstacle. It runs in a process of its own, which ends with the desk."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from clickpay_desk.app import SANDBOX_PORT_KEY, _Running, start_sandbox
+from clickpay_desk.app import SANDBOX_PORT_KEY, _Running, launch_sandbox, start_sandbox
 from clickpay_desk.paths import DataPaths
 from clickpay_desk.secrets import SecretStore
 from clickpay_desk.store.database import Store
@@ -18,7 +18,9 @@ from clickpay_desk.store.database import Store
 
 def _start(paths: DataPaths, store: Store) -> tuple[str, _Running]:
     running = _Running()
-    server = start_sandbox(paths, store, SecretStore(), running)
+    launch = launch_sandbox(paths)
+    running.on_exit("the sandbox server", launch.stop)
+    server = start_sandbox(launch, store, SecretStore())
     return server.base_url, running
 
 
@@ -57,3 +59,18 @@ def test_a_busy_port_falls_back_to_a_free_one(tmp_path: Path) -> None:
                 running.stop_all()
         finally:
             store.close()
+
+
+def test_the_sandbox_process_ends_when_the_desk_lets_go_of_it(tmp_path: Path) -> None:
+    """Its standard input is the desk's: closed by a clean stop, and by the system when the desk
+    is killed. The sandbox then writes its state and exits; nothing is left listening."""
+    paths = DataPaths.for_dir(tmp_path / "data").ensure()
+    launch = launch_sandbox(paths)
+    url = launch.wait_ready()
+    assert httpx.get(f"{url}/_sandbox/state").status_code == 200
+    assert launch.running
+    launch.stop(timeout=10)
+    assert not launch.running
+    assert (paths.root / "sandbox-state.json").is_file()  # seeded on this first start, kept
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", launch.server_port)) != 0
