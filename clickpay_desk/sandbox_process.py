@@ -71,6 +71,8 @@ class SandboxProcess:
                 stderr=errors,
                 text=True,
                 encoding="utf-8",
+                # Windows: no console window for a GUI app's helper (0 elsewhere).
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
             )
         finally:
             if not isinstance(errors, int):

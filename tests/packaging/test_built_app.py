@@ -61,6 +61,34 @@ def test_built_app_passes_its_self_test(built: Path, tmp_path: Path) -> None:
     assert lines[-1] == "All checks passed."
 
 
+def test_built_app_serves_the_sandbox_until_its_input_closes(built: Path, tmp_path: Path) -> None:
+    """``--sandbox`` runs the simulator as a child of the same executable: the packaged app must
+    answer as one, and end when the desk lets go of its input."""
+    import httpx
+
+    state = tmp_path / "sandbox-state.json"
+    app = built / "clickpay-desk" / "clickpay-desk"
+    flags = ["--port", "0", "--state-file", str(state), "--seed", "--until-stdin-closes"]
+    child = subprocess.Popen(
+        [str(app), "--sandbox-server", *flags],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        first = child.stdout.readline()
+        assert first.startswith("Sandbox listening on http://127.0.0.1:"), first
+        url = first.split()[-1]
+        assert httpx.get(f"{url}/_sandbox/state", timeout=10).json()["invoices"]  # seeded
+        child.stdin.close()
+        assert child.wait(timeout=20) == 0
+        assert state.is_file()
+    finally:
+        if child.poll() is None:
+            child.kill()
+
+
 def test_built_app_says_its_version(built: Path) -> None:
     from clickpay_desk import __version__
 
