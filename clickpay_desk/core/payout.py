@@ -46,7 +46,7 @@ from schwifty import IBAN
 from schwifty import exceptions as iban_errors
 from schwifty.registry import get_iban_spec
 
-from .contact import check_country, check_e164, check_email, e164_suggestion
+from .contact import check_country, check_e164, check_email, country_named, e164_suggestion
 from .money import format_amount, normalize_currency, parse_amount, parse_decimal, quantize
 from .rules import RuleViolation, ValidationError, raise_if
 from .text import INVISIBLE, visible
@@ -325,7 +325,10 @@ def _check_request(
             values["beneficiary_email"] = email
 
     if "beneficiary_mobile_number" in present:
-        home = values.get("beneficiary_country")  # checked above; suggests the E.164 form
+        # The country (checked above, or named in words) to suggest the number's E.164 form.
+        home = values.get("beneficiary_country") or present.get("beneficiary_country")
+        if isinstance(home, str) and len(home) != 2:
+            home = country_named(home)
         mobile = _mobile(
             present["beneficiary_mobile_number"], bad, home if isinstance(home, str) else None
         )
