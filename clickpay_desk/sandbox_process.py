@@ -4,7 +4,7 @@ Why not a thread of the desk: the sandbox checks every request by the gateways' 
 Python, on as many as 16 server threads. In the desk's process they compete with the GUI thread
 for the interpreter lock. While 1,000 invoice statuses refreshed, the window then stalled for
 80–270 ms at a time (``benchmarks/startup.py``); in a process of its own, the sandbox runs on
-the other core and the longest stall was 25–41 ms.
+the other core and the longest stall was 29–52 ms (the rest is full garbage collections).
 
 The child is the same executable (``clickpay-desk --sandbox-server ...``; a packaged app has no
 second program). It prints its address on its first line and serves until its standard input
