@@ -194,10 +194,16 @@ def start_gui(args: argparse.Namespace, *, secrets: SecretStore | None = None) -
         return 1
     log.info("ClickPay Desk %s starting; data in %s", __version__, paths.root)
     # Started first, so it boots on the other core while this process imports Qt.
-    launch = launch_sandbox(paths) if args.sandbox else None
+    launch: SandboxProcess | None = None
+    launch_failed: OSError | None = None
+    if args.sandbox:
+        try:
+            launch = launch_sandbox(paths)
+        except OSError as exc:  # said in a dialog once Qt is up
+            launch_failed = exc
 
     _import_before_qt()
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from clickpay_desk.secrets import SecretStore
     from clickpay_desk.services.clients import ClientPool
@@ -245,16 +251,14 @@ def start_gui(args: argparse.Namespace, *, secrets: SecretStore | None = None) -
         running.on_exit("the gateway connections", pool.close)
 
         sandbox: SandboxProcess | None = None
-        if launch is not None:
+        if args.sandbox:
             try:
+                if launch is None:
+                    raise launch_failed or OSError("the sandbox was not started")
                 sandbox = start_sandbox(launch, store, secrets)
             except (OSError, StoreError) as exc:
                 log.error("the sandbox could not start: %s", exc)
-                QMessageBox.critical(
-                    None,
-                    "ClickPay Desk cannot start",
-                    f"The built-in sandbox could not start: {exc}",
-                )
+                _cannot_start(app, f"The built-in sandbox could not start: {exc}")
                 running.stop_all()
                 return 1
 

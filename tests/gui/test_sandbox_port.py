@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 import httpx
+import pytest
 
 from clickpay_desk.app import SANDBOX_PORT_KEY, _Running, launch_sandbox, start_sandbox
 from clickpay_desk.paths import DataPaths
@@ -74,3 +75,20 @@ def test_the_sandbox_process_ends_when_the_desk_lets_go_of_it(tmp_path: Path) ->
     assert (paths.root / "sandbox-state.json").is_file()  # seeded on this first start, kept
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", launch.server_port)) != 0
+
+
+def test_a_sandbox_that_cannot_start_is_said_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The child cannot be started (say the program cannot run itself): the app says why and
+    exits with status 1, after stopping what it had started."""
+    from clickpay_desk import app
+
+    def cannot(_paths: DataPaths) -> None:
+        raise PermissionError("permission denied: clickpay-desk")
+
+    monkeypatch.setattr(app, "launch_sandbox", cannot)
+    args = app.build_parser().parse_args(["--sandbox", "--data-dir", str(tmp_path / "data")])
+    assert app.start_gui(args) == 1
+    said = capsys.readouterr().err
+    assert "The built-in sandbox could not start: permission denied: clickpay-desk" in said
