@@ -110,11 +110,11 @@ def e164_suggestion(text: str, country: str | None) -> str | None:
     digits = re.sub(r"[\s\-().]+", "", visible(text))
     if not digits.isdigit() or len(digits) > 17:
         return None
-    readings: list[tuple[str, str | None]] = [("+" + digits, None)]
+    # The row's own country first: "551234567" is a Saudi mobile there, not a Brazilian one.
+    readings: list[tuple[str, str | None]] = [(digits, country)] if country else []
     if digits.startswith("00"):  # the international prefix the Gulf dials: 00966...
         readings.append(("+" + digits[2:], None))
-    if country:
-        readings.append((digits, country))
+    readings.append(("+" + digits, None))
     for candidate, region in readings:
         try:
             number = phonenumbers.parse(candidate, region)
