@@ -4,6 +4,7 @@ obstacle. It runs in a process of its own, which ends with the desk."""
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 from pathlib import Path
@@ -78,7 +79,7 @@ def test_the_sandbox_process_ends_when_the_desk_lets_go_of_it(tmp_path: Path) ->
 
 
 def test_a_sandbox_that_cannot_start_is_said_plainly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The child cannot be started (say the program cannot run itself): the app says why and
     exits with status 1, after stopping what it had started."""
@@ -88,7 +89,16 @@ def test_a_sandbox_that_cannot_start_is_said_plainly(
         raise PermissionError("permission denied: clickpay-desk")
 
     monkeypatch.setattr(app, "launch_sandbox", cannot)
+    # start_gui sets up logging to this test's captured stderr: keep that out of later tests.
+    root = logging.getLogger()
+    before = list(root.handlers)
+    monkeypatch.setattr(root, "handlers", list(before))
     args = app.build_parser().parse_args(["--sandbox", "--data-dir", str(tmp_path / "data")])
-    assert app.start_gui(args) == 1
-    said = capsys.readouterr().err
+    try:
+        assert app.start_gui(args) == 1
+    finally:
+        for handler in root.handlers:
+            if handler not in before:
+                handler.close()
+    said = capfd.readouterr().err
     assert "The built-in sandbox could not start: permission denied: clickpay-desk" in said
