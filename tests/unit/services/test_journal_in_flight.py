@@ -114,3 +114,52 @@ def _create_twice_at_once(desk: Desk, invoice: Invoice) -> list[str]:
     sent = [i for i in desk.state()["invoices"] if i["cart_id"] == invoice.cart_id]
     assert len(sent) == 1, names
     return names
+
+
+def test_the_callers_records_go_with_the_journal_and_a_failing_one_loses_no_answer(
+    desk: Desk,
+) -> None:
+    """``with_begin`` is written with "sending" (and, failing, nothing is sent); ``with_done``
+    with "done". When recording the answer fails, the journal still says it was done, so the
+    next attempt is not sent blind."""
+    sent: list[str] = []
+
+    def journalled(subject: str, **hooks: object) -> object:
+        return run_journalled(
+            desk.store,
+            profile_id=desk.profile.id,
+            operation="payout.add",
+            subject=subject,
+            reference=subject,
+            request={},
+            call=lambda: sent.append(subject) or {"ok": True},
+            summarize=lambda answer: {"ok": True},
+            **hooks,
+        )
+
+    def refuse_to_record() -> None:
+        desk.store.set_setting("rows", "sending")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        journalled("batch:1", with_begin=refuse_to_record)
+    assert sent == [] and desk.store.journal_list() == []
+    assert desk.store.get_setting("rows") is None
+
+    def record(answer: object) -> None:
+        desk.store.set_setting("rows", "added")
+
+    journalled("batch:2", with_begin=lambda: desk.store.set_setting("rows", "sending"),
+               with_done=record)  # fmt: skip
+    assert desk.store.get_setting("rows") == "added"
+
+    def fail_to_record(answer: object) -> None:
+        desk.store.set_setting("rows", "half")
+        raise RuntimeError("our bug")
+
+    with pytest.raises(RuntimeError):
+        journalled("batch:3", with_done=fail_to_record)
+    assert sent == ["batch:2", "batch:3"]
+    last = desk.store.journal_last("batch:3", "payout.add")
+    assert last is not None and last.status is JournalStatus.DONE
+    assert desk.store.get_setting("rows") == "added"  # the failed record was rolled back

@@ -212,6 +212,9 @@ def test_tracking_after_the_clock_moves(desk: Desk) -> None:
     sums = payouts.totals(tracked)
     assert sums.paid == Decimal("200.00") and sums.failed == Decimal("100.00")
     assert sums.fees == Decimal("1.89")
+    # What it answers is what is stored (worked out in memory, not read back).
+    assert tracked == desk.store.list_entries(batch.id)
+    assert all(e.fee is not None and e.total == e.amount + e.fee for e in tracked)
     _, failed = payouts.refresh_batch(desk.store, desk.pool, batch.id, status="failed")
     assert [e.row for e in failed] == [2]
     one = payouts.query_entry(desk.store, desk.pool, batch.id, 2)

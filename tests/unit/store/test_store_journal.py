@@ -166,3 +166,36 @@ def test_results_keep_exact_amounts(store: Store) -> None:
         entry.id, JournalStatus.DONE, {"tran_total": Decimal("0.300"), "raw": 0.1}
     )
     assert done.result == {"tran_total": "0.300", "raw": Decimal("0.1")}
+
+
+# --- several writes, one transaction ------------------------------------------------------
+
+
+def _journal_count(db_path: Path) -> int:
+    other = sqlite3.connect(db_path)
+    try:
+        return int(other.execute("SELECT count(*) FROM journal").fetchone()[0])
+    finally:
+        other.close()
+
+
+def test_a_transaction_commits_its_writes_together(store: Store, db_path: Path) -> None:
+    with store.transaction():
+        store.journal_begin(None, CREATE, "invoice:a", "a", {})
+        with store.transaction():  # a nested one joins the outer
+            store.set_setting("last", "a")
+        # Not visible to another connection before the outer block ends.
+        assert _journal_count(db_path) == 0
+    assert _journal_count(db_path) == 1
+    assert store.get_setting("last") == "a"
+
+
+def test_a_failing_transaction_keeps_none_of_its_writes(store: Store, db_path: Path) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.journal_begin(None, CREATE, "invoice:b", "b", {})
+        store.set_setting("last", "b")
+        raise RuntimeError("the caller's own record failed")
+    assert _journal_count(db_path) == 0
+    assert store.get_setting("last") is None
+    store.journal_begin(None, CREATE, "invoice:c", "c", {})  # and the store works on
+    assert _journal_count(db_path) == 1
