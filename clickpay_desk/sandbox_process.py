@@ -40,8 +40,9 @@ def server_command() -> list[str]:
 class SandboxProcess:
     """A sandbox server started by :meth:`spawn`: :meth:`wait_ready`, then ``base_url``."""
 
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
+    def __init__(self, proc: subprocess.Popen[str], log_file: Path | None = None) -> None:
         self._proc = proc
+        self._log_file = log_file
         self._first: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.base_url = ""
         reader = threading.Thread(target=self._read, name="sandbox-process-output", daemon=True)
@@ -77,7 +78,7 @@ class SandboxProcess:
         finally:
             if not isinstance(errors, int):
                 errors.close()  # the child has its own copy
-        return cls(proc)
+        return cls(proc, log_file)
 
     def _read(self) -> None:
         stream = self._proc.stdout
@@ -100,7 +101,7 @@ class SandboxProcess:
             raise OSError(
                 "the sandbox stopped at start"
                 + (f" (exit status {code})" if code is not None else "")
-                + ": see the log file"
+                + (f": its messages are in {self._log_file}" if self._log_file else "")
             )
         self.base_url = match.group(1)
         return self.base_url

@@ -54,9 +54,9 @@ class _Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        self._encoded: re.Pattern[str] = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
-        self._cores: re.Pattern[str] | None = None
+        # (the secrets, base64-looking runs long enough to hide one, their base64 cores), replaced
+        # whole when a secret is added: a redaction running meanwhile sees one set, never a mix.
+        self._rules: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str] | None] | None = None
 
     def add(self, secret: str) -> None:
         if len(secret) < _MIN_REDACTED_LENGTH:
@@ -67,28 +67,28 @@ class _Registry:
             self._secrets.add(secret)
             # Longest first, so a secret that contains another is masked whole.
             ordered = sorted(self._secrets, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            pattern = re.compile("|".join(re.escape(s) for s in ordered))
             # base64 of a text holding the shortest secret is at least this long (4 characters
             # per 3 bytes, less one group for where the secret starts within its group).
             shortest = len(ordered[-1].encode())
             least = max(8, (shortest * 4) // 3 - 3)
-            self._encoded = re.compile("[A-Za-z0-9+/_-]{" + str(least) + ",}={0,2}")
-            self._cores = _encoded_cores(ordered)
+            encoded = re.compile("[A-Za-z0-9+/_-]{" + str(least) + ",}={0,2}")
+            self._rules = (pattern, encoded, _encoded_cores(ordered))
 
     def redact(self, text: str) -> str:
-        pattern = self._pattern
-        if pattern is None or not text:
+        rules = self._rules
+        if rules is None or not text:
             return text
+        pattern, encoded, cores = rules
         text = pattern.sub(MASK, text)
         # A secret may also travel base64-encoded, e.g. Geidea's Basic credentials
         # base64("public_key:api_password"): decode each base64-looking run long enough to hide
         # one and mask it when what it hides contains a secret. Only when some run could: an
         # IBAN or a reference looks like base64 too, and decoding every one of them made
         # storing a 10,000-entry payout batch take seconds.
-        cores = self._cores
         if cores is not None and not cores.search(text):
             return text
-        return self._encoded.sub(lambda m: self._mask_encoded(m.group(0), pattern), text)
+        return encoded.sub(lambda m: self._mask_encoded(m.group(0), pattern), text)
 
     @staticmethod
     def _mask_encoded(run: str, pattern: re.Pattern[str]) -> str:

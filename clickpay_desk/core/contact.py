@@ -14,7 +14,11 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from .text import visible
+from .text import INVISIBLE, visible
+
+#: What people write between a phone number's digits (spaces, dashes, brackets, dots), and the
+#: invisible marks Arabic text carries (core.text).
+PHONE_JUNK = re.compile(rf"[\s\-().{INVISIBLE}]+")
 
 
 @lru_cache(maxsize=4096)
@@ -107,7 +111,7 @@ def e164_suggestion(text: str, country: str | None) -> str | None:
     """The E.164 form of a mobile number written without its "+" ("966501234567", "00966..."),
     or in the national format of ``country`` ("0501234567" in SA), when that reading is valid;
     else None. Only to suggest in a message: nothing is rewritten behind the user's back."""
-    digits = re.sub(r"[\s\-().]+", "", visible(text))
+    digits = PHONE_JUNK.sub("", text)
     if not digits.isdigit() or len(digits) > 17:
         return None
     # The row's own country first: "551234567" is a Saudi mobile there, not a Brazilian one.

@@ -46,7 +46,14 @@ from schwifty import IBAN
 from schwifty import exceptions as iban_errors
 from schwifty.registry import get_iban_spec
 
-from .contact import check_country, check_e164, check_email, country_named, e164_suggestion
+from .contact import (
+    PHONE_JUNK,
+    check_country,
+    check_e164,
+    check_email,
+    country_named,
+    e164_suggestion,
+)
 from .money import format_amount, normalize_currency, parse_amount, parse_decimal, quantize
 from .rules import RuleViolation, ValidationError, raise_if
 from .text import INVISIBLE, visible
@@ -99,10 +106,8 @@ _TEXT_FIELDS = (
     "beneficiary_address1",
     "beneficiary_address2",
 )
-# Spaces, dashes (and for phones brackets and dots) people group them with, and the invisible
-# marks Arabic text carries (core.text).
+# Spaces and dashes people group an IBAN with, and the invisible marks of Arabic text (core.text).
 _IBAN_JUNK = re.compile(rf"[\s\-{INVISIBLE}]+")
-_PHONE_JUNK = re.compile(rf"[\s\-().{INVISIBLE}]+")
 
 
 @dataclass(frozen=True)
@@ -428,7 +433,7 @@ def _mobile(value: object, bad: _Bad, country: str | None = None) -> str | None:
             value,
         )
         return None
-    normalised, rule = check_e164(_PHONE_JUNK.sub("", value))
+    normalised, rule = check_e164(PHONE_JUNK.sub("", value))
     if rule:
         bad("beneficiary_mobile_number", rule, value)
     return normalised

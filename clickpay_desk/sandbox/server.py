@@ -153,6 +153,12 @@ class SandboxServer:
         """Serve on this thread until :meth:`stop` (from another thread) or SIGINT."""
         self._server.run()
 
+    def serve_in_thread(self) -> None:
+        """Serve on a daemon thread of its own until :meth:`stop`."""
+        thread = threading.Thread(target=self.serve_forever, name="sandbox-server", daemon=True)
+        self._thread = thread
+        thread.start()
+
     def stop(self) -> None:
         """Stop serving, close every socket and write pending state (idempotent)."""
         with self._lock:
@@ -190,9 +196,7 @@ def start_in_thread(
 ) -> tuple[SandboxServer, str]:
     """Serve a sandbox on a daemon thread: the server (``.stop()``, ``.app``) and its URL."""
     server = SandboxServer(app or create_app(config), host, port, idle_timeout=idle_timeout)
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True)
-    server._thread = thread
-    thread.start()
+    server.serve_in_thread()
     return server, server.base_url
 
 
@@ -362,10 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         if args.until_stdin_closes:
-            thread = threading.Thread(target=server.serve_forever, name="sandbox-server")
-            thread.daemon = True
-            server._thread = thread
-            thread.start()
+            server.serve_in_thread()
             sys.stdin.read()  # the desk holds the other end: it closes when the desk ends
         else:
             server.serve_forever()  # waitress ends its loop on KeyboardInterrupt (SIGINT, SIGTERM)

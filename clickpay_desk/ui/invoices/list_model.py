@@ -233,11 +233,11 @@ class InvoiceListModel(RecordTableModel[InvoiceRow, InvoiceColumn]):
             case InvoiceColumn.CUSTOMER:
                 return customer_name(rec)
             case InvoiceColumn.AMOUNT:
-                return f"{format_display(rec.amount, rec.currency)}"
+                return format_display(rec.amount, rec.currency)
             case InvoiceColumn.REFUNDED:
                 if item.refunded <= 0:
                     return ""
-                return f"{format_display(item.refunded, rec.currency)}"
+                return format_display(item.refunded, rec.currency)
             case InvoiceColumn.CREATED:
                 return rec.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
             case InvoiceColumn.DUE:

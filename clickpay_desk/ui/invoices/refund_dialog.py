@@ -39,8 +39,8 @@ class RefundDialog(QDialog):
         self.setMinimumWidth(460)
         name = customer_of(rec)["name"] or "the customer"
         self.customer = name
-        paid = f"{format_display(rec.amount, rec.currency)}"
-        left = f"{format_display(row.remaining, rec.currency)}"
+        paid = format_display(rec.amount, rec.currency)
+        left = format_display(row.remaining, rec.currency)
         intro = QLabel(
             f"{name} paid {paid} for invoice {rec.remote_id}."
             + (
@@ -125,7 +125,7 @@ class RefundDialog(QDialog):
         self.problem.setVisible(bool(self._error))
         self.ok.setEnabled(ok)
         if ok and amount is not None:
-            shown = f"{format_display(amount, self.currency)}"
+            shown = format_display(amount, self.currency)
             self.ok.setText(f"Refund {shown}")
             self.confirm.setText(
                 f"Refund {shown} to {self.customer}? This cannot be undone once sent."

@@ -96,7 +96,7 @@ def load_rows(store: Store, profile_id: int) -> list[InvoiceRow]:
 
 
 def _money(record: InvoiceRecord) -> str:
-    return f"{format_display(record.amount, record.currency)}"
+    return format_display(record.amount, record.currency)
 
 
 def wire_payload(record: InvoiceRecord) -> dict[str, Any]:
@@ -443,7 +443,7 @@ class InvoicesTab(QWidget):
             rec = row.record
             if row.is_open and rec.remote_id and rec.link:
                 name = customer_of(rec)["name"]
-                amount = f"{format_display(rec.amount, rec.currency)}"
+                amount = format_display(rec.amount, rec.currency)
                 found.append(
                     (rec.remote_id, " — ".join(x for x in (rec.cart_id, name, amount) if x))
                 )
