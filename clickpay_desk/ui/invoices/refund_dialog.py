@@ -135,3 +135,7 @@ class RefundDialog(QDialog):
             self.confirm.setText(
                 "Type the amount to refund." if self.part.isChecked() and not self._error else ""
             )
+        if self.isVisible():
+            # The wrapped problem and confirmation change height as the amount is typed: fit
+            # them, instead of clipping the lines above and below.
+            self.adjustSize()
